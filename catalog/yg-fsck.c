@@ -1,0 +1,118 @@
+/* yg-fsck.c: `yunguan fsck`: PRAGMA integrity_check plus every file row.
+ *
+ * Every row of item_files names a path relative to the data directory; the
+ * check resolves it without following the path outside the data directory
+ * (absolute paths and ".." components are themselves reported as problems),
+ * and reports files that are missing, not regular files, or whose size
+ * differs from the recorded one. Read-only: it never repairs.
+ * Thread: the DB thread (YgDbConn).
+ */
+#define G_LOG_DOMAIN "yg-catalog"
+
+#include "yg-fsck.h"
+
+#include <glib/gstdio.h>
+
+void
+yg_fsck_report_free (YgFsckReport *report)
+{
+  if (report == NULL)
+    return;
+  g_ptr_array_unref (report->problems);
+  g_free (report);
+}
+
+static gboolean
+path_is_contained (const char *rel)
+{
+  g_auto (GStrv) parts = NULL;
+
+  if (rel[0] == '\0' || g_path_is_absolute (rel) || strchr (rel, '\\') != NULL)
+    return FALSE;
+  parts = g_strsplit (rel, "/", -1);
+  for (guint i = 0; parts[i] != NULL; i++)
+    if (g_str_equal (parts[i], "..") || g_str_equal (parts[i], "."))
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+check_integrity (YgDbConn *conn, YgFsckReport *report, GError **error)
+{
+  sqlite3_stmt *stmt = yg_db_conn_prepare (conn, "PRAGMA integrity_check", error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  report->integrity_ok = TRUE;
+  while ((rc = yg_db_conn_step (conn, stmt, error)) == SQLITE_ROW)
+    {
+      const char *line = (const char *) sqlite3_column_text (stmt, 0);
+      if (line != NULL && !g_str_equal (line, "ok"))
+        {
+          report->integrity_ok = FALSE;
+          g_ptr_array_add (report->problems, g_strdup_printf ("database: %s", line));
+        }
+    }
+  return rc == SQLITE_DONE;
+}
+
+static gboolean
+check_files (YgDbConn *conn, const char *data_dir, YgFsckReport *report, GError **error)
+{
+  sqlite3_stmt *stmt = yg_db_conn_prepare (
+    conn, "SELECT item_id, role, path, size FROM item_files ORDER BY item_id, role", error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = yg_db_conn_step (conn, stmt, error)) == SQLITE_ROW)
+    {
+      const char *item = (const char *) sqlite3_column_text (stmt, 0);
+      const char *role = (const char *) sqlite3_column_text (stmt, 1);
+      const char *rel = (const char *) sqlite3_column_text (stmt, 2);
+      g_autofree char *full = NULL;
+      GStatBuf st;
+
+      report->files_checked++;
+      if (rel == NULL || !path_is_contained (rel))
+        {
+          g_ptr_array_add (report->problems,
+                           g_strdup_printf ("item %s %s: path \"%s\" is outside the data directory",
+                                            item, role, rel ? rel : ""));
+          continue;
+        }
+      full = g_build_filename (data_dir, rel, NULL);
+      if (g_lstat (full, &st) != 0)
+        g_ptr_array_add (report->problems,
+                         g_strdup_printf ("item %s %s: missing file %s", item, role, rel));
+      else if (!S_ISREG (st.st_mode))
+        g_ptr_array_add (report->problems,
+                         g_strdup_printf ("item %s %s: %s is not a regular file", item, role, rel));
+      else if (sqlite3_column_type (stmt, 3) != SQLITE_NULL
+               && sqlite3_column_int64 (stmt, 3) != (gint64) st.st_size)
+        g_ptr_array_add (report->problems,
+                         g_strdup_printf ("item %s %s: %s has %" G_GINT64_FORMAT
+                                          " bytes, catalogue says %" G_GINT64_FORMAT,
+                                          item, role, rel, (gint64) st.st_size,
+                                          (gint64) sqlite3_column_int64 (stmt, 3)));
+    }
+  return rc == SQLITE_DONE;
+}
+
+/**
+ * yg_fsck_run:
+ *
+ * Returns: (transfer full): the report (problems may be empty), or %NULL if
+ *   the check itself could not run
+ */
+YgFsckReport *
+yg_fsck_run (YgDbConn *conn, const char *data_dir, GError **error)
+{
+  g_autoptr (YgFsckReport) report = g_new0 (YgFsckReport, 1);
+
+  report->problems = g_ptr_array_new_with_free_func (g_free);
+  if (!check_integrity (conn, report, error) || !check_files (conn, data_dir, report, error))
+    return NULL;
+  return g_steal_pointer (&report);
+}

@@ -1,0 +1,17 @@
+/* yg-secret.h: random identifiers, bearer tokens and digests (libsodium). */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define YG_SHA256_LEN 32
+
+gboolean yg_secret_init (void);
+char *yg_secret_new_token (const char *prefix);
+char *yg_secret_new_id (void);
+void yg_secret_sha256 (const void *data, gsize len, guint8 out[YG_SHA256_LEN]);
+char *yg_secret_hex (const guint8 *bytes, gsize len);
+gboolean yg_secret_equal (const void *a, const void *b, gsize len);
+
+G_END_DECLS
