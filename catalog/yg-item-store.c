@@ -1,0 +1,119 @@
+/* yg-item-store.c: reading and creating item rows.
+ *
+ * Item ids are server-generated (yg_secret_new_id) and are the only names
+ * used for an item's directories; titles and filenames never become paths.
+ * "has_master"/"has_poster" come from item_files, the table fsck verifies.
+ * Thread: the DB thread (YgDbConn).
+ */
+#define G_LOG_DOMAIN "yg-catalog"
+
+#include "yg-item-store.h"
+
+#include "yg-secret.h"
+
+void
+yg_item_free (YgItem *item)
+{
+  if (item == NULL)
+    return;
+  g_free (item->id);
+  g_free (item->kind);
+  g_free (item->title);
+  g_free (item->description);
+  g_free (item->status);
+  g_free (item->error_code);
+  g_free (item->error_message);
+  g_free (item);
+}
+
+gboolean
+yg_item_kind_is_valid (const char *kind)
+{
+  return kind != NULL
+         && (g_str_equal (kind, "performance") || g_str_equal (kind, "lesson")
+             || g_str_equal (kind, "heritage"));
+}
+
+/**
+ * yg_item_store_get:
+ *
+ * Returns: (transfer full): the item, or %NULL with YG_DB_ERROR_NOT_FOUND
+ */
+YgItem *
+yg_item_store_get (YgDbConn *conn, const char *id, GError **error)
+{
+  sqlite3_stmt *stmt = yg_db_conn_prepare (
+    conn,
+    "SELECT id, kind, title, description, status, error_code, error_message, duration,"
+    " created_at, updated_at,"
+    " EXISTS (SELECT 1 FROM item_files f WHERE f.item_id = items.id AND f.role = 'master'),"
+    " EXISTS (SELECT 1 FROM item_files f WHERE f.item_id = items.id AND f.role = 'poster')"
+    " FROM items WHERE id = ?1",
+    error);
+  YgItem *item;
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
+  rc = yg_db_conn_step (conn, stmt, error);
+  if (rc < 0)
+    return NULL;
+  if (rc == SQLITE_DONE)
+    {
+      g_set_error (error, YG_DB_ERROR, YG_DB_ERROR_NOT_FOUND, "No item with id \"%s\"", id);
+      return NULL;
+    }
+  item = g_new0 (YgItem, 1);
+  item->id = yg_db_column_dup (stmt, 0);
+  item->kind = yg_db_column_dup (stmt, 1);
+  item->title = yg_db_column_dup (stmt, 2);
+  item->description = yg_db_column_dup (stmt, 3);
+  item->status = yg_db_column_dup (stmt, 4);
+  item->error_code = yg_db_column_dup (stmt, 5);
+  item->error_message = yg_db_column_dup (stmt, 6);
+  item->duration = sqlite3_column_type (stmt, 7) == SQLITE_NULL ? -1 : sqlite3_column_double (stmt, 7);
+  item->created_at = sqlite3_column_int64 (stmt, 8);
+  item->updated_at = sqlite3_column_int64 (stmt, 9);
+  item->has_master = sqlite3_column_int (stmt, 10);
+  item->has_poster = sqlite3_column_int (stmt, 11);
+  sqlite3_reset (stmt);
+  return item;
+}
+
+/**
+ * yg_item_store_insert:
+ *
+ * Creates an item in status "processing".
+ *
+ * Returns: (transfer full): the new item's id
+ */
+char *
+yg_item_store_insert (YgDbConn *conn, const char *kind, const char *title, const char *description,
+                      GError **error)
+{
+  g_autofree char *id = yg_secret_new_id ();
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  sqlite3_stmt *stmt;
+
+  if (!yg_item_kind_is_valid (kind))
+    {
+      g_set_error (error, YG_DB_ERROR, YG_DB_ERROR_CONSTRAINT,
+                   "Kind \"%s\" is not one of performance, lesson, heritage", kind ? kind : "");
+      return NULL;
+    }
+  stmt = yg_db_conn_prepare (conn,
+                             "INSERT INTO items (id, kind, title, description, created_at, updated_at)"
+                             " VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+                             error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, kind, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 3, title, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 4, description != NULL ? description : "", -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 5, now);
+  if (!yg_db_conn_step_done (conn, stmt, error))
+    return NULL;
+  return g_steal_pointer (&id);
+}

@@ -1,0 +1,35 @@
+/* yg-item-store.h: items (performances, lessons, heritage footage). DB-thread functions. */
+#pragma once
+
+#include "yg-db.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  char *id;
+  char *kind;          /* performance | lesson | heritage */
+  char *title;
+  char *description;
+  char *status;        /* processing | ready | failed */
+  char *error_code;    /* NULL unless failed */
+  char *error_message;
+  double duration;     /* seconds; < 0 when not yet known */
+  gboolean has_master; /* a master playlist is published */
+  gboolean has_poster;
+  gint64 created_at;
+  gint64 updated_at;
+} YgItem;
+
+void yg_item_free (YgItem *item);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (YgItem, yg_item_free)
+
+gboolean yg_item_kind_is_valid (const char *kind);
+YgItem *yg_item_store_get (YgDbConn *conn, const char *id, GError **error);
+char *yg_item_store_insert (YgDbConn   *conn,
+                            const char *kind,
+                            const char *title,
+                            const char *description,
+                            GError    **error);
+
+G_END_DECLS

@@ -1,0 +1,353 @@
+/* main.c: the `yunguan` command: serve, token, migrate, fsck, version.
+ *
+ * Each subcommand parses its own options (so `yunguan CMD --help` is
+ * specific), reads configuration through YgConfig, and maps failures to a
+ * one-line message on stderr and exit status 1 (2 for usage errors).
+ * stdout carries only the command's product (e.g. the token), so scripts
+ * can capture it. YG_DEBUG=sql,http,jobs (or all) turns on debug logs.
+ */
+#define G_LOG_DOMAIN "yunguan"
+
+#include <glib-unix.h>
+#include <locale.h>
+#include <stdio.h>
+
+#include "yg-build-config.h"
+#include "yg-config.h"
+#include "yg-db.h"
+#include "yg-fsck.h"
+#include "yg-migrations.h"
+#include "yg-routes.h"
+#include "yg-secret.h"
+#include "yg-server.h"
+#include "yg-token-store.h"
+
+typedef int (*CommandFunc) (int argc, char **argv);
+
+typedef struct
+{
+  const char *name;
+  CommandFunc func;
+  const char *summary;
+} Command;
+
+static int
+fail (const GError *error)
+{
+  g_printerr ("yunguan: %s\n", error->message);
+  return 1;
+}
+
+/* Parses options common to every subcommand; returns FALSE on a usage error. */
+static gboolean
+parse_options (const char *command, const char *params, const char *description,
+               GOptionEntry *entries, YgConfig *config, gboolean server_options, int *argc,
+               char ***argv, int *status)
+{
+  g_autofree char *title = g_strdup_printf ("%s%s%s", command, params ? " " : "", params ? params : "");
+  g_autoptr (GOptionContext) ctx = g_option_context_new (title);
+  g_autoptr (GError) error = NULL;
+
+  g_option_context_set_summary (ctx, description);
+  if (entries != NULL)
+    g_option_context_add_main_entries (ctx, entries, NULL);
+  g_option_context_add_group (ctx, yg_config_option_group (config, server_options));
+  g_option_context_set_help_enabled (ctx, TRUE);
+  if (!g_option_context_parse (ctx, argc, argv, &error))
+    {
+      g_printerr ("yunguan %s: %s\nTry \"yunguan %s --help\".\n", command, error->message, command);
+      *status = 2;
+      return FALSE;
+    }
+  if (!yg_config_finish (config, &error))
+    {
+      *status = fail (error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static YgDb *
+open_catalog (const YgConfig *config, GError **error)
+{
+  g_autofree char *path = g_build_filename (config->data_dir, "catalog.db", NULL);
+
+  if (!yg_data_dir_prepare (config->data_dir, error))
+    return NULL;
+  return yg_db_open (path, error);
+}
+
+/* --- serve -------------------------------------------------------------------------- */
+
+static gboolean
+on_signal (gpointer loop)
+{
+  g_main_loop_quit (loop);
+  return G_SOURCE_REMOVE;
+}
+
+static int
+cmd_serve (int argc, char **argv)
+{
+  g_autoptr (YgConfig) config = yg_config_new ();
+  g_autoptr (YgServer) server = NULL;
+  g_autoptr (GMainLoop) loop = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *options = yg_config_describe (FALSE);
+  g_autofree char *summary = g_strdup_printf (
+    "Runs the HTTP server: API, uploads, HLS delivery and the web UI.\n"
+    "Every option can also be set in the [server] section of the INI file\n"
+    "or through its environment variable:\n\n%s",
+    options);
+  int status = 0;
+
+  if (!parse_options ("serve", NULL, summary, NULL, config, TRUE, &argc, &argv, &status))
+    return status;
+  server = yg_server_new (config, yg_routes, yg_n_routes, &error);
+  if (server == NULL || !yg_server_start (server, &error))
+    return fail (error);
+
+  g_printerr ("yunguan %s serving http://%s (data %s)\n", YG_VERSION, config->listen,
+              config->data_dir);
+  if (g_str_has_suffix (config->listen, ":0"))
+    g_printerr ("yunguan: port %u\n", yg_server_get_port (server));
+  loop = g_main_loop_new (NULL, FALSE);
+  g_unix_signal_add (SIGINT, on_signal, loop);
+  g_unix_signal_add (SIGTERM, on_signal, loop);
+  g_main_loop_run (loop);
+  g_printerr ("yunguan: shutting down\n");
+  yg_server_stop (server);
+  return 0;
+}
+
+/* --- token -------------------------------------------------------------------------- */
+
+typedef struct
+{
+  YgRole role;
+  const char *name;
+  gint64 expires_at;
+  gint64 revoke_id;
+} TokenArgs;
+
+static gpointer
+token_create (YgDbConn *conn, gpointer data, GError **error)
+{
+  TokenArgs *a = data;
+  return yg_token_store_create (conn, a->role, a->name, a->expires_at, error);
+}
+
+static gpointer
+token_revoke (YgDbConn *conn, gpointer data, GError **error)
+{
+  TokenArgs *a = data;
+  return yg_token_store_revoke (conn, a->revoke_id, error) ? GINT_TO_POINTER (1) : NULL;
+}
+
+static int
+cmd_token (int argc, char **argv)
+{
+  g_autoptr (YgConfig) config = yg_config_new ();
+  g_autoptr (YgDb) db = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *role = NULL;
+  g_autofree char *name = NULL;
+  int expires_days = 0, status = 0;
+  GOptionEntry entries[] = {
+    { "role", 0, 0, G_OPTION_ARG_STRING, &role, "staff, partner or admin (create)", "ROLE" },
+    { "name", 0, 0, G_OPTION_ARG_STRING, &name, "Who or what the token is for (create)", "NAME" },
+    { "expires-days", 0, 0, G_OPTION_ARG_INT, &expires_days,
+      "Days until the token stops working; 0 = never (create)", "DAYS" },
+    { NULL },
+  };
+  TokenArgs args = { 0 };
+
+  if (!parse_options ("token", "create|revoke [ID]",
+                      "Creates a bearer token (printed once on stdout, stored only hashed)\n"
+                      "or revokes one by id. Works while the server runs.\n\n"
+                      "  yunguan token create --data DIR --role staff --name \"Front desk\"\n"
+                      "  yunguan token revoke --data DIR 12",
+                      entries, config, FALSE, &argc, &argv, &status))
+    return status;
+
+  if (argc >= 2 && g_str_equal (argv[1], "create") && argc == 2)
+    {
+      g_autofree char *token = NULL;
+      args.role = yg_role_from_string (role);
+      if (args.role != YG_ROLE_STAFF && args.role != YG_ROLE_PARTNER && args.role != YG_ROLE_ADMIN)
+        {
+          g_printerr ("yunguan token create: --role must be staff, partner or admin\n");
+          return 2;
+        }
+      if (expires_days < 0)
+        {
+          g_printerr ("yunguan token create: --expires-days must be 0 or more\n");
+          return 2;
+        }
+      args.name = name;
+      args.expires_at = expires_days > 0 ? g_get_real_time () / G_USEC_PER_SEC + expires_days * 86400
+                                         : 0;
+      db = open_catalog (config, &error);
+      if (db == NULL || (token = yg_db_run_sync (db, token_create, &args, &error)) == NULL)
+        return fail (error);
+      g_print ("%s\n", token);
+      return 0;
+    }
+  if (argc == 3 && g_str_equal (argv[1], "revoke"))
+    {
+      if (!g_ascii_string_to_signed (argv[2], 10, 1, G_MAXINT64, &args.revoke_id, NULL))
+        {
+          g_printerr ("yunguan token revoke: \"%s\" is not a token id\n", argv[2]);
+          return 2;
+        }
+      db = open_catalog (config, &error);
+      if (db == NULL || yg_db_run_sync (db, token_revoke, &args, &error) == NULL)
+        return fail (error);
+      g_printerr ("token %" G_GINT64_FORMAT " revoked\n", args.revoke_id);
+      return 0;
+    }
+  g_printerr ("yunguan token: say \"create\" or \"revoke ID\"; see yunguan token --help\n");
+  return 2;
+}
+
+/* --- migrate ------------------------------------------------------------------------ */
+
+static gpointer
+schema_version (YgDbConn *conn, gpointer data, GError **error)
+{
+  int v = yg_migrations_current (yg_db_conn_get_handle (conn), error);
+  return v < 0 ? NULL : GINT_TO_POINTER (v + 1);
+}
+
+static int
+cmd_migrate (int argc, char **argv)
+{
+  g_autoptr (YgConfig) config = yg_config_new ();
+  g_autoptr (YgDb) db = NULL;
+  g_autoptr (GError) error = NULL;
+  gpointer v;
+  int status = 0;
+
+  if (!parse_options ("migrate", NULL,
+                      "Creates the catalogue if needed and brings its schema up to date.\n"
+                      "Safe to run at any time, also while the server runs.",
+                      NULL, config, FALSE, &argc, &argv, &status))
+    return status;
+  db = open_catalog (config, &error);
+  if (db == NULL || (v = yg_db_run_sync (db, schema_version, NULL, &error)) == NULL)
+    return fail (error);
+  g_print ("schema version %d\n", GPOINTER_TO_INT (v) - 1);
+  return 0;
+}
+
+/* --- fsck --------------------------------------------------------------------------- */
+
+static gpointer
+run_fsck (YgDbConn *conn, gpointer data, GError **error)
+{
+  return yg_fsck_run (conn, data, error);
+}
+
+static int
+cmd_fsck (int argc, char **argv)
+{
+  g_autoptr (YgConfig) config = yg_config_new ();
+  g_autoptr (YgDb) db = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (YgFsckReport) report = NULL;
+  int status = 0;
+
+  if (!parse_options ("fsck", NULL,
+                      "Checks the catalogue (PRAGMA integrity_check) and that every file a row\n"
+                      "points at exists with its recorded size. Exit status 1 if anything is "
+                      "wrong.",
+                      NULL, config, FALSE, &argc, &argv, &status))
+    return status;
+  db = open_catalog (config, &error);
+  if (db == NULL || (report = yg_db_run_sync (db, run_fsck, config->data_dir, &error)) == NULL)
+    return fail (error);
+  for (guint i = 0; i < report->problems->len; i++)
+    g_print ("%s\n", (char *) report->problems->pdata[i]);
+  g_printerr ("fsck: database %s, %u files checked, %u problems\n",
+              report->integrity_ok ? "ok" : "DAMAGED", report->files_checked,
+              report->problems->len);
+  return report->problems->len == 0 ? 0 : 1;
+}
+
+/* --- version and help --------------------------------------------------------------- */
+
+static int
+cmd_version (int argc, char **argv)
+{
+  g_print ("yunguan %s (catalogue schema %d)\n", YG_VERSION, yg_migrations_latest ());
+  return 0;
+}
+
+static int cmd_help (int argc, char **argv);
+
+static const Command commands[] = {
+  { "serve", cmd_serve, "Run the server (HTTP API, uploads, HLS, web UI)" },
+  { "token", cmd_token, "Create or revoke API bearer tokens" },
+  { "migrate", cmd_migrate, "Create or upgrade the catalogue schema" },
+  { "fsck", cmd_fsck, "Check the catalogue and the files it points at" },
+  { "version", cmd_version, "Print the version" },
+  { "help", cmd_help, "Show this help" },
+};
+
+static int
+cmd_help (int argc, char **argv)
+{
+  g_print ("Usage: yunguan COMMAND [OPTIONS]\n\n"
+           "Yunguan (云馆) serves a culture centre's recordings, courses and heritage\n"
+           "footage to residents, staff and partner centres.\n\nCommands:\n");
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    g_print ("  %-9s %s\n", commands[i].name, commands[i].summary);
+  g_print ("\nRun \"yunguan COMMAND --help\" for a command's options.\n");
+  return 0;
+}
+
+static void
+apply_debug_keywords (void)
+{
+  static const struct
+  {
+    const char *keyword, *domains;
+  } map[] = {
+    { "sql", "yg-catalog" }, { "http", "yg-server" }, { "jobs", "yg-jobs" }, { "all", "all" },
+  };
+  const char *wanted = g_getenv ("YG_DEBUG");
+  g_auto (GStrv) words = NULL;
+  GString *domains;
+
+  if (wanted == NULL)
+    return;
+  words = g_strsplit (wanted, ",", -1);
+  domains = g_string_new (g_getenv ("G_MESSAGES_DEBUG"));
+  for (guint i = 0; words[i] != NULL; i++)
+    for (guint j = 0; j < G_N_ELEMENTS (map); j++)
+      if (g_str_equal (g_strstrip (words[i]), map[j].keyword))
+        g_string_append_printf (domains, "%s%s", domains->len ? " " : "", map[j].domains);
+  g_setenv ("G_MESSAGES_DEBUG", domains->str, TRUE);
+  g_string_free (domains, TRUE);
+}
+
+int
+main (int argc, char **argv)
+{
+  setlocale (LC_ALL, "");
+  apply_debug_keywords ();
+  if (!yg_secret_init ())
+    {
+      g_printerr ("yunguan: libsodium failed to initialise\n");
+      return 1;
+    }
+  if (argc < 2 || g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h"))
+    return cmd_help (argc, argv) + (argc < 2 ? 2 : 0);
+  if (g_str_equal (argv[1], "--version"))
+    return cmd_version (argc, argv);
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (g_str_equal (argv[1], commands[i].name))
+      return commands[i].func (argc - 1, argv + 1);
+  g_printerr ("yunguan: unknown command \"%s\"; run \"yunguan help\"\n", argv[1]);
+  return 2;
+}

@@ -1,0 +1,36 @@
+/* yg-config.h: server configuration: defaults < INI file < environment < flags. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  char *data_dir;
+  char *listen;           /* HOST:PORT */
+  guint max_connections;
+  guint header_timeout;   /* seconds to deliver a complete request head */
+  guint idle_timeout;     /* seconds of socket inactivity while reading a body or writing */
+  guint max_header_bytes;
+  guint64 max_body_bytes; /* JSON and form bodies; uploads have their own limits */
+  char *access_log;       /* "-" = stderr, "off", or a file path */
+  char *config_file;      /* the file that was loaded, or NULL */
+  /* private: flag values seen while parsing, applied by yg_config_finish */
+  GHashTable *flags;
+} YgConfig;
+
+YgConfig *yg_config_new (void);
+void yg_config_free (YgConfig *config);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (YgConfig, yg_config_free)
+
+gboolean yg_config_set (YgConfig *config, const char *key, const char *value, GError **error);
+gboolean yg_config_load_file (YgConfig *config, const char *path, GError **error);
+gboolean yg_config_load_env (YgConfig *config, GError **error);
+
+GOptionGroup *yg_config_option_group (YgConfig *config, gboolean server_options);
+gboolean yg_config_finish (YgConfig *config, GError **error);
+
+char *yg_config_describe (gboolean markdown);
+
+G_END_DECLS

@@ -1,0 +1,31 @@
+/* yg-http-error.h: request-level errors and the one GError → HTTP map. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define YG_HTTP_ERROR (yg_http_error_quark ())
+GQuark yg_http_error_quark (void);
+
+typedef enum
+{
+  YG_HTTP_ERROR_BAD_REQUEST,       /* 400 malformed input */
+  YG_HTTP_ERROR_UNAUTHORIZED,      /* 401 no or unknown credentials */
+  YG_HTTP_ERROR_FORBIDDEN,         /* 403 credentials lack the role */
+  YG_HTTP_ERROR_NOT_FOUND,         /* 404 */
+  YG_HTTP_ERROR_METHOD_NOT_ALLOWED,/* 405 */
+  YG_HTTP_ERROR_CONFLICT,          /* 409 */
+  YG_HTTP_ERROR_GONE,              /* 410 */
+  YG_HTTP_ERROR_LENGTH_REQUIRED,   /* 411 */
+  YG_HTTP_ERROR_PAYLOAD_TOO_LARGE, /* 413 */
+  YG_HTTP_ERROR_UNSUPPORTED_MEDIA, /* 415 */
+  YG_HTTP_ERROR_HEADERS_TOO_LARGE, /* 431 */
+  YG_HTTP_ERROR_TOO_MANY_REQUESTS, /* 429 */
+  YG_HTTP_ERROR_UNAVAILABLE,       /* 503 */
+  YG_HTTP_ERROR_INTERNAL,          /* 500 */
+} YgHttpError;
+
+guint yg_http_error_map (const GError *error, const char **code);
+
+G_END_DECLS

@@ -1,0 +1,514 @@
+/* yg-listener.c: YgListener, the accept loop that libsoup 3.2 lacks.
+ *
+ * Connections are accepted here (GSocketService) and handed to SoupServer
+ * with soup_server_accept_iostream, which lets us enforce what libsoup does
+ * not: a connection cap (the connection over the cap gets a 503 and is
+ * closed), a deadline for a complete request head (slow-header clients are
+ * cut off; the same deadline bounds keep-alive idle time), and a socket
+ * inactivity timeout (GSocket:timeout) for bodies and responses.
+ * Requests refused before their body (413, 431) are answered on a connection
+ * stolen from libsoup, followed by a short lingering close so the client
+ * reads the answer instead of a reset. Connections are tracked by peer
+ * address, which is how a SoupServerMessage is tied back to its socket.
+ * libsoup keeps connections alive only while the server has a listener of
+ * its own, so an inert one (one end of a socketpair) is registered.
+ * Thread: main thread only.
+ */
+#define G_LOG_DOMAIN "yg-server"
+
+#include "yg-listener.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define SWEEP_INTERVAL_MS 250
+#define LINGER_MS 2000
+#define LINGER_MAX_BYTES (256 * 1024)
+
+typedef struct
+{
+  GSocketConnection *conn;
+  GSocket *socket;
+  gint64 head_deadline; /* monotonic µs; 0 while not waiting for a request head */
+} Conn;
+
+struct _YgListener
+{
+  GObject parent_instance;
+  SoupServer *server;
+  YgListenerLimits limits;
+  GSocketService *service;
+  guint16 port;
+  GHashTable *conns; /* peer "ip:port" → Conn */
+  guint sweep_id;
+  GSocket *anchor;
+  int anchor_peer;
+  YgListenerStats stats;
+};
+
+G_DEFINE_FINAL_TYPE (YgListener, yg_listener, G_TYPE_OBJECT)
+
+static void
+conn_free (Conn *c)
+{
+  g_object_unref (c->conn);
+  g_free (c);
+}
+
+static char *
+peer_key (GSocketAddress *addr)
+{
+  g_autofree char *ip = NULL;
+
+  if (!G_IS_INET_SOCKET_ADDRESS (addr))
+    return NULL;
+  ip = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (addr)));
+  return g_strdup_printf ("%s:%u", ip, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (addr)));
+}
+
+static Conn *
+conn_for_message (YgListener *self, SoupServerMessage *msg)
+{
+  g_autofree char *key = peer_key (soup_server_message_get_remote_address (msg));
+
+  return key != NULL ? g_hash_table_lookup (self->conns, key) : NULL;
+}
+
+/* --- lingering close ------------------------------------------------------ */
+
+typedef struct
+{
+  GIOStream *stream;
+  GSocket *socket;
+  GBytes *response;
+  GCancellable *cancel;
+  guint timer;
+  gsize drained;
+  guint8 buf[8192];
+} Linger;
+
+static void
+linger_finish (Linger *l)
+{
+  if (l->timer != 0)
+    g_source_remove (l->timer);
+  g_io_stream_close (l->stream, NULL, NULL);
+  g_object_unref (l->stream);
+  g_clear_object (&l->socket);
+  g_bytes_unref (l->response);
+  g_object_unref (l->cancel);
+  g_free (l);
+}
+
+static gboolean
+linger_timeout (gpointer data)
+{
+  Linger *l = data;
+
+  l->timer = 0;
+  g_cancellable_cancel (l->cancel);
+  return G_SOURCE_REMOVE;
+}
+
+static void linger_read (Linger *l);
+
+static void
+linger_read_done (GObject *source, GAsyncResult *res, gpointer data)
+{
+  Linger *l = data;
+  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), res, NULL);
+
+  if (n <= 0 || (l->drained += n) > LINGER_MAX_BYTES)
+    {
+      linger_finish (l);
+      return;
+    }
+  linger_read (l);
+}
+
+static void
+linger_read (Linger *l)
+{
+  g_input_stream_read_async (g_io_stream_get_input_stream (l->stream), l->buf, sizeof l->buf,
+                             G_PRIORITY_DEFAULT, l->cancel, linger_read_done, l);
+}
+
+static void
+linger_written (GObject *source, GAsyncResult *res, gpointer data)
+{
+  Linger *l = data;
+
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), res, NULL, NULL))
+    {
+      linger_finish (l);
+      return;
+    }
+  g_output_stream_flush (G_OUTPUT_STREAM (source), NULL, NULL);
+  if (l->socket != NULL)
+    g_socket_shutdown (l->socket, FALSE, TRUE, NULL); /* FIN: the answer is complete */
+  linger_read (l);
+}
+
+/* Writes @response, half-closes, then reads and discards what the client was
+ * still sending (bounded in time and bytes) before closing. */
+static void
+linger_close (GIOStream *stream, GSocket *socket, GBytes *response)
+{
+  Linger *l = g_new0 (Linger, 1);
+  gsize len;
+  const void *data = g_bytes_get_data (response, &len);
+
+  l->stream = stream;
+  l->socket = socket != NULL ? g_object_ref (socket) : NULL;
+  l->response = response;
+  l->cancel = g_cancellable_new ();
+  l->timer = g_timeout_add (LINGER_MS, linger_timeout, l);
+  g_output_stream_write_all_async (g_io_stream_get_output_stream (stream), data, len,
+                                   G_PRIORITY_DEFAULT, l->cancel, linger_written, l);
+}
+
+static const char *
+reason_phrase (guint status)
+{
+  switch (status)
+    {
+    case 413:
+      return "Content Too Large";
+    case 431:
+      return "Request Header Fields Too Large";
+    default:
+      return soup_status_get_phrase (status);
+    }
+}
+
+static GBytes *
+raw_response (guint status, const char *extra_headers, const char *json_body)
+{
+  char *text = g_strdup_printf (
+    "HTTP/1.1 %u %s\r\n"
+    "Content-Type: application/json\r\n"
+    "Content-Length: %zu\r\n"
+    "Connection: close\r\n"
+    "%s"
+    "\r\n"
+    "%s",
+    status, reason_phrase (status), strlen (json_body),
+    extra_headers != NULL ? extra_headers : "", json_body);
+
+  return g_bytes_new_take (text, strlen (text));
+}
+
+/**
+ * yg_listener_refuse:
+ * @extra_headers: (nullable): complete "Name: value\r\n" lines
+ *
+ * Answers @msg without reading its body: the connection is taken from
+ * libsoup, the answer written, and the connection closed (lingering).
+ * @msg must not be used afterwards.
+ */
+void
+yg_listener_refuse (YgListener        *self,
+                    SoupServerMessage *msg,
+                    guint              status,
+                    const char        *extra_headers,
+                    const char        *json_body)
+{
+  Conn *c = conn_for_message (self, msg);
+  GSocket *socket = c != NULL ? c->socket : NULL;
+  GIOStream *stream;
+
+  self->stats.refused_requests++;
+  if (socket != NULL)
+    g_object_ref (socket);
+  stream = soup_server_message_steal_connection (msg);
+  if (stream == NULL)
+    {
+      g_clear_object (&socket);
+      return;
+    }
+  linger_close (stream, socket, raw_response (status, extra_headers, json_body));
+  g_clear_object (&socket);
+}
+
+/* --- deadlines -------------------------------------------------------------- */
+
+static void
+on_got_headers (SoupServerMessage *msg, gpointer data)
+{
+  Conn *c = conn_for_message (YG_LISTENER (data), msg);
+
+  if (c != NULL)
+    c->head_deadline = 0;
+}
+
+static void
+on_request_started (SoupServer *server, SoupServerMessage *msg, gpointer data)
+{
+  YgListener *self = data;
+  Conn *c = conn_for_message (self, msg);
+
+  if (c == NULL)
+    return;
+  c->head_deadline = g_get_monotonic_time () + (gint64) self->limits.header_timeout * G_USEC_PER_SEC;
+  g_signal_connect_object (msg, "got-headers", G_CALLBACK (on_got_headers), self, 0);
+}
+
+static gboolean
+sweep (gpointer data)
+{
+  YgListener *self = data;
+  gint64 now = g_get_monotonic_time ();
+  GHashTableIter iter;
+  Conn *c;
+
+  g_hash_table_iter_init (&iter, self->conns);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &c))
+    {
+      if (g_socket_is_closed (c->socket))
+        g_hash_table_iter_remove (&iter);
+      else if (c->head_deadline != 0 && now >= c->head_deadline)
+        {
+          /* libsoup sees EOF and drops the connection; we forget it then. */
+          g_debug ("closing a connection that sent no complete request head in %us",
+                   self->limits.header_timeout);
+          self->stats.header_timeouts++;
+          c->head_deadline = 0;
+          g_socket_shutdown (c->socket, TRUE, TRUE, NULL);
+        }
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+purge_closed (YgListener *self)
+{
+  GHashTableIter iter;
+  Conn *c;
+
+  g_hash_table_iter_init (&iter, self->conns);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &c))
+    if (g_socket_is_closed (c->socket))
+      g_hash_table_iter_remove (&iter);
+}
+
+/* --- accepting ---------------------------------------------------------------- */
+
+static gboolean
+on_incoming (GSocketService *service, GSocketConnection *connection, GObject *source, gpointer data)
+{
+  YgListener *self = data;
+  GSocket *socket = g_socket_connection_get_socket (connection);
+  g_autoptr (GSocketAddress) local = g_socket_connection_get_local_address (connection, NULL);
+  g_autoptr (GSocketAddress) remote = g_socket_connection_get_remote_address (connection, NULL);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *key = NULL;
+  Conn *c;
+
+  if (g_hash_table_size (self->conns) >= self->limits.max_connections)
+    purge_closed (self);
+  if (g_hash_table_size (self->conns) >= self->limits.max_connections)
+    {
+      self->stats.rejected_over_cap++;
+      linger_close (g_object_ref (G_IO_STREAM (connection)), socket,
+                    raw_response (503, "Retry-After: 1\r\n",
+                                  "{\"error\":{\"code\":\"too_many_connections\",\"message\":"
+                                  "\"The server is at its connection limit; retry shortly\"}}"));
+      return TRUE;
+    }
+  key = remote != NULL ? peer_key (remote) : NULL;
+  if (local == NULL || key == NULL)
+    {
+      g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+      return TRUE;
+    }
+
+  g_socket_set_timeout (socket, self->limits.idle_timeout);
+  g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+  c = g_new0 (Conn, 1);
+  c->conn = g_object_ref (connection);
+  c->socket = socket;
+  g_hash_table_replace (self->conns, g_steal_pointer (&key), c);
+  self->stats.accepted++;
+
+  if (!soup_server_accept_iostream (self->server, G_IO_STREAM (connection), local, remote, &error))
+    {
+      g_warning ("could not hand a connection to the HTTP server: %s", error->message);
+      g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+    }
+  return TRUE;
+}
+
+static void
+yg_listener_dispose (GObject *object)
+{
+  YgListener *self = YG_LISTENER (object);
+
+  yg_listener_stop (self);
+  if (self->server != NULL)
+    g_signal_handlers_disconnect_by_data (self->server, self);
+  g_clear_object (&self->server);
+  G_OBJECT_CLASS (yg_listener_parent_class)->dispose (object);
+}
+
+static void
+yg_listener_finalize (GObject *object)
+{
+  YgListener *self = YG_LISTENER (object);
+
+  g_hash_table_destroy (self->conns);
+  g_clear_object (&self->anchor);
+  if (self->anchor_peer >= 0)
+    close (self->anchor_peer);
+  G_OBJECT_CLASS (yg_listener_parent_class)->finalize (object);
+}
+
+static void
+yg_listener_class_init (YgListenerClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = yg_listener_dispose;
+  G_OBJECT_CLASS (klass)->finalize = yg_listener_finalize;
+}
+
+static void
+yg_listener_init (YgListener *self)
+{
+  self->conns = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) conn_free);
+  self->anchor_peer = -1;
+}
+
+/**
+ * yg_listener_new:
+ *
+ * Returns: (transfer full): a listener feeding @server, not yet listening
+ */
+YgListener *
+yg_listener_new (SoupServer *server, const YgListenerLimits *limits, GError **error)
+{
+  g_autoptr (YgListener) self = g_object_new (YG_TYPE_LISTENER, NULL);
+  int sv[2];
+
+  g_return_val_if_fail (SOUP_IS_SERVER (server), NULL);
+  g_return_val_if_fail (limits->max_connections > 0, NULL);
+
+  self->server = g_object_ref (server);
+  self->limits = *limits;
+  g_signal_connect (server, "request-started", G_CALLBACK (on_request_started), self);
+
+  /* The keep-alive anchor: see the header comment. Nothing ever connects to
+   * it, and its peer end never writes, so libsoup's watch on it never fires. */
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+    {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "socketpair: %s",
+                   g_strerror (errno));
+      return NULL;
+    }
+  self->anchor_peer = sv[1];
+  self->anchor = g_socket_new_from_fd (sv[0], error);
+  if (self->anchor == NULL)
+    {
+      close (sv[0]);
+      return NULL;
+    }
+  if (!soup_server_listen_socket (server, self->anchor, 0, error))
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
+/**
+ * yg_listener_listen:
+ * @host_port: "HOST:PORT"; IPv6 hosts in brackets; port 0 for any free port
+ */
+gboolean
+yg_listener_listen (YgListener *self, const char *host_port, GError **error)
+{
+  g_autoptr (GSocketAddress) effective = NULL;
+  g_autoptr (GInetAddress) inet = NULL;
+  g_autoptr (GSocketAddress) addr = NULL;
+  g_autofree char *host = NULL;
+  guint16 port = 0;
+
+  g_return_val_if_fail (self->service == NULL, FALSE);
+
+  {
+    g_autoptr (GSocketConnectable) na = g_network_address_parse (host_port, 0, error);
+    if (na == NULL)
+      {
+        g_prefix_error (error, "Listen address \"%s\": ", host_port);
+        return FALSE;
+      }
+    host = g_strdup (g_network_address_get_hostname (G_NETWORK_ADDRESS (na)));
+    port = g_network_address_get_port (G_NETWORK_ADDRESS (na));
+  }
+  inet = g_inet_address_new_from_string (host);
+  if (inet == NULL && g_str_equal (host, "localhost"))
+    inet = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  if (inet == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "Listen address \"%s\": the host must be an IP address (e.g. 127.0.0.1, "
+                   "0.0.0.0 or [::1])",
+                   host_port);
+      return FALSE;
+    }
+  addr = g_inet_socket_address_new (inet, port);
+
+  self->service = g_socket_service_new ();
+  g_socket_listener_set_backlog (G_SOCKET_LISTENER (self->service), 511);
+  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (self->service), addr, G_SOCKET_TYPE_STREAM,
+                                      G_SOCKET_PROTOCOL_TCP, NULL, &effective, error))
+    {
+      g_prefix_error (error, "Cannot listen on %s: ", host_port);
+      g_clear_object (&self->service);
+      return FALSE;
+    }
+  self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
+  g_signal_connect (self->service, "incoming", G_CALLBACK (on_incoming), self);
+  g_socket_service_start (self->service);
+  self->sweep_id = g_timeout_add (SWEEP_INTERVAL_MS, sweep, self);
+  return TRUE;
+}
+
+guint16
+yg_listener_get_port (YgListener *self)
+{
+  return self->port;
+}
+
+guint
+yg_listener_get_active (YgListener *self)
+{
+  purge_closed (self);
+  return g_hash_table_size (self->conns);
+}
+
+void
+yg_listener_get_stats (YgListener *self, YgListenerStats *stats)
+{
+  *stats = self->stats;
+}
+
+/**
+ * yg_listener_stop:
+ *
+ * Stops accepting and closes every tracked connection.
+ */
+void
+yg_listener_stop (YgListener *self)
+{
+  GHashTableIter iter;
+  Conn *c;
+
+  if (self->service != NULL)
+    {
+      g_socket_service_stop (self->service);
+      g_socket_listener_close (G_SOCKET_LISTENER (self->service));
+      g_clear_object (&self->service);
+    }
+  g_clear_handle_id (&self->sweep_id, g_source_remove);
+  g_hash_table_iter_init (&iter, self->conns);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &c))
+    g_socket_shutdown (c->socket, TRUE, TRUE, NULL);
+}

@@ -1,0 +1,38 @@
+/* yg-listener.h: the project's own accept loop in front of SoupServer. */
+#pragma once
+
+#include <libsoup/soup.h>
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  guint max_connections;
+  guint header_timeout; /* seconds */
+  guint idle_timeout;   /* seconds */
+} YgListenerLimits;
+
+typedef struct
+{
+  guint64 accepted;
+  guint64 rejected_over_cap;
+  guint64 header_timeouts;
+  guint64 refused_requests; /* answered early (413, 431) on a stolen connection */
+} YgListenerStats;
+
+#define YG_TYPE_LISTENER (yg_listener_get_type ())
+G_DECLARE_FINAL_TYPE (YgListener, yg_listener, YG, LISTENER, GObject)
+
+YgListener *yg_listener_new (SoupServer *server, const YgListenerLimits *limits, GError **error);
+gboolean yg_listener_listen (YgListener *self, const char *host_port, GError **error);
+guint16 yg_listener_get_port (YgListener *self);
+guint yg_listener_get_active (YgListener *self);
+void yg_listener_get_stats (YgListener *self, YgListenerStats *stats);
+void yg_listener_stop (YgListener *self);
+void yg_listener_refuse (YgListener        *self,
+                         SoupServerMessage *msg,
+                         guint              status,
+                         const char        *extra_headers,
+                         const char        *json_body);
+
+G_END_DECLS

@@ -1,0 +1,269 @@
+/* yg-request.c: YgRequest, and every way a handler answers a request.
+ *
+ * A YgRequest is attached to its SoupServerMessage as object data when the
+ * headers arrive and dies with the message. Handlers answer exactly once
+ * through yg_request_respond_*; an answer unpauses a paused message, so an
+ * asynchronous handler pauses, does its work (DB thread, worker, file) and
+ * answers from its callback. Errors always go through yg_http_error_map, the
+ * single GError → status + {"error":{"code","message"}} translation; 5xx
+ * messages from unknown domains are logged with the request id and replaced
+ * by a generic text so internals do not leak.
+ * Thread: main thread (SoupServerMessage is not thread-safe).
+ */
+#define G_LOG_DOMAIN "yg-server"
+
+#include "yg-request.h"
+
+#include "yg-http-error.h"
+#include "yg-db-error.h"
+
+static GQuark
+request_quark (void)
+{
+  return g_quark_from_static_string ("yg-request");
+}
+
+static void
+request_free (gpointer data)
+{
+  YgRequest *req = data;
+
+  g_clear_pointer (&req->params, g_ptr_array_unref);
+  g_clear_pointer (&req->principal, yg_principal_free);
+  g_clear_error (&req->early_error);
+  g_free (req);
+}
+
+YgRequest *
+yg_request_get (SoupServerMessage *msg)
+{
+  return g_object_get_qdata (G_OBJECT (msg), request_quark ());
+}
+
+static gboolean
+valid_incoming_id (const char *id)
+{
+  gsize len = id != NULL ? strlen (id) : 0;
+
+  if (len == 0 || len > 16)
+    return FALSE;
+  for (gsize i = 0; i < len; i++)
+    if (!g_ascii_isalnum (id[i]) && id[i] != '-' && id[i] != '_')
+      return FALSE;
+  return TRUE;
+}
+
+/**
+ * yg_request_attach:
+ *
+ * Returns: (transfer none): the request, owned by @msg
+ */
+YgRequest *
+yg_request_attach (SoupServerMessage *msg, YgServer *server)
+{
+  YgRequest *req = g_new0 (YgRequest, 1);
+  const char *incoming = soup_message_headers_get_one (
+    soup_server_message_get_request_headers (msg), "X-Request-Id");
+
+  req->msg = msg;
+  req->server = server;
+  req->params = g_ptr_array_new_with_free_func (g_free);
+  req->start_us = g_get_monotonic_time ();
+  if (valid_incoming_id (incoming))
+    g_strlcpy (req->id, incoming, sizeof req->id);
+  else
+    g_snprintf (req->id, sizeof req->id, "%08x%08x", g_random_int (), g_random_int ());
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "X-Request-Id",
+                                req->id);
+  g_object_set_qdata_full (G_OBJECT (msg), request_quark (), req, request_free);
+  return req;
+}
+
+const char *
+yg_request_param (YgRequest *req, guint index)
+{
+  g_return_val_if_fail (index < req->params->len, NULL);
+  return g_ptr_array_index (req->params, index);
+}
+
+const char *
+yg_request_header (YgRequest *req, const char *name)
+{
+  return soup_message_headers_get_one (soup_server_message_get_request_headers (req->msg), name);
+}
+
+const char *
+yg_request_method (YgRequest *req)
+{
+  return soup_server_message_get_method (req->msg);
+}
+
+/**
+ * yg_request_query:
+ *
+ * Returns: (transfer none): decoded query parameters (empty if none or malformed)
+ */
+GHashTable *
+yg_request_query (YgRequest *req)
+{
+  static GQuark q;
+  GHashTable *query;
+
+  if (q == 0)
+    q = g_quark_from_static_string ("yg-request-query");
+  query = g_object_get_qdata (G_OBJECT (req->msg), q);
+  if (query == NULL)
+    {
+      const char *raw = g_uri_get_query (soup_server_message_get_uri (req->msg));
+      query = raw != NULL ? g_uri_parse_params (raw, -1, "&", G_URI_PARAMS_NONE, NULL) : NULL;
+      if (query == NULL)
+        query = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+      g_object_set_qdata_full (G_OBJECT (req->msg), q, query,
+                               (GDestroyNotify) g_hash_table_unref);
+    }
+  return query;
+}
+
+/* Idempotent: the message may already be paused (e.g. by the token lookup). */
+void
+yg_request_pause (YgRequest *req)
+{
+  if (req->paused)
+    return;
+  req->paused = TRUE;
+  soup_server_message_pause (req->msg);
+}
+
+static void
+unpause (YgRequest *req)
+{
+  if (req->paused)
+    {
+      req->paused = FALSE;
+      soup_server_message_unpause (req->msg);
+    }
+}
+
+/**
+ * yg_request_respond_bytes:
+ * @body: (nullable): the body; NULL for none
+ */
+void
+yg_request_respond_bytes (YgRequest *req, guint status, const char *content_type, GBytes *body)
+{
+  soup_server_message_set_status (req->msg, status, NULL);
+  if (body != NULL)
+    {
+      gsize len;
+      const char *data = g_bytes_get_data (body, &len);
+      soup_server_message_set_response (req->msg, content_type, SOUP_MEMORY_COPY, data, len);
+    }
+  unpause (req);
+}
+
+/**
+ * yg_request_respond_json:
+ * @node: (transfer full): the document
+ */
+void
+yg_request_respond_json (YgRequest *req, guint status, JsonNode *node)
+{
+  g_autoptr (JsonNode) owned = node;
+  gsize len = 0;
+  char *text = json_to_string (owned, FALSE);
+
+  len = strlen (text);
+  soup_server_message_set_status (req->msg, status, NULL);
+  soup_message_headers_replace (soup_server_message_get_response_headers (req->msg),
+                                "Cache-Control", "no-store");
+  soup_server_message_set_response (req->msg, "application/json; charset=utf-8",
+                                    SOUP_MEMORY_TAKE, text, len);
+  unpause (req);
+}
+
+/* Builds {"error":{"code":...,"message":...}}. */
+static JsonNode *
+error_document (const char *code, const char *message)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "error");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "code");
+  json_builder_add_string_value (b, code);
+  json_builder_set_member_name (b, "message");
+  json_builder_add_string_value (b, message);
+  json_builder_end_object (b);
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+void
+yg_request_respond_error (YgRequest *req, const GError *error)
+{
+  const char *code;
+  guint status = yg_http_error_map (error, &code);
+  const char *message = error->message;
+
+  if (status >= 500 && error->domain != YG_HTTP_ERROR)
+    {
+      g_warning ("request %s: %s", req->id, error->message);
+      if (status == 500)
+        message = "The server could not complete the request; the error is logged with this "
+                  "request id";
+    }
+  if (status == 401)
+    soup_message_headers_replace (soup_server_message_get_response_headers (req->msg),
+                                  "WWW-Authenticate", "Bearer realm=\"yunguan\"");
+  yg_request_respond_json (req, status, error_document (code, message));
+}
+
+/**
+ * yg_request_fail:
+ * @code: a #YgHttpError
+ */
+void
+yg_request_fail (YgRequest *req, guint code, const char *format, ...)
+{
+  g_autoptr (GError) error = NULL;
+  va_list args;
+
+  va_start (args, format);
+  error = g_error_new_valist (YG_HTTP_ERROR, code, format, args);
+  va_end (args);
+  yg_request_respond_error (req, error);
+}
+
+/**
+ * yg_request_parse_json_body:
+ *
+ * Returns: (transfer full): the parsed body, or %NULL with a 400/415 error
+ */
+JsonNode *
+yg_request_parse_json_body (YgRequest *req, GError **error)
+{
+  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr (GBytes) body = NULL;
+  g_autoptr (GError) local = NULL;
+  SoupMessageBody *mb = soup_server_message_get_request_body (req->msg);
+  const char *ctype = yg_request_header (req, "Content-Type");
+  gsize len;
+  const char *data;
+
+  if (ctype == NULL || g_ascii_strncasecmp (ctype, "application/json", 16) != 0)
+    {
+      g_set_error_literal (error, YG_HTTP_ERROR, YG_HTTP_ERROR_UNSUPPORTED_MEDIA,
+                           "Send the body as JSON with Content-Type: application/json");
+      return NULL;
+    }
+  body = soup_message_body_flatten (mb);
+  data = g_bytes_get_data (body, &len);
+  if (len == 0 || !json_parser_load_from_data (parser, data, len, &local))
+    {
+      g_set_error (error, YG_HTTP_ERROR, YG_HTTP_ERROR_BAD_REQUEST, "The body is not valid JSON%s%s",
+                   local ? ": " : "", local ? local->message : "");
+      return NULL;
+    }
+  return json_node_copy (json_parser_get_root (parser));
+}

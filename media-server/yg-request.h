@@ -1,0 +1,44 @@
+/* yg-request.h: one HTTP request as route handlers see it, and its answers. */
+#pragma once
+
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+
+#include "yg-principal.h"
+#include "yg-route.h"
+
+G_BEGIN_DECLS
+
+struct _YgRequest
+{
+  SoupServerMessage *msg; /* owns this request (object data) */
+  YgServer *server;
+  const YgRoute *route;   /* NULL when unmatched */
+  GPtrArray *params;      /* (element-type utf8) decoded {param} values */
+  YgPrincipal *principal; /* NULL for anonymous */
+  GError *early_error;    /* decided while reading headers, answered after the body */
+  char id[17];            /* request id, echoed as X-Request-Id */
+  gint64 start_us;
+  guint64 body_seen;
+  gboolean paused;
+};
+
+YgRequest *yg_request_get (SoupServerMessage *msg);
+YgRequest *yg_request_attach (SoupServerMessage *msg, YgServer *server);
+
+const char *yg_request_param (YgRequest *req, guint index);
+const char *yg_request_header (YgRequest *req, const char *name);
+const char *yg_request_method (YgRequest *req);
+GHashTable *yg_request_query (YgRequest *req);
+
+void yg_request_pause (YgRequest *req);
+void yg_request_respond_json (YgRequest *req, guint status, JsonNode *node);
+void yg_request_respond_error (YgRequest *req, const GError *error);
+void yg_request_respond_bytes (YgRequest  *req,
+                               guint       status,
+                               const char *content_type,
+                               GBytes     *body);
+void yg_request_fail (YgRequest *req, guint code, const char *format, ...) G_GNUC_PRINTF (3, 4);
+JsonNode *yg_request_parse_json_body (YgRequest *req, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,98 @@
+/* yg-route-items.c: /api/v1/items: the item document other tools rely on.
+ *
+ * The item JSON contract (DESIGN.md): id, kind, title, status, error (code and
+ * message, only when failed), playable, hls_url (null until a master playlist
+ * is published), page_url, embed_url, poster_url (null until a poster
+ * exists), duration (null until known). URLs are paths on this server.
+ * Thread: main thread; the row is read on the DB thread.
+ */
+#define G_LOG_DOMAIN "yg-server"
+
+#include "yg-http-error.h"
+#include "yg-item-store.h"
+#include "yg-request.h"
+#include "yg-routes.h"
+#include "yg-server.h"
+
+static void
+add_string_or_null (JsonBuilder *b, const char *name, const char *value)
+{
+  json_builder_set_member_name (b, name);
+  if (value != NULL)
+    json_builder_add_string_value (b, value);
+  else
+    json_builder_add_null_value (b);
+}
+
+static JsonNode *
+item_to_json (const YgItem *item)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autofree char *hls = g_strdup_printf ("/hls/%s/master.m3u8", item->id);
+  g_autofree char *page = g_strdup_printf ("/items/%s", item->id);
+  g_autofree char *embed = g_strdup_printf ("/embed/%s", item->id);
+  g_autofree char *poster = g_strdup_printf ("/hls/%s/poster.jpg", item->id);
+
+  json_builder_begin_object (b);
+  add_string_or_null (b, "id", item->id);
+  add_string_or_null (b, "kind", item->kind);
+  add_string_or_null (b, "title", item->title);
+  add_string_or_null (b, "description", item->description);
+  add_string_or_null (b, "status", item->status);
+  json_builder_set_member_name (b, "error");
+  if (g_strcmp0 (item->status, "failed") == 0)
+    {
+      json_builder_begin_object (b);
+      add_string_or_null (b, "code", item->error_code ? item->error_code : "failed");
+      add_string_or_null (b, "message", item->error_message ? item->error_message : "");
+      json_builder_end_object (b);
+    }
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "playable");
+  json_builder_add_boolean_value (b, item->has_master);
+  add_string_or_null (b, "hls_url", item->has_master ? hls : NULL);
+  add_string_or_null (b, "page_url", page);
+  add_string_or_null (b, "embed_url", embed);
+  add_string_or_null (b, "poster_url", item->has_poster ? poster : NULL);
+  json_builder_set_member_name (b, "duration");
+  if (item->duration >= 0)
+    json_builder_add_double_value (b, item->duration);
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "created_at");
+  json_builder_add_int_value (b, item->created_at);
+  json_builder_set_member_name (b, "updated_at");
+  json_builder_add_int_value (b, item->updated_at);
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+static gpointer
+load_item (YgDbConn *conn, gpointer data, GError **error)
+{
+  return yg_item_store_get (conn, data, error);
+}
+
+static void
+item_loaded (GObject *source, GAsyncResult *res, gpointer data)
+{
+  g_autoptr (SoupServerMessage) msg = data;
+  YgRequest *req = yg_request_get (msg);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (YgItem) item = yg_db_run_finish (YG_DB (source), res, &error);
+
+  if (item == NULL)
+    yg_request_respond_error (req, error);
+  else
+    yg_request_respond_json (req, 200, item_to_json (item));
+}
+
+void
+yg_route_item_get (YgServer *server, YgRequest *req)
+{
+  yg_request_pause (req);
+  yg_db_run_async (yg_server_get_db (server), load_item, g_strdup (yg_request_param (req, 0)),
+                   g_free, (GDestroyNotify) yg_item_free, NULL, item_loaded,
+                   g_object_ref (req->msg));
+}

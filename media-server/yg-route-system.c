@@ -1,0 +1,196 @@
+/* yg-route-system.c: /healthz, /metrics, the OpenAPI document and /api/v1/me.
+ *
+ * /healthz answers 200 only when the catalogue answers a query (it goes
+ * through the DB thread like any request would); 503 otherwise.
+ * /metrics renders request metrics, connection figures from the listener and
+ * job counts by state read from the catalogue.
+ * Thread: main thread; catalogue work runs on the DB thread.
+ */
+#define G_LOG_DOMAIN "yg-server"
+
+#include <gio/gio.h>
+
+#include "yg-build-config.h"
+#include "yg-http-error.h"
+#include "yg-request.h"
+#include "yg-routes.h"
+#include "yg-server.h"
+
+/* --- /healthz -------------------------------------------------------------------- */
+
+static gpointer
+ping_db (YgDbConn *conn, gpointer data, GError **error)
+{
+  sqlite3_stmt *stmt = yg_db_conn_prepare (conn, "SELECT count(*) FROM items", error);
+
+  if (stmt == NULL || yg_db_conn_step (conn, stmt, error) != SQLITE_ROW)
+    return NULL;
+  sqlite3_reset (stmt);
+  return GINT_TO_POINTER (1);
+}
+
+static void
+healthz_done (GObject *source, GAsyncResult *res, gpointer data)
+{
+  g_autoptr (SoupServerMessage) msg = data;
+  YgRequest *req = yg_request_get (msg);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  gboolean ok = yg_db_run_finish (YG_DB (source), res, &error) != NULL;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "status");
+  json_builder_add_string_value (b, ok ? "ok" : "unavailable");
+  json_builder_set_member_name (b, "version");
+  json_builder_add_string_value (b, YG_VERSION);
+  json_builder_set_member_name (b, "catalog");
+  json_builder_add_string_value (b, ok ? "ok" : error->message);
+  json_builder_end_object (b);
+  yg_request_respond_json (req, ok ? 200 : 503, json_builder_get_root (b));
+}
+
+void
+yg_route_healthz (YgServer *server, YgRequest *req)
+{
+  yg_request_pause (req);
+  yg_db_run_async (yg_server_get_db (server), ping_db, NULL, NULL, NULL, NULL, healthz_done,
+                   g_object_ref (req->msg));
+}
+
+/* --- /metrics -------------------------------------------------------------------- */
+
+static void
+free_counts (gpointer p)
+{
+  g_array_unref (p);
+}
+
+typedef struct
+{
+  const char *state;
+  gint64 count;
+} StateCount;
+
+static gpointer
+count_jobs (YgDbConn *conn, gpointer data, GError **error)
+{
+  static const char *const states[] = { "queued", "running", "done", "failed", "cancelled" };
+  sqlite3_stmt *stmt = yg_db_conn_prepare (conn, "SELECT state, count(*) FROM jobs GROUP BY state",
+                                           error);
+  GArray *counts;
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  counts = g_array_new (FALSE, TRUE, sizeof (StateCount));
+  for (guint i = 0; i < G_N_ELEMENTS (states); i++)
+    {
+      StateCount sc = { states[i], 0 };
+      g_array_append_val (counts, sc);
+    }
+  while ((rc = yg_db_conn_step (conn, stmt, error)) == SQLITE_ROW)
+    {
+      const char *state = (const char *) sqlite3_column_text (stmt, 0);
+      for (guint i = 0; i < counts->len; i++)
+        if (g_strcmp0 (g_array_index (counts, StateCount, i).state, state) == 0)
+          g_array_index (counts, StateCount, i).count = sqlite3_column_int64 (stmt, 1);
+    }
+  if (rc < 0)
+    {
+      g_array_unref (counts);
+      return NULL;
+    }
+  return counts;
+}
+
+static void
+metrics_done (GObject *source, GAsyncResult *res, gpointer data)
+{
+  g_autoptr (SoupServerMessage) msg = data;
+  YgRequest *req = yg_request_get (msg);
+  YgServer *server = req->server;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GArray) counts = yg_db_run_finish (YG_DB (source), res, &error);
+  GString *out;
+  YgListenerStats stats;
+
+  if (counts == NULL)
+    {
+      yg_request_respond_error (req, error);
+      return;
+    }
+  out = g_string_new (NULL);
+  yg_metrics_render (yg_server_get_metrics (server), out);
+
+  yg_listener_get_stats (yg_server_get_listener (server), &stats);
+  yg_metrics_write_family (out, "yunguan_http_connections", "gauge", "Open client connections");
+  g_string_append_printf (out, "yunguan_http_connections %u\n",
+                          yg_listener_get_active (yg_server_get_listener (server)));
+  yg_metrics_write_family (out, "yunguan_http_connections_total", "counter",
+                           "Client connections by outcome at accept time");
+  g_string_append_printf (out,
+                          "yunguan_http_connections_total{outcome=\"accepted\"} %" G_GUINT64_FORMAT
+                          "\nyunguan_http_connections_total{outcome=\"over_cap\"} %" G_GUINT64_FORMAT
+                          "\n",
+                          stats.accepted, stats.rejected_over_cap);
+  yg_metrics_write_family (out, "yunguan_http_closed_total", "counter",
+                           "Connections closed or requests refused early, by reason");
+  g_string_append_printf (out,
+                          "yunguan_http_closed_total{reason=\"header_timeout\"} %" G_GUINT64_FORMAT
+                          "\nyunguan_http_closed_total{reason=\"refused_early\"} %" G_GUINT64_FORMAT
+                          "\n",
+                          stats.header_timeouts, stats.refused_requests);
+
+  yg_metrics_write_family (out, "yunguan_jobs", "gauge", "Transcode jobs by state");
+  for (guint i = 0; i < counts->len; i++)
+    {
+      StateCount *sc = &g_array_index (counts, StateCount, i);
+      g_string_append_printf (out, "yunguan_jobs{state=\"%s\"} %" G_GINT64_FORMAT "\n", sc->state,
+                              sc->count);
+    }
+  yg_request_respond_bytes (req, 200, "text/plain; version=0.0.4; charset=utf-8",
+                            g_string_free_to_bytes (out));
+}
+
+void
+yg_route_metrics (YgServer *server, YgRequest *req)
+{
+  yg_request_pause (req);
+  yg_db_run_async (yg_server_get_db (server), count_jobs, NULL, NULL, free_counts, NULL,
+                   metrics_done, g_object_ref (req->msg));
+}
+
+/* --- /api/v1/openapi.yaml ---------------------------------------------------------- */
+
+void
+yg_route_openapi (YgServer *server, YgRequest *req)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) doc = g_resources_lookup_data ("/org/yunguan/openapi.yaml",
+                                                    G_RESOURCE_LOOKUP_FLAGS_NONE, &error);
+
+  if (doc == NULL)
+    {
+      yg_request_respond_error (req, error);
+      return;
+    }
+  soup_message_headers_replace (soup_server_message_get_response_headers (req->msg),
+                                "Cache-Control", "public, max-age=300");
+  yg_request_respond_bytes (req, 200, "application/yaml; charset=utf-8", doc);
+}
+
+/* --- /api/v1/me -------------------------------------------------------------------- */
+
+void
+yg_route_me (YgServer *server, YgRequest *req)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "role");
+  json_builder_add_string_value (b, yg_role_to_string (req->principal->role));
+  json_builder_set_member_name (b, "name");
+  json_builder_add_string_value (b, req->principal->name);
+  json_builder_end_object (b);
+  yg_request_respond_json (req, 200, json_builder_get_root (b));
+}

@@ -1,0 +1,495 @@
+/* yg-server.c: YgServer, from request head to handler and access log.
+ *
+ * Per request: (1) at got-headers the early handler attaches a YgRequest,
+ * refuses oversized heads (431) and bodies (413) before reading them, and
+ * routes the raw path; a routing failure is remembered and answered after
+ * the (bounded) body. (2) at got-body the main handler checks the route's
+ * auth class (bearer tokens are looked up on the DB thread with the message
+ * paused) and calls the handler. (3) request-finished/aborted writes the
+ * access log line and the metrics. The server owns the catalogue (YgDb),
+ * the listener and the metrics; it refuses to exist with an invalid route
+ * table. Thread: main thread.
+ */
+#define G_LOG_DOMAIN "yg-server"
+
+#include "yg-server.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <stdio.h>
+
+#include "yg-auth.h"
+#include "yg-build-config.h"
+#include "yg-http-error.h"
+#include "yg-request.h"
+#include "yg-router.h"
+#include "yg-token-store.h"
+
+struct _YgServer
+{
+  GObject parent_instance;
+  YgConfig *config;
+  YgRouter *router;
+  SoupServer *soup;
+  YgListener *listener;
+  YgDb *db;
+  YgMetrics *metrics;
+  FILE *access_log;
+  gboolean owns_access_log;
+};
+
+G_DEFINE_FINAL_TYPE (YgServer, yg_server, G_TYPE_OBJECT)
+
+static YgConfig *
+config_copy (const YgConfig *c)
+{
+  YgConfig *copy = yg_config_new ();
+
+  g_free (copy->data_dir);
+  g_free (copy->listen);
+  g_free (copy->access_log);
+  copy->data_dir = g_strdup (c->data_dir);
+  copy->listen = g_strdup (c->listen);
+  copy->access_log = g_strdup (c->access_log);
+  copy->config_file = g_strdup (c->config_file);
+  copy->max_connections = c->max_connections;
+  copy->header_timeout = c->header_timeout;
+  copy->idle_timeout = c->idle_timeout;
+  copy->max_header_bytes = c->max_header_bytes;
+  copy->max_body_bytes = c->max_body_bytes;
+  return copy;
+}
+
+/* --- access log -------------------------------------------------------------- */
+
+static void
+append_escaped (GString *out, const char *s, gsize max)
+{
+  for (gsize i = 0; s != NULL && s[i] != '\0' && i < max; i++)
+    {
+      guchar c = s[i];
+      if (c < 0x20 || c == 0x7f || c == '"' || c == '\\')
+        g_string_append_printf (out, "\\x%02x", c);
+      else
+        g_string_append_c (out, c);
+    }
+}
+
+static void
+log_request (YgServer *self, SoupServerMessage *msg, YgRequest *req, guint status, goffset bytes)
+{
+  const char *route = req != NULL && req->route != NULL ? req->route->pattern : "unmatched";
+  const char *method = soup_server_message_get_method (msg);
+  double seconds = req != NULL ? (g_get_monotonic_time () - req->start_us) / 1e6 : 0;
+
+  yg_metrics_observe_request (self->metrics, route, method ? method : "-", status, seconds);
+  if (self->access_log != NULL)
+    {
+      g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+      g_autofree char *ts = g_date_time_format_iso8601 (now);
+      g_autofree char *peer = NULL;
+      GSocketAddress *addr = soup_server_message_get_remote_address (msg);
+      GUri *uri = soup_server_message_get_uri (msg);
+      GString *line = g_string_new (NULL);
+
+      if (G_IS_INET_SOCKET_ADDRESS (addr))
+        peer = g_inet_address_to_string (
+          g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (addr)));
+      g_string_append_printf (line, "%s %s %s \"", ts, req ? req->id : "-", peer ? peer : "-");
+      append_escaped (line, method, 16);
+      g_string_append_c (line, ' ');
+      append_escaped (line, uri ? g_uri_get_path (uri) : "-", 512);
+      g_string_append_printf (line, "\" %u %" G_GOFFSET_FORMAT " %.4f\n", status, bytes, seconds);
+      fputs (line->str, self->access_log);
+      fflush (self->access_log);
+      g_string_free (line, TRUE);
+    }
+}
+
+static void
+on_request_done (SoupServer *soup, SoupServerMessage *msg, gpointer data)
+{
+  YgServer *self = data;
+  SoupMessageHeaders *h = soup_server_message_get_response_headers (msg);
+  goffset bytes = soup_message_headers_get_content_length (h);
+
+  if (bytes == 0)
+    bytes = soup_server_message_get_response_body (msg)->length;
+  log_request (self, msg, yg_request_get (msg), soup_server_message_get_status (msg), bytes);
+}
+
+/* Answers before the body, on a connection taken from libsoup. */
+static void
+refuse (YgServer *self, SoupServerMessage *msg, YgRequest *req, guint status, const char *code,
+        const char *message)
+{
+  g_autofree char *body = g_strdup_printf ("{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}", code,
+                                           message);
+  g_autofree char *extra = g_strdup_printf ("X-Request-Id: %s\r\n", req->id);
+
+  log_request (self, msg, req, status, strlen (body));
+  yg_listener_refuse (self->listener, msg, status, extra, body);
+}
+
+/* --- request head -------------------------------------------------------------- */
+
+static gsize
+head_size (SoupServerMessage *msg)
+{
+  SoupMessageHeadersIter iter;
+  const char *name, *value;
+  GUri *uri = soup_server_message_get_uri (msg);
+  const char *query = g_uri_get_query (uri);
+  gsize size = strlen (soup_server_message_get_method (msg)) + strlen (g_uri_get_path (uri))
+               + (query ? strlen (query) + 1 : 0) + 12;
+
+  soup_message_headers_iter_init (&iter, soup_server_message_get_request_headers (msg));
+  while (soup_message_headers_iter_next (&iter, &name, &value))
+    size += strlen (name) + strlen (value) + 4;
+  return size;
+}
+
+static guint64
+body_limit (YgServer *self, YgRequest *req)
+{
+  if (req->route != NULL && req->route->max_body != 0)
+    return req->route->max_body;
+  return self->config->max_body_bytes;
+}
+
+static void
+on_got_chunk (SoupServerMessage *msg, GBytes *chunk, gpointer data)
+{
+  YgServer *self = data;
+  YgRequest *req = yg_request_get (msg);
+
+  if (req == NULL)
+    return;
+  req->body_seen += g_bytes_get_size (chunk);
+  if (req->body_seen > body_limit (self, req))
+    {
+      g_signal_handlers_disconnect_by_func (msg, on_got_chunk, data);
+      refuse (self, msg, req, 413, "payload_too_large",
+              "The request body is larger than this endpoint accepts");
+    }
+}
+
+static void
+early_handler (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable *query,
+               gpointer data)
+{
+  YgServer *self = data;
+  YgRequest *req = yg_request_attach (msg, self);
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  g_autoptr (GString) allow = g_string_new (NULL);
+  YgRouterResult match;
+
+  if (head_size (msg) > self->config->max_header_bytes)
+    {
+      refuse (self, msg, req, 431, "headers_too_large",
+              "The request line and headers are too large");
+      return;
+    }
+
+  match = yg_router_match (self->router, soup_server_message_get_method (msg), path, &req->route,
+                           req->params, allow);
+  switch (match)
+    {
+    case YG_ROUTER_MATCH:
+      break;
+    case YG_ROUTER_NO_PATH:
+      req->early_error = g_error_new (YG_HTTP_ERROR, YG_HTTP_ERROR_NOT_FOUND,
+                                      "Nothing is served at this address");
+      break;
+    case YG_ROUTER_NO_METHOD:
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow",
+                                    allow->str);
+      req->early_error = g_error_new (YG_HTTP_ERROR, YG_HTTP_ERROR_METHOD_NOT_ALLOWED,
+                                      "Use one of: %s", allow->str);
+      break;
+    case YG_ROUTER_BAD_PATH:
+    default:
+      req->early_error = g_error_new (YG_HTTP_ERROR, YG_HTTP_ERROR_BAD_REQUEST,
+                                      "The path is malformed (bad escape, control character or "
+                                      "dot segment)");
+      break;
+    }
+
+  switch (soup_message_headers_get_encoding (headers))
+    {
+    case SOUP_ENCODING_CONTENT_LENGTH:
+      if ((guint64) soup_message_headers_get_content_length (headers) > body_limit (self, req))
+        {
+          refuse (self, msg, req, 413, "payload_too_large",
+                  "The request body is larger than this endpoint accepts");
+          return;
+        }
+      break;
+    case SOUP_ENCODING_CHUNKED:
+      g_signal_connect_object (msg, "got-chunk", G_CALLBACK (on_got_chunk), self, 0);
+      break;
+    default:
+      break;
+    }
+}
+
+/* --- authorisation and dispatch --------------------------------------------------- */
+
+static void
+dispatch (YgServer *self, YgRequest *req)
+{
+  if (!yg_auth_allows (req->route->auth, req->principal))
+    {
+      if (req->principal == NULL)
+        yg_request_fail (req, YG_HTTP_ERROR_UNAUTHORIZED,
+                         "This needs a %s credential: send Authorization: Bearer <token>",
+                         yg_auth_class_to_string (req->route->auth));
+      else
+        yg_request_fail (req, YG_HTTP_ERROR_FORBIDDEN, "A %s token cannot use this; it needs %s",
+                         yg_role_to_string (req->principal->role),
+                         yg_auth_class_to_string (req->route->auth));
+      return;
+    }
+  req->route->handler (self, req);
+}
+
+static gpointer
+lookup_token (YgDbConn *conn, gpointer data, GError **error)
+{
+  return yg_token_store_lookup (conn, data, error);
+}
+
+static void
+token_looked_up (GObject *source, GAsyncResult *res, gpointer data)
+{
+  g_autoptr (SoupServerMessage) msg = data;
+  YgServer *self = g_object_get_data (G_OBJECT (msg), "yg-server");
+  YgRequest *req = yg_request_get (msg);
+  g_autoptr (GError) error = NULL;
+
+  req->principal = yg_db_run_finish (YG_DB (source), res, &error);
+  if (req->principal == NULL)
+    {
+      if (g_error_matches (error, YG_DB_ERROR, YG_DB_ERROR_NOT_FOUND))
+        yg_request_fail (req, YG_HTTP_ERROR_UNAUTHORIZED,
+                         "The bearer token is unknown, expired or revoked");
+      else
+        yg_request_respond_error (req, error);
+      return;
+    }
+  dispatch (self, req);
+}
+
+static void
+main_handler (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable *query,
+              gpointer data)
+{
+  YgServer *self = data;
+  YgRequest *req = yg_request_get (msg);
+  const char *token = NULL;
+
+  if (req == NULL) /* no early handler ran: cannot happen with the default handler */
+    {
+      soup_server_message_set_status (msg, 500, NULL);
+      return;
+    }
+  if (req->early_error != NULL)
+    {
+      yg_request_respond_error (req, req->early_error);
+      return;
+    }
+
+  switch (yg_auth_get_bearer (soup_server_message_get_request_headers (msg), &token))
+    {
+    case YG_AUTH_NO_CREDENTIALS:
+      dispatch (self, req);
+      return;
+    case YG_AUTH_MALFORMED:
+      yg_request_fail (req, YG_HTTP_ERROR_UNAUTHORIZED,
+                       "The Authorization header must be \"Bearer <token>\"");
+      return;
+    case YG_AUTH_BEARER:
+    default:
+      break;
+    }
+  yg_request_pause (req);
+  g_object_set_data (G_OBJECT (msg), "yg-server", self);
+  yg_db_run_async (self->db, lookup_token, g_strdup (token), g_free,
+                   (GDestroyNotify) yg_principal_free, NULL, token_looked_up, g_object_ref (msg));
+}
+
+/* --- lifecycle ---------------------------------------------------------------------- */
+
+static void
+yg_server_dispose (GObject *object)
+{
+  YgServer *self = YG_SERVER (object);
+
+  yg_server_stop (self);
+  g_clear_object (&self->listener);
+  if (self->soup != NULL)
+    g_signal_handlers_disconnect_by_data (self->soup, self);
+  g_clear_object (&self->soup);
+  g_clear_object (&self->db);
+  G_OBJECT_CLASS (yg_server_parent_class)->dispose (object);
+}
+
+static void
+yg_server_finalize (GObject *object)
+{
+  YgServer *self = YG_SERVER (object);
+
+  if (self->owns_access_log && self->access_log != NULL)
+    fclose (self->access_log);
+  g_clear_pointer (&self->router, yg_router_free);
+  g_clear_pointer (&self->metrics, yg_metrics_free);
+  g_clear_pointer (&self->config, yg_config_free);
+  G_OBJECT_CLASS (yg_server_parent_class)->finalize (object);
+}
+
+static void
+yg_server_class_init (YgServerClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = yg_server_dispose;
+  G_OBJECT_CLASS (klass)->finalize = yg_server_finalize;
+}
+
+static void
+yg_server_init (YgServer *self)
+{
+  self->metrics = yg_metrics_new ();
+}
+
+/**
+ * yg_data_dir_prepare:
+ *
+ * Creates the data directory and its fixed subdirectories (0750).
+ */
+gboolean
+yg_data_dir_prepare (const char *data_dir, GError **error)
+{
+  static const char *const subdirs[] = { "", "uploads", "originals", "media", "tmp" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (subdirs); i++)
+    {
+      g_autofree char *dir = g_build_filename (data_dir, subdirs[i], NULL);
+      if (g_mkdir_with_parents (dir, 0750) != 0)
+        {
+          int saved = errno;
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                       "Cannot create data directory %s: %s", dir, g_strerror (saved));
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/**
+ * yg_server_new:
+ * @routes: (array length=n_routes): the route table; must outlive the server
+ *
+ * Validates the route table, prepares the data directory and opens (and
+ * migrates) the catalogue. Does not listen yet.
+ *
+ * Returns: (transfer full): the server, or %NULL
+ */
+YgServer *
+yg_server_new (const YgConfig *config, const YgRoute *routes, gsize n_routes, GError **error)
+{
+  g_autoptr (YgServer) self = g_object_new (YG_TYPE_SERVER, NULL);
+  g_autofree char *db_path = NULL;
+  YgListenerLimits limits;
+
+  self->config = config_copy (config);
+  self->router = yg_router_new (routes, n_routes, error);
+  if (self->router == NULL)
+    {
+      g_prefix_error (error, "Invalid route table: ");
+      return NULL;
+    }
+  if (!yg_data_dir_prepare (config->data_dir, error))
+    return NULL;
+  db_path = g_build_filename (config->data_dir, "catalog.db", NULL);
+  self->db = yg_db_open (db_path, error);
+  if (self->db == NULL)
+    return NULL;
+
+  if (g_str_equal (config->access_log, "-"))
+    self->access_log = stderr;
+  else if (!g_str_equal (config->access_log, "off"))
+    {
+      self->access_log = g_fopen (config->access_log, "ae");
+      if (self->access_log == NULL)
+        {
+          int saved = errno;
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                       "Cannot open access log %s: %s", config->access_log, g_strerror (saved));
+          return NULL;
+        }
+      self->owns_access_log = TRUE;
+    }
+
+  self->soup = g_object_new (SOUP_TYPE_SERVER, "raw-paths", TRUE, "server-header",
+                             "yunguan/" YG_VERSION, NULL);
+  soup_server_add_early_handler (self->soup, NULL, early_handler, self, NULL);
+  soup_server_add_handler (self->soup, NULL, main_handler, self, NULL);
+  g_signal_connect (self->soup, "request-finished", G_CALLBACK (on_request_done), self);
+  g_signal_connect (self->soup, "request-aborted", G_CALLBACK (on_request_done), self);
+
+  limits.max_connections = config->max_connections;
+  limits.header_timeout = config->header_timeout;
+  limits.idle_timeout = config->idle_timeout;
+  self->listener = yg_listener_new (self->soup, &limits, error);
+  if (self->listener == NULL)
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
+gboolean
+yg_server_start (YgServer *self, GError **error)
+{
+  return yg_listener_listen (self->listener, self->config->listen, error);
+}
+
+void
+yg_server_stop (YgServer *self)
+{
+  if (self->listener != NULL)
+    yg_listener_stop (self->listener);
+}
+
+guint16
+yg_server_get_port (YgServer *self)
+{
+  return yg_listener_get_port (self->listener);
+}
+
+YgDb *
+yg_server_get_db (YgServer *self)
+{
+  return self->db;
+}
+
+const YgConfig *
+yg_server_get_config (YgServer *self)
+{
+  return self->config;
+}
+
+YgMetrics *
+yg_server_get_metrics (YgServer *self)
+{
+  return self->metrics;
+}
+
+YgListener *
+yg_server_get_listener (YgServer *self)
+{
+  return self->listener;
+}
+
+const YgRoute *
+yg_server_get_routes (YgServer *self, gsize *n_routes)
+{
+  return yg_router_get_routes (self->router, n_routes);
+}

@@ -1,0 +1,33 @@
+/* yg-server.h: YgServer, the HTTP service: listener, router, catalogue. */
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include "yg-config.h"
+#include "yg-db.h"
+#include "yg-listener.h"
+#include "yg-metrics.h"
+#include "yg-route.h"
+
+G_BEGIN_DECLS
+
+#define YG_TYPE_SERVER (yg_server_get_type ())
+G_DECLARE_FINAL_TYPE (YgServer, yg_server, YG, SERVER, GObject)
+
+YgServer *yg_server_new (const YgConfig *config,
+                         const YgRoute  *routes,
+                         gsize           n_routes,
+                         GError        **error);
+gboolean yg_server_start (YgServer *self, GError **error);
+void yg_server_stop (YgServer *self);
+
+guint16 yg_server_get_port (YgServer *self);
+YgDb *yg_server_get_db (YgServer *self);
+const YgConfig *yg_server_get_config (YgServer *self);
+YgMetrics *yg_server_get_metrics (YgServer *self);
+YgListener *yg_server_get_listener (YgServer *self);
+const YgRoute *yg_server_get_routes (YgServer *self, gsize *n_routes);
+
+gboolean yg_data_dir_prepare (const char *data_dir, GError **error);
+
+G_END_DECLS
