@@ -34,8 +34,6 @@ code_for_rc (int rc)
       return YG_DB_ERROR_CANT_OPEN;
     case SQLITE_READONLY:
       return YG_DB_ERROR_READ_ONLY;
-    case SQLITE_NOTFOUND:
-      return YG_DB_ERROR_NOT_FOUND;
     default:
       return YG_DB_ERROR_FAILED;
     }

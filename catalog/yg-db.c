@@ -40,15 +40,24 @@ typedef struct
   GError *error;
 } YgDbJob;
 
+/* What the DB thread owns. It outlives the YgDb object when the object's last
+ * reference is dropped on the DB thread itself (a GTask finishing there), so
+ * the thread frees it when it sees the stop job, never the object. */
+typedef struct
+{
+  YgDbConn conn;
+  GAsyncQueue *queue;
+} YgDbState;
+
 struct _YgDb
 {
   GObject parent_instance;
   char *path;
-  YgDbConn conn;
+  YgDbState *state;
   GThread *thread;
-  GAsyncQueue *queue;
-  YgDbJob stop; /* sentinel pushed by dispose */
 };
+
+static YgDbJob stop_job; /* sentinel: the thread frees its state and exits */
 
 G_DEFINE_FINAL_TYPE (YgDb, yg_db, G_TYPE_OBJECT)
 
@@ -60,28 +69,38 @@ stmt_finalize (gpointer stmt)
   sqlite3_finalize (stmt);
 }
 
+static void
+state_free (YgDbState *state)
+{
+  g_clear_pointer (&state->conn.stmts, g_hash_table_destroy);
+  if (state->conn.handle != NULL)
+    sqlite3_close_v2 (state->conn.handle);
+  g_async_queue_unref (state->queue);
+  g_free (state);
+}
+
 static gpointer
 db_thread_main (gpointer user_data)
 {
-  YgDb *self = user_data;
+  YgDbState *state = user_data;
 
   g_private_set (&on_db_thread, GINT_TO_POINTER (1));
   for (;;)
     {
-      YgDbJob *job = g_async_queue_pop (self->queue);
+      YgDbJob *job = g_async_queue_pop (state->queue);
       GError *error = NULL;
       gpointer result = NULL;
 
-      if (job == &self->stop)
+      if (job == &stop_job)
         break;
 
       if (job->task == NULL || !g_task_return_error_if_cancelled (job->task))
         {
-          result = job->func (&self->conn, job->data, &error);
-          if (self->conn.in_transaction)
+          result = job->func (&state->conn, job->data, &error);
+          if (state->conn.in_transaction)
             {
               g_critical ("YgDbFunc returned inside a transaction; rolling back");
-              yg_db_conn_rollback (&self->conn);
+              yg_db_conn_rollback (&state->conn);
             }
           if (job->task != NULL)
             {
@@ -109,6 +128,7 @@ db_thread_main (gpointer user_data)
           g_mutex_unlock (job->mutex);
         }
     }
+  state_free (state);
   return NULL;
 }
 
@@ -119,8 +139,12 @@ yg_db_dispose (GObject *object)
 
   if (self->thread != NULL)
     {
-      g_async_queue_push (self->queue, &self->stop);
-      g_thread_join (g_steal_pointer (&self->thread));
+      g_async_queue_push (self->state->queue, &stop_job);
+      self->state = NULL; /* the thread frees it */
+      if (g_private_get (&on_db_thread) != NULL)
+        g_thread_unref (g_steal_pointer (&self->thread)); /* cannot join ourselves */
+      else
+        g_thread_join (g_steal_pointer (&self->thread));
     }
   G_OBJECT_CLASS (yg_db_parent_class)->dispose (object);
 }
@@ -130,10 +154,8 @@ yg_db_finalize (GObject *object)
 {
   YgDb *self = YG_DB (object);
 
-  g_clear_pointer (&self->conn.stmts, g_hash_table_destroy);
-  if (self->conn.handle != NULL)
-    sqlite3_close_v2 (self->conn.handle);
-  g_clear_pointer (&self->queue, g_async_queue_unref);
+  if (self->state != NULL) /* the thread never started */
+    state_free (self->state);
   g_free (self->path);
   G_OBJECT_CLASS (yg_db_parent_class)->finalize (object);
 }
@@ -150,7 +172,32 @@ yg_db_class_init (YgDbClass *klass)
 static void
 yg_db_init (YgDb *self)
 {
-  self->queue = g_async_queue_new ();
+  self->state = g_new0 (YgDbState, 1);
+  self->state->queue = g_async_queue_new ();
+}
+
+/* SQLite keeps the old journal mode without an error when it cannot switch,
+ * so read the answer back. */
+static gboolean
+enable_wal (YgDbConn *conn, GError **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  gboolean ok = FALSE;
+  int rc = sqlite3_prepare_v2 (conn->handle, "PRAGMA journal_mode=WAL", -1, &stmt, NULL);
+
+  if (rc == SQLITE_OK && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      ok = g_ascii_strcasecmp ((const char *) sqlite3_column_text (stmt, 0), "wal") == 0;
+      if (!ok)
+        g_set_error (error, YG_DB_ERROR, YG_DB_ERROR_FAILED,
+                     "The catalogue cannot use write-ahead logging (journal mode stays %s); "
+                     "put the data directory on a local filesystem",
+                     sqlite3_column_text (stmt, 0));
+    }
+  else
+    yg_db_error_set_from_sqlite (error, conn->handle, rc, "enabling WAL");
+  sqlite3_finalize (stmt);
+  return ok;
 }
 
 /**
@@ -168,36 +215,39 @@ YgDb *
 yg_db_open (const char *path, GError **error)
 {
   g_autoptr (YgDb) self = NULL;
+  YgDbConn *conn;
   int rc;
 
   g_return_val_if_fail (path != NULL, NULL);
 
   self = g_object_new (YG_TYPE_DB, NULL);
   self->path = g_strdup (path);
-  rc = sqlite3_open_v2 (path, &self->conn.handle,
+  conn = &self->state->conn;
+  rc = sqlite3_open_v2 (path, &conn->handle,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
                           | SQLITE_OPEN_EXRESCODE,
                         NULL);
   if (rc != SQLITE_OK)
     {
       g_autofree char *context = g_strdup_printf ("opening %s", path);
-      yg_db_error_set_from_sqlite (error, self->conn.handle, rc, context);
+      yg_db_error_set_from_sqlite (error, conn->handle, rc, context);
       return NULL;
     }
-  self->conn.stmts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, stmt_finalize);
-  sqlite3_busy_timeout (self->conn.handle, YG_DB_BUSY_TIMEOUT_MS);
+  conn->stmts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, stmt_finalize);
+  sqlite3_busy_timeout (conn->handle, YG_DB_BUSY_TIMEOUT_MS);
 
-  if (!yg_db_conn_exec (&self->conn,
-                        "PRAGMA journal_mode=WAL;"
+  if (!enable_wal (conn, error))
+    return NULL;
+  if (!yg_db_conn_exec (conn,
                         "PRAGMA synchronous=FULL;"
                         "PRAGMA foreign_keys=ON;"
                         "PRAGMA trusted_schema=OFF;",
                         error))
     return NULL;
-  if (!yg_migrations_apply (self->conn.handle, -1, error))
+  if (!yg_migrations_apply (conn->handle, -1, error))
     return NULL;
 
-  self->thread = g_thread_new ("yg-db", db_thread_main, self);
+  self->thread = g_thread_new ("yg-db", db_thread_main, self->state);
   return g_steal_pointer (&self);
 }
 
@@ -238,7 +288,7 @@ yg_db_run_async (YgDb               *self,
   job->result_free = result_free;
   job->task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (job->task, yg_db_run_async);
-  g_async_queue_push (self->queue, job);
+  g_async_queue_push (self->state->queue, job);
 }
 
 /**
@@ -279,7 +329,7 @@ yg_db_run_sync (YgDb *self, YgDbFunc func, gpointer data, GError **error)
   job.cond = &cond;
 
   g_mutex_lock (&mutex);
-  g_async_queue_push (self->queue, &job);
+  g_async_queue_push (self->state->queue, &job);
   while (!job.done)
     g_cond_wait (&cond, &mutex);
   g_mutex_unlock (&mutex);

@@ -1,17 +1,22 @@
 /* yg-fsck.c: `yunguan fsck`: PRAGMA integrity_check plus every file row.
  *
  * Every row of item_files names a path relative to the data directory; the
- * check resolves it without following the path outside the data directory
- * (absolute paths and ".." components are themselves reported as problems),
- * and reports files that are missing, not regular files, or whose size
- * differs from the recorded one. Read-only: it never repairs.
+ * check never looks at a file outside it: absolute paths and ".." components
+ * are reported as problems, and the resolved path (realpath, so symlinked
+ * directories count) must still lie inside the resolved data directory. It
+ * reports files that are missing, not regular files, or whose size differs
+ * from the recorded one. Read-only: it never repairs.
  * Thread: the DB thread (YgDbConn).
  */
 #define G_LOG_DOMAIN "yg-catalog"
 
 #include "yg-fsck.h"
 
+#include <errno.h>
+
 #include <glib/gstdio.h>
+#include <limits.h>
+#include <stdlib.h>
 
 void
 yg_fsck_report_free (YgFsckReport *report)
@@ -57,21 +62,51 @@ check_integrity (YgDbConn *conn, YgFsckReport *report, GError **error)
   return rc == SQLITE_DONE;
 }
 
+/* The resolved form of @full if it lies inside @root_real, else NULL (with
+ * *missing set when the file does not exist at all). */
+static char *
+resolve_inside (const char *root_real, const char *full, gboolean *missing)
+{
+  char buf[PATH_MAX];
+  gsize n = strlen (root_real);
+
+  *missing = FALSE;
+  if (realpath (full, buf) == NULL)
+    {
+      *missing = TRUE;
+      return NULL;
+    }
+  if (strncmp (buf, root_real, n) != 0 || (buf[n] != '/' && buf[n] != '\0'))
+    return NULL;
+  return g_strdup (buf);
+}
+
 static gboolean
 check_files (YgDbConn *conn, const char *data_dir, YgFsckReport *report, GError **error)
 {
+  char root_real[PATH_MAX];
   sqlite3_stmt *stmt = yg_db_conn_prepare (
     conn, "SELECT item_id, role, path, size FROM item_files ORDER BY item_id, role", error);
   int rc;
 
   if (stmt == NULL)
     return FALSE;
+  if (realpath (data_dir, root_real) == NULL)
+    {
+      int saved = errno;
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   "Cannot resolve data directory %s: %s", data_dir, g_strerror (saved));
+      sqlite3_reset (stmt);
+      return FALSE;
+    }
   while ((rc = yg_db_conn_step (conn, stmt, error)) == SQLITE_ROW)
     {
       const char *item = (const char *) sqlite3_column_text (stmt, 0);
       const char *role = (const char *) sqlite3_column_text (stmt, 1);
       const char *rel = (const char *) sqlite3_column_text (stmt, 2);
       g_autofree char *full = NULL;
+      g_autofree char *real = NULL;
+      gboolean missing;
       GStatBuf st;
 
       report->files_checked++;
@@ -83,7 +118,12 @@ check_files (YgDbConn *conn, const char *data_dir, YgFsckReport *report, GError 
           continue;
         }
       full = g_build_filename (data_dir, rel, NULL);
-      if (g_lstat (full, &st) != 0)
+      real = resolve_inside (root_real, full, &missing);
+      if (real == NULL && !missing)
+        g_ptr_array_add (report->problems,
+                         g_strdup_printf ("item %s %s: %s resolves outside the data directory",
+                                          item, role, rel));
+      else if (real == NULL || g_lstat (real, &st) != 0)
         g_ptr_array_add (report->problems,
                          g_strdup_printf ("item %s %s: missing file %s", item, role, rel));
       else if (!S_ISREG (st.st_mode))

@@ -77,6 +77,28 @@ conn_for_message (YgListener *self, SoupServerMessage *msg)
   return key != NULL ? g_hash_table_lookup (self->conns, key) : NULL;
 }
 
+/* Timers go to the thread-default context the server runs in, not the global one. */
+static guint
+add_timeout (guint ms, GSourceFunc func, gpointer data)
+{
+  GSource *source = g_timeout_source_new (ms);
+  guint id;
+
+  g_source_set_callback (source, func, data, NULL);
+  id = g_source_attach (source, g_main_context_get_thread_default ());
+  g_source_unref (source);
+  return id;
+}
+
+static void
+remove_timeout (guint id)
+{
+  GSource *source = g_main_context_find_source_by_id (g_main_context_get_thread_default (), id);
+
+  if (source != NULL)
+    g_source_destroy (source);
+}
+
 /* --- lingering close ------------------------------------------------------ */
 
 typedef struct
@@ -94,7 +116,7 @@ static void
 linger_finish (Linger *l)
 {
   if (l->timer != 0)
-    g_source_remove (l->timer);
+    remove_timeout (l->timer);
   g_io_stream_close (l->stream, NULL, NULL);
   g_object_unref (l->stream);
   g_clear_object (&l->socket);
@@ -165,7 +187,7 @@ linger_close (GIOStream *stream, GSocket *socket, GBytes *response)
   l->socket = socket != NULL ? g_object_ref (socket) : NULL;
   l->response = response;
   l->cancel = g_cancellable_new ();
-  l->timer = g_timeout_add (LINGER_MS, linger_timeout, l);
+  l->timer = add_timeout (LINGER_MS, linger_timeout, l);
   g_output_stream_write_all_async (g_io_stream_get_output_stream (stream), data, len,
                                    G_PRIORITY_DEFAULT, l->cancel, linger_written, l);
 }
@@ -467,7 +489,7 @@ yg_listener_listen (YgListener *self, const char *host_port, GError **error)
   self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
   g_signal_connect (self->service, "incoming", G_CALLBACK (on_incoming), self);
   g_socket_service_start (self->service);
-  self->sweep_id = g_timeout_add (SWEEP_INTERVAL_MS, sweep, self);
+  self->sweep_id = add_timeout (SWEEP_INTERVAL_MS, sweep, self);
   return TRUE;
 }
 
@@ -507,7 +529,9 @@ yg_listener_stop (YgListener *self)
       g_socket_listener_close (G_SOCKET_LISTENER (self->service));
       g_clear_object (&self->service);
     }
-  g_clear_handle_id (&self->sweep_id, g_source_remove);
+  if (self->sweep_id != 0)
+    remove_timeout (self->sweep_id);
+  self->sweep_id = 0;
   g_hash_table_iter_init (&iter, self->conns);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &c))
     g_socket_shutdown (c->socket, TRUE, TRUE, NULL);

@@ -9,9 +9,9 @@
  * and constraint errors, BEGIN IMMEDIATE against a second writer (busy_timeout
  * waits, and gives YG_DB_ERROR_BUSY when it runs out), the token store (hashed
  * at rest, expiry, revocation) and fsck (missing, resized, non-regular files and
- * paths that escape the data directory).
- * Threads: the test's main thread, YgDb's DB thread, and in /db/busy a helper
- * thread that releases a lock held by a second raw connection.
+ * paths that escape the data directory, also through a symlinked directory),
+ * and dropping the last YgDb reference on the DB thread itself.
+ * Threads: main, YgDb's DB thread, and in /db/busy a lock-releasing helper.
  */
 #include <string.h>
 #include <sys/stat.h>
@@ -746,6 +746,82 @@ test_async_cancelled (Fixture *f, gconstpointer user_data)
 
   g_mutex_clear (&gate.lock);
   g_cond_clear (&gate.cond);
+}
+
+/* The caller drops its last reference to the YgDb inside the completion
+ * callback, a common GIO pattern. The DB thread must then never be the one to
+ * release the last reference (its dispose would join the DB thread from
+ * itself). Run in a subprocess because, while that bug exists, it aborts. */
+static gpointer
+one_func (YgDbConn *conn, gpointer data, GError **error)
+{
+  return GINT_TO_POINTER (1);
+}
+
+/* Frees nothing but takes a moment, as a real data_free may: it widens the
+ * window in which the DB thread still holds its task reference. */
+static void
+slow_data_free (gpointer data)
+{
+  g_usleep (5 * G_TIME_SPAN_MILLISECOND);
+}
+
+static void
+last_unref_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  gboolean *done = user_data;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_nonnull (yg_db_run_finish (YG_DB (source), res, &error));
+  g_assert_no_error (error);
+  g_object_unref (source); /* the caller's last reference */
+  *done = TRUE;
+}
+
+static char *
+last_unref_dir (int pid)
+{
+  g_autofree char *name = g_strdup_printf ("yg-db-test-last-unref-%d", pid);
+
+  return g_build_filename (g_get_tmp_dir (), name, NULL);
+}
+
+static void
+test_async_last_unref_in_callback (void)
+{
+  g_autofree char *dir = NULL;
+
+  if (g_test_subprocess ())
+    {
+      g_autofree char *path = NULL;
+
+      dir = last_unref_dir ((int) getppid ()); /* the parent removes it */
+      path = g_build_filename (dir, "catalog.db", NULL);
+      g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+      for (int i = 0; i < 50; i++)
+        {
+          g_autoptr (GError) error = NULL;
+          YgDb *db = yg_db_open (path, &error);
+          gboolean done = FALSE;
+
+          g_assert_no_error (error);
+          yg_db_run_async (db, one_func, NULL, slow_data_free, NULL, NULL, last_unref_done_cb,
+                           &done);
+          while (!done)
+            g_main_context_iteration (NULL, TRUE);
+        }
+      /* Let a late release on the DB thread happen before we exit. */
+      g_usleep (100 * G_TIME_SPAN_MILLISECOND);
+      return;
+    }
+
+  dir = last_unref_dir ((int) getpid ());
+  g_test_trap_subprocess (NULL, 30 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+  rm_rf (dir);
+  g_assert_false (g_file_test (dir, G_FILE_TEST_EXISTS));
+  /* The last reference may be dropped on the DB thread (a finishing GTask);
+   * that must neither deadlock nor crash. */
+  g_test_trap_assert_passed ();
 }
 
 /* --- /db/statement-cache ------------------------------------------------- */
@@ -1530,7 +1606,41 @@ test_fsck_not_regular (Fixture *f, gconstpointer user_data)
   g_assert_nonnull (strstr (problem, "not a regular file"));
   problem = find_problem (report, "segment:");
   g_assert_nonnull (strstr (problem, link));
-  g_assert_nonnull (strstr (problem, "not a regular file"));
+  g_assert_nonnull (strstr (problem, "outside the data directory"));
+}
+
+static void
+test_fsck_symlinked_dir (Fixture *f, gconstpointer user_data)
+{
+  g_autofree char *id = yg_secret_new_id ();
+  g_autofree char *outside_dir = g_build_filename (f->tmp, "elsewhere", NULL);
+  g_autofree char *outside_file = g_build_filename (outside_dir, "original.mp4", NULL);
+  g_autofree char *item_dir = g_strdup_printf ("originals/%s", id);
+  g_autofree char *item_dir_full = g_build_filename (f->data_dir, item_dir, NULL);
+  g_autofree char *path = g_strdup_printf ("originals/%s/original.mp4", id);
+  g_autofree char *parent = g_path_get_dirname (item_dir_full);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (YgFsckReport) report = NULL;
+  const char *problem;
+
+  /* originals/<id> is a symlink to a directory outside the data directory
+   * holding a file of exactly the recorded size: a check that follows the
+   * intermediate symlink would find nothing wrong. */
+  g_assert_cmpint (g_mkdir_with_parents (outside_dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (outside_file, "12345", 5, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (g_mkdir_with_parents (parent, 0700), ==, 0);
+  g_assert_cmpint (symlink (outside_dir, item_dir_full), ==, 0);
+
+  insert_item (f->db, id, "Symlinked away");
+  insert_file_row (f->db, id, "original", path, 5);
+
+  report = run_fsck (f);
+  g_assert_cmpuint (report->files_checked, ==, 1);
+  /* A symlinked directory must not lead the check outside the data dir. */
+  g_assert_cmpuint (report->problems->len, ==, 1);
+  problem = find_problem (report, id);
+  g_assert_nonnull (strstr (problem, path));
 }
 
 /* --- main ---------------------------------------------------------------- */
@@ -1554,6 +1664,7 @@ main (int argc, char *argv[])
   ADD ("/db/async/order-and-thread", fixture_setup_open, test_async_order_and_thread);
   ADD ("/db/async/error", fixture_setup_open, test_async_error);
   ADD ("/db/async/cancelled", fixture_setup_open, test_async_cancelled);
+  g_test_add_func ("/db/async/last-unref-in-callback", test_async_last_unref_in_callback);
   ADD ("/db/statement-cache", fixture_setup_open, test_statement_cache);
   ADD ("/db/transactions/rollback", fixture_setup_open, test_transactions_rollback);
   ADD ("/db/busy", fixture_setup_open, test_busy);
@@ -1566,6 +1677,7 @@ main (int argc, char *argv[])
   ADD ("/db/fsck/size-mismatch", fixture_setup_open, test_fsck_size_mismatch);
   ADD ("/db/fsck/escaping-path", fixture_setup_open, test_fsck_escaping_path);
   ADD ("/db/fsck/not-regular", fixture_setup_open, test_fsck_not_regular);
+  ADD ("/db/fsck/symlinked-dir", fixture_setup_open, test_fsck_symlinked_dir);
 
 #undef ADD
 

@@ -1,0 +1,37 @@
+/* yg-test-server.h: fixtures for tests that talk HTTP to a real server. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "yg-config.h"
+#include "yg-route.h"
+#include "yg-server.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  char *data_dir;       /* temporary, removed at the end */
+  YgConfig *config;
+  YgServer *server;     /* runs on its own thread and main context */
+  guint16 port;
+  GThread *thread;
+  GMainContext *context;
+  GMainLoop *loop;
+} YgTestServer;
+
+char *yg_test_make_tmpdir (void);
+void yg_test_rm_rf (const char *path);
+
+YgTestServer *yg_test_server_start (YgConfig *config, const YgRoute *routes, gsize n_routes);
+void yg_test_server_stop (YgTestServer *ts);
+char *yg_test_server_token (YgTestServer *ts, const char *role);
+gpointer yg_test_server_db_sync (YgTestServer *ts, gpointer (*func) (gpointer conn, gpointer data,
+                                                                      GError **error),
+                                 gpointer data);
+
+GSocketConnection *yg_test_connect (guint16 port);
+char *yg_test_http (guint16 port, const char *raw_request, guint *status);
+char *yg_test_read_response (GSocketConnection *conn, guint *status);
+
+G_END_DECLS
