@@ -44,14 +44,16 @@ parse_options (const char *command, const char *params, const char *description,
                GOptionEntry *entries, YgConfig *config, gboolean server_options, int *argc,
                char ***argv, int *status)
 {
-  g_autofree char *title = g_strdup_printf ("%s%s%s", command, params ? " " : "", params ? params : "");
-  g_autoptr (GOptionContext) ctx = g_option_context_new (title);
+  g_autofree char *prgname = g_strdup_printf ("yunguan %s", command);
+  g_autoptr (GOptionContext) ctx = g_option_context_new (params);
   g_autoptr (GError) error = NULL;
 
+  g_set_prgname (prgname);
   g_option_context_set_summary (ctx, description);
+  /* Configuration options are the main group, so plain --help lists them. */
+  g_option_context_set_main_group (ctx, yg_config_option_group (config, server_options));
   if (entries != NULL)
     g_option_context_add_main_entries (ctx, entries, NULL);
-  g_option_context_add_group (ctx, yg_config_option_group (config, server_options));
   g_option_context_set_help_enabled (ctx, TRUE);
   if (!g_option_context_parse (ctx, argc, argv, &error))
     {
@@ -162,7 +164,7 @@ cmd_token (int argc, char **argv)
   };
   TokenArgs args = { 0 };
 
-  if (!parse_options ("token", "create|revoke [ID]",
+  if (!parse_options ("token", "create | revoke ID",
                       "Creates a bearer token (printed once on stdout, stored only hashed)\n"
                       "or revokes one by id. Works while the server runs.\n\n"
                       "  yunguan token create --data DIR --role staff --name \"Front desk\"\n"
