@@ -117,3 +117,83 @@ yg_item_store_insert (YgDbConn *conn, const char *kind, const char *title, const
     return NULL;
   return g_steal_pointer (&id);
 }
+
+/**
+ * yg_item_store_file_path:
+ *
+ * Returns: (transfer full): the path (relative to the data directory) of the
+ *   item's file in @role, or %NULL with YG_DB_ERROR_NOT_FOUND
+ */
+char *
+yg_item_store_file_path (YgDbConn *conn, const char *item_id, const char *role, GError **error)
+{
+  sqlite3_stmt *stmt = yg_db_conn_prepare (
+    conn, "SELECT path FROM item_files WHERE item_id = ?1 AND role = ?2", error);
+  char *path;
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, item_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, role, -1, SQLITE_TRANSIENT);
+  rc = yg_db_conn_step (conn, stmt, error);
+  if (rc < 0)
+    return NULL;
+  if (rc == SQLITE_DONE)
+    {
+      g_set_error (error, YG_DB_ERROR, YG_DB_ERROR_NOT_FOUND, "Item %s has no %s file", item_id,
+                   role);
+      return NULL;
+    }
+  path = yg_db_column_dup (stmt, 0);
+  sqlite3_reset (stmt);
+  return path;
+}
+
+gboolean
+yg_item_store_add_file (YgDbConn *conn, const char *item_id, const char *role, const char *path,
+                        gint64 size, const char *sha256, GError **error)
+{
+  sqlite3_stmt *stmt = yg_db_conn_prepare (conn,
+                                           "INSERT OR REPLACE INTO item_files"
+                                           " (item_id, role, path, size, sha256)"
+                                           " VALUES (?1, ?2, ?3, ?4, ?5)",
+                                           error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, item_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, role, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 3, path, -1, SQLITE_TRANSIENT);
+  if (size >= 0)
+    sqlite3_bind_int64 (stmt, 4, size);
+  if (sha256 != NULL)
+    sqlite3_bind_text (stmt, 5, sha256, -1, SQLITE_TRANSIENT);
+  return yg_db_conn_step_done (conn, stmt, error);
+}
+
+/**
+ * yg_item_store_find_original:
+ *
+ * Returns: (transfer full) (nullable): the id of the item whose original has
+ *   this SHA-256, or %NULL (no error) if none
+ */
+char *
+yg_item_store_find_original (YgDbConn *conn, const char *sha256, GError **error)
+{
+  sqlite3_stmt *stmt = yg_db_conn_prepare (
+    conn, "SELECT item_id FROM item_files WHERE role = 'original' AND sha256 = ?1 LIMIT 1", error);
+  char *id = NULL;
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, sha256, -1, SQLITE_TRANSIENT);
+  rc = yg_db_conn_step (conn, stmt, error);
+  if (rc == SQLITE_ROW)
+    {
+      id = yg_db_column_dup (stmt, 0);
+      sqlite3_reset (stmt);
+    }
+  return id;
+}

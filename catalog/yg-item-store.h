@@ -32,4 +32,17 @@ char *yg_item_store_insert (YgDbConn   *conn,
                             const char *description,
                             GError    **error);
 
+char *yg_item_store_file_path (YgDbConn   *conn,
+                               const char *item_id,
+                               const char *role,
+                               GError    **error);
+gboolean yg_item_store_add_file (YgDbConn   *conn,
+                                 const char *item_id,
+                                 const char *role,
+                                 const char *path,
+                                 gint64      size,
+                                 const char *sha256,
+                                 GError    **error);
+char *yg_item_store_find_original (YgDbConn *conn, const char *sha256, GError **error);
+
 G_END_DECLS

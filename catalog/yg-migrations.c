@@ -62,6 +62,15 @@ static const char *const migrations[] = {
   "  updated_at INTEGER NOT NULL"
   ");"
   "CREATE INDEX jobs_state ON jobs (state, id);",
+
+  /* 3: leases for the job protocol, retry backoff, the original's hash */
+  "ALTER TABLE jobs ADD COLUMN lease_owner TEXT;"
+  "ALTER TABLE jobs ADD COLUMN lease_expires_at INTEGER;"
+  "ALTER TABLE jobs ADD COLUMN not_before INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE jobs ADD COLUMN max_attempts INTEGER NOT NULL DEFAULT 3;"
+  "CREATE UNIQUE INDEX jobs_one_active_per_item ON jobs (item_id)"
+  "  WHERE state IN ('queued','running');"
+  "CREATE INDEX item_files_sha256 ON item_files (sha256) WHERE role = 'original';",
 };
 
 int

@@ -16,6 +16,7 @@
 
 #include "yg-http-error.h"
 #include "yg-db-error.h"
+#include "yg-server.h"
 
 static GQuark
 request_quark (void)
@@ -266,4 +267,80 @@ yg_request_parse_json_body (YgRequest *req, GError **error)
       return NULL;
     }
   return json_node_copy (json_parser_get_root (parser));
+}
+
+/**
+ * yg_request_parse_json_object:
+ * @owner: (out): the document holding the object; free it after use
+ *
+ * Returns: (transfer none): the body's top-level object, or %NULL (400/415)
+ */
+JsonObject *
+yg_request_parse_json_object (YgRequest *req, JsonNode **owner, GError **error)
+{
+  JsonNode *node = yg_request_parse_json_body (req, error);
+
+  *owner = node;
+  if (node == NULL)
+    return NULL;
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_set_error_literal (error, YG_HTTP_ERROR, YG_HTTP_ERROR_BAD_REQUEST,
+                           "The body must be a JSON object");
+      return NULL;
+    }
+  return json_node_get_object (node);
+}
+
+typedef struct
+{
+  SoupServerMessage *msg;
+  GDestroyNotify result_free;
+  guint status;
+  YgRequestJsonFunc to_json;
+} DbCall;
+
+static void
+db_call_done (GObject *source, GAsyncResult *res, gpointer data)
+{
+  DbCall *call = data;
+  YgRequest *req = yg_request_get (call->msg);
+  g_autoptr (GError) error = NULL;
+  gpointer result = yg_db_run_finish (YG_DB (source), res, &error);
+
+  if (error != NULL)
+    yg_request_respond_error (req, error);
+  else
+    {
+      yg_request_respond_json (req, call->status, call->to_json (result));
+      if (result != NULL && call->result_free != NULL)
+        call->result_free (result);
+    }
+  g_object_unref (call->msg);
+  g_free (call);
+}
+
+/**
+ * yg_request_run_db:
+ * @func: a #YgDbFunc
+ * @data: (transfer full): its argument, freed with @data_free
+ * @status: the status of a successful answer
+ * @to_json: builds the answer from the result (called on the main thread)
+ *
+ * The common shape of a catalogue-backed handler: pause, run @func on the
+ * DB thread, answer with its result or its error.
+ */
+void
+yg_request_run_db (YgRequest *req, gpointer func, gpointer data, GDestroyNotify data_free,
+                   GDestroyNotify result_free, guint status, YgRequestJsonFunc to_json)
+{
+  DbCall *call = g_new0 (DbCall, 1);
+
+  call->msg = g_object_ref (req->msg);
+  call->result_free = result_free;
+  call->status = status;
+  call->to_json = to_json;
+  yg_request_pause (req);
+  yg_db_run_async (yg_server_get_db (req->server), (YgDbFunc) func, data, data_free, result_free,
+                   NULL, db_call_done, call);
 }

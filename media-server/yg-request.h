@@ -4,6 +4,7 @@
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
+#include "yg-db.h"
 #include "yg-principal.h"
 #include "yg-route.h"
 
@@ -40,5 +41,16 @@ void yg_request_respond_bytes (YgRequest  *req,
                                GBytes     *body);
 void yg_request_fail (YgRequest *req, guint code, const char *format, ...) G_GNUC_PRINTF (3, 4);
 JsonNode *yg_request_parse_json_body (YgRequest *req, GError **error);
+JsonObject *yg_request_parse_json_object (YgRequest *req, JsonNode **owner, GError **error);
+
+/* Turns a DB result into the response document (transfer full). */
+typedef JsonNode *(*YgRequestJsonFunc) (gpointer result);
+void yg_request_run_db (YgRequest        *req,
+                        gpointer          func,
+                        gpointer          data,
+                        GDestroyNotify    data_free,
+                        GDestroyNotify    result_free,
+                        guint             status,
+                        YgRequestJsonFunc to_json);
 
 G_END_DECLS

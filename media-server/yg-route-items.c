@@ -74,25 +74,15 @@ load_item (YgDbConn *conn, gpointer data, GError **error)
   return yg_item_store_get (conn, data, error);
 }
 
-static void
-item_loaded (GObject *source, GAsyncResult *res, gpointer data)
+static JsonNode *
+item_json (gpointer item)
 {
-  g_autoptr (SoupServerMessage) msg = data;
-  YgRequest *req = yg_request_get (msg);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (YgItem) item = yg_db_run_finish (YG_DB (source), res, &error);
-
-  if (item == NULL)
-    yg_request_respond_error (req, error);
-  else
-    yg_request_respond_json (req, 200, item_to_json (item));
+  return item_to_json (item);
 }
 
 void
 yg_route_item_get (YgServer *server, YgRequest *req)
 {
-  yg_request_pause (req);
-  yg_db_run_async (yg_server_get_db (server), load_item, g_strdup (yg_request_param (req, 0)),
-                   g_free, (GDestroyNotify) yg_item_free, NULL, item_loaded,
-                   g_object_ref (req->msg));
+  yg_request_run_db (req, load_item, g_strdup (yg_request_param (req, 0)), g_free,
+                     (GDestroyNotify) yg_item_free, 200, item_json);
 }

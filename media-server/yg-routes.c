@@ -13,6 +13,15 @@ const YgRoute yg_routes[] = {
   { "GET", "/api/v1/openapi.yaml", YG_AUTH_PUBLIC, yg_route_openapi, 0 },
   { "GET", "/api/v1/me", YG_AUTH_RESIDENT, yg_route_me, 0 },
   { "GET", "/api/v1/items/{id}", YG_AUTH_PUBLIC, yg_route_item_get, 0 },
+  { "GET", "/api/v1/jobs", YG_AUTH_STAFF, yg_route_jobs_list, 0 },
+  { "GET", "/api/v1/jobs/{id}", YG_AUTH_STAFF, yg_route_job_get, 0 },
+  { "POST", "/api/v1/jobs/{id}/cancel", YG_AUTH_STAFF, yg_route_job_cancel, 0 },
+  { "POST", "/api/v1/jobs/{id}/retry", YG_AUTH_STAFF, yg_route_job_retry, 0 },
+  { "POST", "/api/v1/worker/lease", YG_AUTH_WORKER, yg_route_worker_lease, 0 },
+  { "POST", "/api/v1/worker/jobs/{id}/heartbeat", YG_AUTH_WORKER, yg_route_worker_heartbeat, 0 },
+  { "POST", "/api/v1/worker/jobs/{id}/files", YG_AUTH_WORKER, yg_route_worker_files, 0 },
+  { "POST", "/api/v1/worker/jobs/{id}/complete", YG_AUTH_WORKER, yg_route_worker_complete, 0 },
+  { "POST", "/api/v1/worker/jobs/{id}/fail", YG_AUTH_WORKER, yg_route_worker_fail, 0 },
 };
 
 const gsize yg_n_routes = G_N_ELEMENTS (yg_routes);

@@ -17,4 +17,15 @@ void yg_route_me (YgServer *server, YgRequest *req);
 /* yg-route-items.c */
 void yg_route_item_get (YgServer *server, YgRequest *req);
 
+/* yg-route-jobs.c */
+void yg_route_worker_lease (YgServer *server, YgRequest *req);
+void yg_route_worker_heartbeat (YgServer *server, YgRequest *req);
+void yg_route_worker_files (YgServer *server, YgRequest *req);
+void yg_route_worker_complete (YgServer *server, YgRequest *req);
+void yg_route_worker_fail (YgServer *server, YgRequest *req);
+void yg_route_jobs_list (YgServer *server, YgRequest *req);
+void yg_route_job_get (YgServer *server, YgRequest *req);
+void yg_route_job_cancel (YgServer *server, YgRequest *req);
+void yg_route_job_retry (YgServer *server, YgRequest *req);
+
 G_END_DECLS
