@@ -39,17 +39,60 @@ yg_item_kind_is_valid (const char *kind)
  *
  * Returns: (transfer full): the item, or %NULL with YG_DB_ERROR_NOT_FOUND
  */
+#define ITEM_COLUMNS                                                                      \
+  "id, kind, title, description, status, error_code, error_message, duration,"            \
+  " created_at, updated_at,"                                                              \
+  " EXISTS (SELECT 1 FROM item_files f WHERE f.item_id = items.id AND f.role = 'master'),"\
+  " EXISTS (SELECT 1 FROM item_files f WHERE f.item_id = items.id AND f.role = 'poster')"
+
+static YgItem *
+item_from_row (sqlite3_stmt *stmt)
+{
+  YgItem *item = g_new0 (YgItem, 1);
+
+  item->id = yg_db_column_dup (stmt, 0);
+  item->kind = yg_db_column_dup (stmt, 1);
+  item->title = yg_db_column_dup (stmt, 2);
+  item->description = yg_db_column_dup (stmt, 3);
+  item->status = yg_db_column_dup (stmt, 4);
+  item->error_code = yg_db_column_dup (stmt, 5);
+  item->error_message = yg_db_column_dup (stmt, 6);
+  item->duration = sqlite3_column_type (stmt, 7) == SQLITE_NULL ? -1 : sqlite3_column_double (stmt, 7);
+  item->created_at = sqlite3_column_int64 (stmt, 8);
+  item->updated_at = sqlite3_column_int64 (stmt, 9);
+  item->has_master = sqlite3_column_int (stmt, 10);
+  item->has_poster = sqlite3_column_int (stmt, 11);
+  return item;
+}
+
+/**
+ * yg_item_store_list_recent:
+ *
+ * Returns: (transfer full) (element-type YgItem): newest first
+ */
+GPtrArray *
+yg_item_store_list_recent (YgDbConn *conn, guint limit, GError **error)
+{
+  sqlite3_stmt *stmt = yg_db_conn_prepare (
+    conn, "SELECT " ITEM_COLUMNS " FROM items ORDER BY created_at DESC, rowid DESC LIMIT ?1", error);
+  g_autoptr (GPtrArray) items = g_ptr_array_new_with_free_func ((GDestroyNotify) yg_item_free);
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int (stmt, 1, limit);
+  while ((rc = yg_db_conn_step (conn, stmt, error)) == SQLITE_ROW)
+    g_ptr_array_add (items, item_from_row (stmt));
+  if (rc < 0)
+    return NULL;
+  return g_steal_pointer (&items);
+}
+
 YgItem *
 yg_item_store_get (YgDbConn *conn, const char *id, GError **error)
 {
-  sqlite3_stmt *stmt = yg_db_conn_prepare (
-    conn,
-    "SELECT id, kind, title, description, status, error_code, error_message, duration,"
-    " created_at, updated_at,"
-    " EXISTS (SELECT 1 FROM item_files f WHERE f.item_id = items.id AND f.role = 'master'),"
-    " EXISTS (SELECT 1 FROM item_files f WHERE f.item_id = items.id AND f.role = 'poster')"
-    " FROM items WHERE id = ?1",
-    error);
+  sqlite3_stmt *stmt = yg_db_conn_prepare (conn, "SELECT " ITEM_COLUMNS " FROM items WHERE id = ?1",
+                                           error);
   YgItem *item;
   int rc;
 
@@ -64,35 +107,25 @@ yg_item_store_get (YgDbConn *conn, const char *id, GError **error)
       g_set_error (error, YG_DB_ERROR, YG_DB_ERROR_NOT_FOUND, "No item with id \"%s\"", id);
       return NULL;
     }
-  item = g_new0 (YgItem, 1);
-  item->id = yg_db_column_dup (stmt, 0);
-  item->kind = yg_db_column_dup (stmt, 1);
-  item->title = yg_db_column_dup (stmt, 2);
-  item->description = yg_db_column_dup (stmt, 3);
-  item->status = yg_db_column_dup (stmt, 4);
-  item->error_code = yg_db_column_dup (stmt, 5);
-  item->error_message = yg_db_column_dup (stmt, 6);
-  item->duration = sqlite3_column_type (stmt, 7) == SQLITE_NULL ? -1 : sqlite3_column_double (stmt, 7);
-  item->created_at = sqlite3_column_int64 (stmt, 8);
-  item->updated_at = sqlite3_column_int64 (stmt, 9);
-  item->has_master = sqlite3_column_int (stmt, 10);
-  item->has_poster = sqlite3_column_int (stmt, 11);
+  item = item_from_row (stmt);
   sqlite3_reset (stmt);
   return item;
 }
 
 /**
  * yg_item_store_insert:
+ * @id_or_null: (nullable): a fresh yg_secret_new_id(), when files were
+ *   already placed under it; NULL to generate one
  *
  * Creates an item in status "processing".
  *
  * Returns: (transfer full): the new item's id
  */
 char *
-yg_item_store_insert (YgDbConn *conn, const char *kind, const char *title, const char *description,
-                      GError **error)
+yg_item_store_insert (YgDbConn *conn, const char *id_or_null, const char *kind, const char *title,
+                      const char *description, GError **error)
 {
-  g_autofree char *id = yg_secret_new_id ();
+  g_autofree char *id = id_or_null != NULL ? g_strdup (id_or_null) : yg_secret_new_id ();
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
   sqlite3_stmt *stmt;
 

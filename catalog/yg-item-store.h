@@ -27,11 +27,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (YgItem, yg_item_free)
 gboolean yg_item_kind_is_valid (const char *kind);
 YgItem *yg_item_store_get (YgDbConn *conn, const char *id, GError **error);
 char *yg_item_store_insert (YgDbConn   *conn,
+                            const char *id,
                             const char *kind,
                             const char *title,
                             const char *description,
                             GError    **error);
 
+GPtrArray *yg_item_store_list_recent (YgDbConn *conn, guint limit, GError **error);
 char *yg_item_store_file_path (YgDbConn   *conn,
                                const char *item_id,
                                const char *role,

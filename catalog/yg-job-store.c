@@ -167,14 +167,15 @@ yg_job_store_list (YgDbConn *conn, const char *state, guint limit, GError **erro
   return g_steal_pointer (&jobs);
 }
 
-/* Takes back expired leases. Runs inside the caller's transaction. */
+/* Takes back leases that expired, or (with @owner) every lease of a worker
+ * known to be gone. Runs inside the caller's transaction. */
 static gboolean
-requeue_expired_locked (YgDbConn *conn, guint *count, GError **error)
+requeue_locked (YgDbConn *conn, const char *owner, guint *count, GError **error)
 {
   sqlite3_stmt *sel = yg_db_conn_prepare (
     conn,
     "SELECT id, item_id, attempts, max_attempts FROM jobs"
-    " WHERE state = 'running' AND lease_expires_at < ?1",
+    " WHERE state = 'running' AND (lease_expires_at < ?1 OR lease_owner = ?2)",
     error);
   g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autoptr (GPtrArray) items = g_ptr_array_new_with_free_func (g_free);
@@ -184,7 +185,9 @@ requeue_expired_locked (YgDbConn *conn, guint *count, GError **error)
 
   if (sel == NULL)
     return FALSE;
-  sqlite3_bind_int64 (sel, 1, now);
+  sqlite3_bind_int64 (sel, 1, owner != NULL ? 0 : now);
+  if (owner != NULL)
+    sqlite3_bind_text (sel, 2, owner, -1, SQLITE_TRANSIENT);
   while ((rc = yg_db_conn_step (conn, sel, error)) == SQLITE_ROW)
     {
       gint64 id = sqlite3_column_int64 (sel, 0);
@@ -233,7 +236,29 @@ yg_job_store_requeue_expired (YgDbConn *conn, GError **error)
 
   if (!yg_db_conn_begin (conn, error))
     return 0;
-  if (!requeue_expired_locked (conn, &count, error) || !yg_db_conn_commit (conn, error))
+  if (!requeue_locked (conn, NULL, &count, error) || !yg_db_conn_commit (conn, error))
+    {
+      yg_db_conn_rollback (conn);
+      return 0;
+    }
+  return count;
+}
+
+/**
+ * yg_job_store_release_owner:
+ * @owner: a worker that is known to have died
+ *
+ * Requeues (or fails, when out of attempts) every job leased to @owner
+ * without waiting for the lease to expire.
+ */
+guint
+yg_job_store_release_owner (YgDbConn *conn, const char *owner, GError **error)
+{
+  guint count = 0;
+
+  if (!yg_db_conn_begin (conn, error))
+    return 0;
+  if (!requeue_locked (conn, owner, &count, error) || !yg_db_conn_commit (conn, error))
     {
       yg_db_conn_rollback (conn);
       return 0;
@@ -258,7 +283,7 @@ yg_job_store_lease (YgDbConn *conn, const char *owner, guint lease_seconds, GErr
 
   if (!yg_db_conn_begin (conn, error))
     return NULL;
-  if (!requeue_expired_locked (conn, NULL, error))
+  if (!requeue_locked (conn, NULL, NULL, error))
     goto fail;
   pick = yg_db_conn_prepare (conn,
                              "SELECT id FROM jobs WHERE state = 'queued' AND not_before <= ?1"

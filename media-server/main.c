@@ -11,16 +11,19 @@
 #include <glib-unix.h>
 #include <locale.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "yg-build-config.h"
 #include "yg-config.h"
 #include "yg-db.h"
 #include "yg-fsck.h"
+#include "yg-import.h"
 #include "yg-migrations.h"
 #include "yg-routes.h"
 #include "yg-secret.h"
 #include "yg-server.h"
 #include "yg-token-store.h"
+#include "yg-worker.h"
 
 typedef int (*CommandFunc) (int argc, char **argv);
 
@@ -120,6 +123,120 @@ cmd_serve (int argc, char **argv)
   g_printerr ("yunguan: shutting down\n");
   yg_server_stop (server);
   return 0;
+}
+
+/* --- worker ------------------------------------------------------------------------ */
+
+static int
+cmd_worker (int argc, char **argv)
+{
+  g_autoptr (YgConfig) config = yg_config_new ();
+  g_autofree char *server = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *exe = NULL;
+  g_autoptr (GError) error = NULL;
+  gboolean once = FALSE;
+  int poll_ms = 1000, status = 0;
+  double factor = 4.0;
+  GOptionEntry entries[] = {
+    { "server", 0, 0, G_OPTION_ARG_STRING, &server,
+      "The server's URL (default: from --listen, e.g. http://127.0.0.1:8080)", "URL" },
+    { "name", 0, 0, G_OPTION_ARG_STRING, &name, "Name shown in logs", "NAME" },
+    { "once", 0, 0, G_OPTION_ARG_NONE, &once, "Run at most one job, then exit", NULL },
+    { "poll-ms", 0, 0, G_OPTION_ARG_INT, &poll_ms, "Wait between empty leases (default 1000)", "MS" },
+    { "time-factor", 0, 0, G_OPTION_ARG_DOUBLE, &factor,
+      "Wall-clock limit per job: 120 s + duration × FACTOR (default 4)", "FACTOR" },
+    { NULL },
+  };
+  YgWorkerOptions opts = { 0 };
+
+  if (!parse_options ("worker", NULL,
+                      "Leases transcode jobs from a server and runs each in a sandboxed child\n"
+                      "process (no network, resource limits). `serve` starts these itself; run\n"
+                      "more by hand or on another machine sharing the data directory.\n"
+                      "The token comes from YUNGUAN_WORKER_TOKEN (never the command line).",
+                      entries, config, FALSE, &argc, &argv, &status))
+    return status;
+  opts.token = (char *) g_getenv ("YUNGUAN_WORKER_TOKEN");
+  if (opts.token == NULL || opts.token[0] == '\0')
+    {
+      g_printerr ("yunguan worker: set YUNGUAN_WORKER_TOKEN to a worker token\n");
+      return 2;
+    }
+  if (poll_ms < 10 || factor <= 0)
+    {
+      g_printerr ("yunguan worker: --poll-ms must be ≥ 10 and --time-factor > 0\n");
+      return 2;
+    }
+  exe = g_file_read_link ("/proc/self/exe", &error);
+  if (exe == NULL)
+    return fail (error);
+  opts.server_url = server != NULL ? server : g_strdup_printf ("http://%s", config->listen);
+  opts.data_dir = config->data_dir;
+  opts.self_exe = exe;
+  opts.once = once;
+  opts.poll_ms = poll_ms;
+  opts.time_factor = factor;
+  yg_sandbox_limits_default (&opts.limits);
+  if (name != NULL)
+    g_set_prgname (name);
+  status = yg_worker_run (&opts);
+  if (server == NULL)
+    g_free (opts.server_url);
+  return status;
+}
+
+/* --- import ------------------------------------------------------------------------ */
+
+static int
+cmd_import (int argc, char **argv)
+{
+  g_autoptr (YgConfig) config = yg_config_new ();
+  g_autoptr (YgDb) db = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *kind = NULL, *title = NULL, *metadata = NULL;
+  g_auto (GStrv) paths = NULL;
+  gboolean quiet = FALSE;
+  int status = 0;
+  GOptionEntry entries[] = {
+    { "kind", 0, 0, G_OPTION_ARG_STRING, &kind,
+      "performance, lesson or heritage (for files the CSV does not describe)", "KIND" },
+    { "title", 0, 0, G_OPTION_ARG_STRING, &title, "Title (a single file only)", "TITLE" },
+    { "metadata", 0, 0, G_OPTION_ARG_FILENAME, &metadata,
+      "CSV with a header row: file,title,kind,description", "CSV" },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No progress bar", NULL },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &paths, NULL, "FILE|DIR…" },
+    { NULL },
+  };
+  YgImportOptions opts = { 0 };
+  YgImportSummary summary;
+
+  if (!parse_options ("import", "FILE|DIR…",
+                      "Copies recordings into the archive (originals/<item>/, SHA-256 recorded),\n"
+                      "creates their items and queues their transcodes. Safe to re-run: a file\n"
+                      "already in the archive (same SHA-256) is skipped. Prints each new item id\n"
+                      "on stdout.\n\n"
+                      "  yunguan import --data DIR --kind heritage --metadata list.csv /media/disk1",
+                      entries, config, FALSE, &argc, &argv, &status))
+    return status;
+  if (paths == NULL || paths[0] == NULL)
+    {
+      g_printerr ("yunguan import: name at least one file or directory\n");
+      return 2;
+    }
+  db = open_catalog (config, &error);
+  if (db == NULL)
+    return fail (error);
+  opts.data_dir = config->data_dir;
+  opts.kind = kind;
+  opts.title = title;
+  opts.metadata = metadata;
+  opts.progress = !quiet && isatty (STDERR_FILENO);
+  if (!yg_import_run (db, &opts, paths, &summary, &error))
+    return fail (error);
+  g_printerr ("import: %u imported, %u already present, %u failed\n", summary.imported,
+              summary.skipped, summary.failed);
+  return summary.failed == 0 ? 0 : 1;
 }
 
 /* --- token -------------------------------------------------------------------------- */
@@ -289,6 +406,8 @@ static int cmd_help (int argc, char **argv);
 
 static const Command commands[] = {
   { "serve", cmd_serve, "Run the server (HTTP API, uploads, HLS, web UI)" },
+  { "import", cmd_import, "Import recordings from files or directories (with a CSV)" },
+  { "worker", cmd_worker, "Run transcode jobs for a server (serve starts its own)" },
   { "token", cmd_token, "Create or revoke API bearer tokens" },
   { "migrate", cmd_migrate, "Create or upgrade the catalogue schema" },
   { "fsck", cmd_fsck, "Check the catalogue and the files it points at" },

@@ -14,6 +14,7 @@
 #include "yg-config.h"
 
 #include <stddef.h>
+#include <string.h>
 
 #include "yg-build-config.h"
 #include "yg-http-error.h"
@@ -59,6 +60,10 @@ static const Option options[] = {
     "Largest API request body (uploads use tus and have their own limits); else 413" },
   { "access-log", "YUNGUAN_ACCESS_LOG", OPT_STRING, FIELD (access_log), "-", 0, 0, TRUE, "FILE",
     "Access log: - for standard error, off, or a file path" },
+  { "web-dir", "YUNGUAN_WEB_DIR", OPT_STRING, FIELD (web_dir), YG_WEB_DIR, 0, 0, TRUE, "DIR",
+    "Directory of the browser UI (index.html, static/, node_modules/hls.js)" },
+  { "workers", "YUNGUAN_WORKERS", OPT_UINT, FIELD (workers), "auto", 0, 64, TRUE, "N|auto",
+    "Local transcode workers to run (auto: half the CPU cores, at least 1; 0: none)" },
 };
 
 static gpointer
@@ -143,9 +148,14 @@ yg_config_set (YgConfig *config, const char *key, const char *value, GError **er
       return TRUE;
     }
 
+  if (o->type == OPT_UINT && g_strcmp0 (value, "auto") == 0 && g_str_equal (o->key, "workers"))
+    {
+      *(guint *) field (config, o) = YG_CONFIG_AUTO;
+      return TRUE;
+    }
   if (o->type == OPT_UINT)
     {
-      if (!g_ascii_string_to_unsigned (value, 10, 0, G_MAXUINT64, &v, NULL))
+      if (value == NULL || !g_ascii_string_to_unsigned (value, 10, 0, G_MAXUINT64, &v, NULL))
         v = G_MAXUINT64;
     }
   else if (!parse_size (value, &v))
@@ -176,6 +186,36 @@ yg_config_new (void)
     if (!yg_config_set (config, options[i].key, options[i].fallback, NULL))
       g_error ("bad built-in default for %s", options[i].key);
   return config;
+}
+
+/**
+ * yg_config_copy:
+ *
+ * Returns: (transfer full): a deep copy (without collected flags)
+ */
+YgConfig *
+yg_config_copy (const YgConfig *config)
+{
+  YgConfig *copy = g_new0 (YgConfig, 1);
+
+  memcpy (copy, config, sizeof *copy);
+  copy->flags = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  copy->config_file = g_strdup (config->config_file);
+  for (guint i = 0; i < G_N_ELEMENTS (options); i++)
+    if (options[i].type == OPT_STRING)
+      {
+        char **slot = field (copy, &options[i]);
+        *slot = g_strdup (*slot);
+      }
+  return copy;
+}
+
+guint
+yg_config_get_workers (const YgConfig *config)
+{
+  if (config->workers != YG_CONFIG_AUTO)
+    return config->workers;
+  return MAX (1u, g_get_num_processors () / 2);
 }
 
 void

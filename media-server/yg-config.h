@@ -15,12 +15,18 @@ typedef struct
   guint max_header_bytes;
   guint64 max_body_bytes; /* JSON and form bodies; uploads have their own limits */
   char *access_log;       /* "-" = stderr, "off", or a file path */
+  guint workers;          /* local transcode workers; YG_CONFIG_AUTO = from the core count */
+  char *web_dir;          /* the browser UI (web/) */
   char *config_file;      /* the file that was loaded, or NULL */
   /* private: flag values seen while parsing, applied by yg_config_finish */
   GHashTable *flags;
 } YgConfig;
 
+#define YG_CONFIG_AUTO G_MAXUINT
+
 YgConfig *yg_config_new (void);
+YgConfig *yg_config_copy (const YgConfig *config);
+guint yg_config_get_workers (const YgConfig *config);
 void yg_config_free (YgConfig *config);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (YgConfig, yg_config_free)
 

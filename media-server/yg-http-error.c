@@ -32,6 +32,7 @@ static const Answer http_answers[] = {
   [YG_HTTP_ERROR_LENGTH_REQUIRED] = { 411, "length_required" },
   [YG_HTTP_ERROR_PAYLOAD_TOO_LARGE] = { 413, "payload_too_large" },
   [YG_HTTP_ERROR_UNSUPPORTED_MEDIA] = { 415, "unsupported_media_type" },
+  [YG_HTTP_ERROR_RANGE_NOT_SATISFIABLE] = { 416, "range_not_satisfiable" },
   [YG_HTTP_ERROR_HEADERS_TOO_LARGE] = { 431, "headers_too_large" },
   [YG_HTTP_ERROR_TOO_MANY_REQUESTS] = { 429, "too_many_requests" },
   [YG_HTTP_ERROR_UNAVAILABLE] = { 503, "unavailable" },

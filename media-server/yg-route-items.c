@@ -86,3 +86,40 @@ yg_route_item_get (YgServer *server, YgRequest *req)
   yg_request_run_db (req, load_item, g_strdup (yg_request_param (req, 0)), g_free,
                      (GDestroyNotify) yg_item_free, 200, item_json);
 }
+
+static gpointer
+list_items (YgDbConn *conn, gpointer data, GError **error)
+{
+  return yg_item_store_list_recent (conn, GPOINTER_TO_UINT (data), error);
+}
+
+static JsonNode *
+items_json (gpointer result)
+{
+  GPtrArray *items = result;
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "items");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < items->len; i++)
+    json_builder_add_value (b, item_to_json (items->pdata[i]));
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+void
+yg_route_items_list (YgServer *server, YgRequest *req)
+{
+  const char *limit_s = g_hash_table_lookup (yg_request_query (req), "limit");
+  guint64 limit = 24;
+
+  if (limit_s != NULL && !g_ascii_string_to_unsigned (limit_s, 10, 1, 100, &limit, NULL))
+    {
+      yg_request_fail (req, YG_HTTP_ERROR_BAD_REQUEST, "\"limit\" must be a number from 1 to 100");
+      return;
+    }
+  yg_request_run_db (req, list_items, GUINT_TO_POINTER ((guint) limit), NULL,
+                     (GDestroyNotify) g_ptr_array_unref, 200, items_json);
+}

@@ -81,7 +81,9 @@ compile (const YgRoute *r, Compiled *c, GError **error)
                    r->pattern);
       return FALSE;
     }
-  parts = g_strsplit (r->pattern + 1, "/", MAX_SEGMENTS + 1);
+  /* "/" is one empty segment, as the request path "/" splits. */
+  parts = g_str_equal (r->pattern, "/") ? g_strdupv ((char *[]){ "", NULL })
+                                         : g_strsplit (r->pattern + 1, "/", MAX_SEGMENTS + 1);
   c->route = r;
   c->n_segments = g_strv_length (parts);
   c->segments = g_new0 (char *, c->n_segments + 1);

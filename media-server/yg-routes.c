@@ -8,6 +8,14 @@
 #include "yg-routes.h"
 
 const YgRoute yg_routes[] = {
+  { "GET", "/", YG_AUTH_PUBLIC, yg_route_web_home, 0 },
+  { "GET", "/items/{id}", YG_AUTH_PUBLIC, yg_route_web_item, 0 },
+  { "GET", "/embed/{id}", YG_AUTH_PUBLIC, yg_route_web_embed, 0 },
+  { "GET", "/static/{name}", YG_AUTH_PUBLIC, yg_route_web_static, 0 },
+  { "GET", "/static/vendor/hls.min.js", YG_AUTH_PUBLIC, yg_route_web_hlsjs, 0 },
+  { "GET", "/hls/{id}/{name}", YG_AUTH_PUBLIC, yg_route_hls_item_file, 0 },
+  { "GET", "/hls/{id}/{rung}/{name}", YG_AUTH_PUBLIC, yg_route_hls_rung_file, 0 },
+  { "GET", "/api/v1/items", YG_AUTH_PUBLIC, yg_route_items_list, 0 },
   { "GET", "/healthz", YG_AUTH_PUBLIC, yg_route_healthz, 0 },
   { "GET", "/metrics", YG_AUTH_STAFF, yg_route_metrics, 0 },
   { "GET", "/api/v1/openapi.yaml", YG_AUTH_PUBLIC, yg_route_openapi, 0 },

@@ -16,6 +16,7 @@ void yg_route_me (YgServer *server, YgRequest *req);
 
 /* yg-route-items.c */
 void yg_route_item_get (YgServer *server, YgRequest *req);
+void yg_route_items_list (YgServer *server, YgRequest *req);
 
 /* yg-route-jobs.c */
 void yg_route_worker_lease (YgServer *server, YgRequest *req);
@@ -27,5 +28,16 @@ void yg_route_jobs_list (YgServer *server, YgRequest *req);
 void yg_route_job_get (YgServer *server, YgRequest *req);
 void yg_route_job_cancel (YgServer *server, YgRequest *req);
 void yg_route_job_retry (YgServer *server, YgRequest *req);
+
+/* yg-route-media.c */
+void yg_route_hls_item_file (YgServer *server, YgRequest *req);
+void yg_route_hls_rung_file (YgServer *server, YgRequest *req);
+
+/* yg-route-web.c */
+void yg_route_web_home (YgServer *server, YgRequest *req);
+void yg_route_web_item (YgServer *server, YgRequest *req);
+void yg_route_web_embed (YgServer *server, YgRequest *req);
+void yg_route_web_static (YgServer *server, YgRequest *req);
+void yg_route_web_hlsjs (YgServer *server, YgRequest *req);
 
 G_END_DECLS

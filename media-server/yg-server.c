@@ -24,6 +24,7 @@
 #include "yg-request.h"
 #include "yg-router.h"
 #include "yg-token-store.h"
+#include "yg-worker-pool.h"
 
 struct _YgServer
 {
@@ -36,29 +37,10 @@ struct _YgServer
   YgMetrics *metrics;
   FILE *access_log;
   gboolean owns_access_log;
+  YgWorkerPool *workers;
 };
 
 G_DEFINE_FINAL_TYPE (YgServer, yg_server, G_TYPE_OBJECT)
-
-static YgConfig *
-config_copy (const YgConfig *c)
-{
-  YgConfig *copy = yg_config_new ();
-
-  g_free (copy->data_dir);
-  g_free (copy->listen);
-  g_free (copy->access_log);
-  copy->data_dir = g_strdup (c->data_dir);
-  copy->listen = g_strdup (c->listen);
-  copy->access_log = g_strdup (c->access_log);
-  copy->config_file = g_strdup (c->config_file);
-  copy->max_connections = c->max_connections;
-  copy->header_timeout = c->header_timeout;
-  copy->idle_timeout = c->idle_timeout;
-  copy->max_header_bytes = c->max_header_bytes;
-  copy->max_body_bytes = c->max_body_bytes;
-  return copy;
-}
 
 /* --- access log -------------------------------------------------------------- */
 
@@ -400,7 +382,7 @@ yg_server_new (const YgConfig *config, const YgRoute *routes, gsize n_routes, GE
   g_autofree char *db_path = NULL;
   YgListenerLimits limits;
 
-  self->config = config_copy (config);
+  self->config = yg_config_copy (config);
   self->router = yg_router_new (routes, n_routes, error);
   if (self->router == NULL)
     {
@@ -445,15 +427,74 @@ yg_server_new (const YgConfig *config, const YgRoute *routes, gsize n_routes, GE
   return g_steal_pointer (&self);
 }
 
+/* How local workers reach us: the bound port on loopback (or the listen
+ * address itself when it is a specific one). */
+static char *
+local_url (YgServer *self)
+{
+  const char *listen = self->config->listen;
+  const char *colon = strrchr (listen, ':');
+  g_autofree char *host = colon ? g_strndup (listen, colon - listen) : g_strdup ("127.0.0.1");
+
+  const char *use = host;
+
+  if (g_str_equal (host, "0.0.0.0") || g_str_equal (host, "") || g_str_equal (host, "localhost"))
+    use = "127.0.0.1";
+  else if (g_str_equal (host, "[::]"))
+    use = "[::1]";
+  return g_strdup_printf ("http://%s:%u", use, yg_listener_get_port (self->listener));
+}
+
+/**
+ * yg_server_start:
+ *
+ * Listens, then starts the configured number of local workers.
+ */
 gboolean
 yg_server_start (YgServer *self, GError **error)
 {
-  return yg_listener_listen (self->listener, self->config->listen, error);
+  guint n = yg_config_get_workers (self->config);
+  g_autofree char *exe = NULL;
+  g_autofree char *url = NULL;
+
+  if (!yg_listener_listen (self->listener, self->config->listen, error))
+    return FALSE;
+  if (n == 0)
+    return TRUE;
+  exe = g_file_read_link ("/proc/self/exe", error);
+  if (exe == NULL)
+    return FALSE;
+  url = local_url (self);
+  self->workers = yg_worker_pool_new (self->db, exe, self->config->data_dir, url, n);
+  return yg_worker_pool_start (self->workers, error);
+}
+
+/**
+ * yg_server_start_workers:
+ *
+ * Starts local workers from @exe (tests run the server in-process, where
+ * /proc/self/exe is the test program).
+ */
+gboolean
+yg_server_start_workers (YgServer *self, const char *exe, guint n, GError **error)
+{
+  g_autofree char *url = local_url (self);
+
+  g_return_val_if_fail (self->workers == NULL, FALSE);
+  self->workers = yg_worker_pool_new (self->db, exe, self->config->data_dir, url, n);
+  return yg_worker_pool_start (self->workers, error);
+}
+
+guint
+yg_server_get_running_workers (YgServer *self)
+{
+  return self->workers != NULL ? yg_worker_pool_get_running (self->workers) : 0;
 }
 
 void
 yg_server_stop (YgServer *self)
 {
+  g_clear_pointer (&self->workers, yg_worker_pool_free);
   if (self->listener != NULL)
     yg_listener_stop (self->listener);
 }

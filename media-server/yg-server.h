@@ -28,6 +28,9 @@ YgMetrics *yg_server_get_metrics (YgServer *self);
 YgListener *yg_server_get_listener (YgServer *self);
 const YgRoute *yg_server_get_routes (YgServer *self, gsize *n_routes);
 
+gboolean yg_server_start_workers (YgServer *self, const char *exe, guint n, GError **error);
+guint yg_server_get_running_workers (YgServer *self);
+
 gboolean yg_data_dir_prepare (const char *data_dir, GError **error);
 
 G_END_DECLS

@@ -447,7 +447,7 @@ static gpointer
 seed_item (gpointer conn, gpointer data, GError **error)
 {
   ItemSeed *seed = data;
-  g_autofree char *id = yg_item_store_insert (conn, "heritage", "昆曲《牡丹亭》选段", "", error);
+  g_autofree char *id = yg_item_store_insert (conn, NULL, "heritage", "昆曲《牡丹亭》选段", "", error);
   if (id == NULL)
     return NULL;
   if (seed->failed)

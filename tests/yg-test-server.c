@@ -107,6 +107,8 @@ yg_test_server_start (YgConfig *config, const YgRoute *routes, gsize n_routes)
   StartData sd = { 0 };
 
   ts->config = config != NULL ? config : yg_config_new ();
+  if (ts->config->workers == YG_CONFIG_AUTO)
+    ts->config->workers = 0; /* /proc/self/exe is the test program here */
   ts->data_dir = yg_test_make_tmpdir ();
   g_free (ts->config->data_dir);
   ts->config->data_dir = g_strdup (ts->data_dir);

@@ -1,0 +1,194 @@
+/* yg-http-file.c: serving a file: ETag/Last-Modified, 304, one Range, HEAD.
+ *
+ * The ETag is derived from size, mtime and inode, so a file replaced by
+ * rename (how everything under media/ is published) gets a new one. Range
+ * is implemented here, not by libsoup (whose partial-GET path copies the
+ * whole body): exactly one "bytes=a-b", "a-" or "-n" range is honoured
+ * (206, Content-Range); an unsatisfiable one gets 416 with
+ * "Content-Range: bytes * /len"; several ranges or malformed headers are
+ * answered with the whole file (RFC 9110 allows ignoring Range). The body
+ * is the mapped file, handed to libsoup without a copy. Thread: main.
+ */
+#define G_LOG_DOMAIN "yg-server"
+
+#include "yg-http-file.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+
+#include "yg-http-error.h"
+
+/**
+ * yg_http_parse_range:
+ * @start: (out): first byte
+ * @end: (out): last byte (inclusive)
+ */
+YgRangeResult
+yg_http_parse_range (const char *header, guint64 size, guint64 *start, guint64 *end)
+{
+  const char *p;
+  char *stop = NULL;
+  guint64 a, b;
+
+  if (header == NULL)
+    return YG_RANGE_NONE;
+  if (g_ascii_strncasecmp (header, "bytes=", 6) != 0)
+    return YG_RANGE_IGNORED;
+  p = header + 6;
+  while (*p == ' ')
+    p++;
+  if (strchr (p, ',') != NULL)
+    return YG_RANGE_IGNORED;
+  if (*p == '-') /* suffix: the last n bytes */
+    {
+      if (!g_ascii_isdigit (p[1]))
+        return YG_RANGE_IGNORED;
+      errno = 0;
+      b = g_ascii_strtoull (p + 1, &stop, 10);
+      if (errno != 0 || *stop != '\0')
+        return YG_RANGE_IGNORED;
+      if (b == 0 || size == 0)
+        return YG_RANGE_UNSATISFIABLE;
+      *start = b >= size ? 0 : size - b;
+      *end = size - 1;
+      return YG_RANGE_OK;
+    }
+  if (!g_ascii_isdigit (*p))
+    return YG_RANGE_IGNORED;
+  errno = 0;
+  a = g_ascii_strtoull (p, &stop, 10);
+  if (errno != 0 || *stop != '-')
+    return YG_RANGE_IGNORED;
+  p = stop + 1;
+  if (*p == '\0')
+    b = size > 0 ? size - 1 : 0;
+  else
+    {
+      if (!g_ascii_isdigit (*p))
+        return YG_RANGE_IGNORED;
+      errno = 0;
+      b = g_ascii_strtoull (p, &stop, 10);
+      if (errno != 0 || *stop != '\0' || b < a)
+        return YG_RANGE_IGNORED;
+      if (b >= size)
+        b = size - 1;
+    }
+  if (a >= size)
+    return YG_RANGE_UNSATISFIABLE;
+  *start = a;
+  *end = b;
+  return YG_RANGE_OK;
+}
+
+static gboolean
+etag_matches (const char *if_none_match, const char *etag)
+{
+  g_auto (GStrv) tags = NULL;
+  g_autofree char *all = NULL;
+
+  if (if_none_match == NULL)
+    return FALSE;
+  all = g_strstrip (g_strdup (if_none_match));
+  if (g_str_equal (all, "*"))
+    return TRUE;
+  tags = g_strsplit (if_none_match, ",", -1);
+  for (guint i = 0; tags[i] != NULL; i++)
+    {
+      const char *t = g_strstrip (tags[i]);
+      if (g_str_has_prefix (t, "W/"))
+        t += 2;
+      if (g_str_equal (t, etag))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/**
+ * yg_http_serve_file:
+ * @path: a server-built path (never a client string)
+ * @cache_control: (nullable): the Cache-Control value
+ */
+void
+yg_http_serve_file (YgRequest *req, const char *path, const char *content_type,
+                    const char *cache_control)
+{
+  SoupMessageHeaders *rh = soup_server_message_get_response_headers (req->msg);
+  g_autoptr (GMappedFile) mapped = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *etag = NULL;
+  g_autoptr (GDateTime) mtime = NULL;
+  g_autofree char *last_modified = NULL;
+  const char *range = yg_request_header (req, "Range");
+  const char *if_range = yg_request_header (req, "If-Range");
+  guint64 start = 0, end = 0;
+  GStatBuf st;
+  YgRangeResult rr;
+
+  if (g_stat (path, &st) != 0 || !S_ISREG (st.st_mode))
+    {
+      yg_request_fail (req, YG_HTTP_ERROR_NOT_FOUND, "No such file");
+      return;
+    }
+  etag = g_strdup_printf ("\"%" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER "x\"",
+                          (gint64) st.st_size, (gint64) st.st_mtime, (gint64) st.st_ino);
+  mtime = g_date_time_new_from_unix_utc (st.st_mtime);
+  last_modified = g_date_time_format (mtime, "%a, %d %b %Y %H:%M:%S GMT");
+  soup_message_headers_replace (rh, "ETag", etag);
+  soup_message_headers_replace (rh, "Last-Modified", last_modified);
+  soup_message_headers_replace (rh, "Accept-Ranges", "bytes");
+  if (cache_control != NULL)
+    soup_message_headers_replace (rh, "Cache-Control", cache_control);
+
+  if (etag_matches (yg_request_header (req, "If-None-Match"), etag))
+    {
+      yg_request_respond_bytes (req, 304, NULL, NULL);
+      return;
+    }
+
+  /* If-Range with another validator means "send it all". */
+  if (if_range != NULL && !g_str_equal (if_range, etag) && !g_str_equal (if_range, last_modified))
+    range = NULL;
+  rr = yg_http_parse_range (range, st.st_size, &start, &end);
+  /* Keep libsoup's own partial-GET code out of it. */
+  soup_message_headers_remove (soup_server_message_get_request_headers (req->msg), "Range");
+
+  if (rr == YG_RANGE_UNSATISFIABLE)
+    {
+      g_autofree char *cr = g_strdup_printf ("bytes */%" G_GINT64_FORMAT, (gint64) st.st_size);
+      soup_message_headers_replace (rh, "Content-Range", cr);
+      yg_request_fail (req, YG_HTTP_ERROR_RANGE_NOT_SATISFIABLE,
+                       "The requested range starts beyond the end of the file");
+      return;
+    }
+
+  if (st.st_size > 0)
+    {
+      mapped = g_mapped_file_new (path, FALSE, &error);
+      if (mapped == NULL)
+        {
+          yg_request_respond_error (req, error);
+          return;
+        }
+      bytes = g_mapped_file_get_bytes (mapped);
+    }
+  else
+    bytes = g_bytes_new (NULL, 0);
+
+  if (rr == YG_RANGE_OK)
+    {
+      g_autoptr (GBytes) part = g_bytes_new_from_bytes (bytes, start, end - start + 1);
+      g_autofree char *cr = g_strdup_printf ("bytes %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT
+                                             "/%" G_GINT64_FORMAT,
+                                             start, end, (gint64) st.st_size);
+      soup_message_headers_replace (rh, "Content-Range", cr);
+      soup_server_message_set_status (req->msg, 206, NULL);
+      soup_message_headers_set_content_type (rh, content_type, NULL);
+      soup_message_body_append_bytes (soup_server_message_get_response_body (req->msg), part);
+      yg_request_respond_bytes (req, 206, NULL, NULL);
+      return;
+    }
+  soup_message_headers_set_content_type (rh, content_type, NULL);
+  soup_message_body_append_bytes (soup_server_message_get_response_body (req->msg), bytes);
+  yg_request_respond_bytes (req, 200, NULL, NULL);
+}

@@ -1,0 +1,102 @@
+/* yg-route-web.c: the browser UI: pages and their static files.
+ *
+ * Pages (/, /items/<id>, /embed/<id>) are fixed HTML files from the web
+ * directory; their scripts fetch the data from the API, so no server-side
+ * templating touches user data. Static files come from one flat directory
+ * with an extension allowlist; hls.js comes from the npm package installed
+ * in web/node_modules. Every page carries a Content-Security-Policy with
+ * script-src 'self' (no inline script), nosniff and a referrer policy.
+ * Thread: main thread.
+ */
+#define G_LOG_DOMAIN "yg-server"
+
+#include "yg-http-error.h"
+#include "yg-http-file.h"
+#include "yg-routes.h"
+#include "yg-server.h"
+
+#define CSP                                                                              \
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; " \
+  "media-src 'self' blob:; connect-src 'self'; worker-src 'self' blob:; "                 \
+  "frame-ancestors 'self'; base-uri 'none'; form-action 'self'"
+
+static void
+security_headers (YgRequest *req)
+{
+  SoupMessageHeaders *h = soup_server_message_get_response_headers (req->msg);
+
+  soup_message_headers_replace (h, "Content-Security-Policy", CSP);
+  soup_message_headers_replace (h, "X-Content-Type-Options", "nosniff");
+  soup_message_headers_replace (h, "Referrer-Policy", "strict-origin-when-cross-origin");
+}
+
+static void
+page (YgServer *server, YgRequest *req, const char *file)
+{
+  g_autofree char *path = g_build_filename (yg_server_get_config (server)->web_dir, file, NULL);
+
+  security_headers (req);
+  yg_http_serve_file (req, path, "text/html; charset=utf-8", "no-cache");
+}
+
+void
+yg_route_web_home (YgServer *server, YgRequest *req)
+{
+  page (server, req, "index.html");
+}
+
+void
+yg_route_web_item (YgServer *server, YgRequest *req)
+{
+  page (server, req, "item.html");
+}
+
+void
+yg_route_web_embed (YgServer *server, YgRequest *req)
+{
+  page (server, req, "embed.html");
+}
+
+static const struct
+{
+  const char *ext;
+  const char *type;
+} static_types[] = {
+  { ".js", "text/javascript; charset=utf-8" }, { ".mjs", "text/javascript; charset=utf-8" },
+  { ".css", "text/css; charset=utf-8" },       { ".svg", "image/svg+xml" },
+  { ".png", "image/png" },                     { ".ico", "image/x-icon" },
+  { ".json", "application/json" },             { ".woff2", "font/woff2" },
+};
+
+void
+yg_route_web_static (YgServer *server, YgRequest *req)
+{
+  const char *name = yg_request_param (req, 0);
+  g_autofree char *path = NULL;
+
+  for (const char *p = name; *p; p++)
+    if (!g_ascii_isalnum (*p) && *p != '.' && *p != '_' && *p != '-')
+      {
+        yg_request_fail (req, YG_HTTP_ERROR_NOT_FOUND, "No such file");
+        return;
+      }
+  for (guint i = 0; name[0] != '.' && i < G_N_ELEMENTS (static_types); i++)
+    if (g_str_has_suffix (name, static_types[i].ext))
+      {
+        path = g_build_filename (yg_server_get_config (server)->web_dir, "static", name, NULL);
+        security_headers (req);
+        yg_http_serve_file (req, path, static_types[i].type, "public, max-age=300");
+        return;
+      }
+  yg_request_fail (req, YG_HTTP_ERROR_NOT_FOUND, "No such file");
+}
+
+void
+yg_route_web_hlsjs (YgServer *server, YgRequest *req)
+{
+  g_autofree char *path = g_build_filename (yg_server_get_config (server)->web_dir, "node_modules",
+                                            "hls.js", "dist", "hls.min.js", NULL);
+
+  security_headers (req);
+  yg_http_serve_file (req, path, "text/javascript; charset=utf-8", "public, max-age=86400");
+}
