@@ -37,6 +37,7 @@ typedef struct
   gboolean server_only;
   const char *arg;
   const char *help;
+  const char *doc_default; /* shown instead of the fallback when that is machine-specific */
 } Option;
 
 #define FIELD(f) offsetof (YgConfig, f)
@@ -61,7 +62,8 @@ static const Option options[] = {
   { "access-log", "YUNGUAN_ACCESS_LOG", OPT_STRING, FIELD (access_log), "-", 0, 0, TRUE, "FILE",
     "Access log: - for standard error, off, or a file path" },
   { "web-dir", "YUNGUAN_WEB_DIR", OPT_STRING, FIELD (web_dir), YG_WEB_DIR, 0, 0, TRUE, "DIR",
-    "Directory of the browser UI (index.html, static/, node_modules/hls.js)" },
+    "Directory of the browser UI (index.html, static/, node_modules/hls.js)",
+    "the source tree's web/" },
   { "workers", "YUNGUAN_WORKERS", OPT_UINT, FIELD (workers), "auto", 0, 64, TRUE, "N|auto",
     "Local transcode workers to run (auto: half the CPU cores, at least 1; 0: none)" },
 };
@@ -341,7 +343,9 @@ yg_config_option_group (YgConfig *config, gboolean server_options)
       e.arg_data = (gpointer) collect_flag;
       {
         g_autofree char *d = g_strdup_printf ("%s (env %s, default %s)", options[i].help,
-                                              options[i].env, options[i].fallback);
+                                              options[i].env,
+                                              options[i].doc_default ? options[i].doc_default
+                                                                     : options[i].fallback);
         e.description = g_intern_string (d); /* GOptionGroup keeps the pointer */
       }
       e.arg_description = options[i].arg;
@@ -409,12 +413,12 @@ yg_config_describe (gboolean markdown)
   for (guint i = 0; i < G_N_ELEMENTS (options); i++)
     {
       const Option *o = &options[i];
+      const char *def = o->doc_default != NULL ? o->doc_default : o->fallback;
       if (markdown)
-        g_string_append_printf (out, "| `--%s` | `%s` | `%s` | %s |\n", o->key, o->env,
-                                o->fallback, o->help);
+        g_string_append_printf (out, "| `--%s` | `%s` | %s%s%s | %s |\n", o->key, o->env,
+                                o->doc_default ? "" : "`", def, o->doc_default ? "" : "`", o->help);
       else
-        g_string_append_printf (out, "  %-18s %-26s %-16s %s\n", o->key, o->env, o->fallback,
-                                o->help);
+        g_string_append_printf (out, "  %-18s %-26s %-16s %s\n", o->key, o->env, def, o->help);
     }
   return g_string_free (out, FALSE);
 }
