@@ -94,6 +94,7 @@ test_help (Fixture *f, gconstpointer data)
        *o; o++)
     g_assert_nonnull (strstr (out, *o));
   g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
   g_assert_cmpint (run ((const char *[]){ "frobnicate", NULL }, NULL, &out, &err), ==, 2);
   g_assert_nonnull (strstr (err, "unknown command"));
 }
