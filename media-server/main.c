@@ -18,6 +18,8 @@
 #include "yg-db.h"
 #include "yg-fsck.h"
 #include "yg-import.h"
+#include "yg-job-runner.h"
+#include <gst/gst.h>
 #include "yg-migrations.h"
 #include "yg-routes.h"
 #include "yg-secret.h"
@@ -184,6 +186,43 @@ cmd_worker (int argc, char **argv)
   if (server == NULL)
     g_free (opts.server_url);
   return status;
+}
+
+/* --- transcode-job (inside a worker's sandbox) -------------------------------------- */
+
+static int
+cmd_transcode_job (int argc, char **argv)
+{
+  g_autoptr (YgConfig) config = yg_config_new ();
+  g_autofree char *input = NULL, *output = NULL, *preset = NULL;
+  int status = 0;
+  GOptionEntry entries[] = {
+    { "input", 0, 0, G_OPTION_ARG_STRING, &input, "Original, relative to the data directory",
+      "PATH" },
+    { "output", 0, 0, G_OPTION_ARG_STRING, &output, "Media directory, relative to the data directory",
+      "PATH" },
+    { "preset", 0, 0, G_OPTION_ARG_STRING, &preset, "x264 preset (default veryfast)", "NAME" },
+    { NULL },
+  };
+  YgJobRunnerOptions opts = { 0 };
+
+  if (!parse_options ("transcode-job", NULL,
+                      "Probes one original and transcodes it to HLS, reporting progress on\n"
+                      "stdout for the worker. Workers run this inside their sandbox; it is not\n"
+                      "meant to be run by hand except to debug a file.",
+                      entries, config, FALSE, &argc, &argv, &status))
+    return status;
+  if (input == NULL || output == NULL)
+    {
+      g_printerr ("yunguan transcode-job: --input and --output are required\n");
+      return 2;
+    }
+  gst_init (NULL, NULL);
+  opts.data_dir = config->data_dir;
+  opts.input = input;
+  opts.output = output;
+  opts.preset = preset;
+  return yg_job_runner_run (&opts, stdout);
 }
 
 /* --- import ------------------------------------------------------------------------ */
@@ -409,6 +448,7 @@ static const Command commands[] = {
   { "import", cmd_import, "Import recordings from files or directories (with a CSV)" },
   { "worker", cmd_worker, "Run transcode jobs for a server (serve starts its own)" },
   { "token", cmd_token, "Create or revoke API bearer tokens" },
+  { "transcode-job", cmd_transcode_job, "(internal) Run one transcode; used by workers" },
   { "migrate", cmd_migrate, "Create or upgrade the catalogue schema" },
   { "fsck", cmd_fsck, "Check the catalogue and the files it points at" },
   { "version", cmd_version, "Print the version" },
