@@ -268,10 +268,7 @@ tick (gpointer data)
   g_autoptr (JsonBuilder) b = NULL;
 
   if (w->child_exited)
-    {
-      w->tick_id = 0;
-      return G_SOURCE_REMOVE;
-    }
+    return G_SOURCE_CONTINUE; /* finish_job removes this source */
   if (w->deadline_us != 0 && g_get_monotonic_time () > w->deadline_us && !w->timed_out)
     {
       g_message ("job %" G_GINT64_FORMAT ": over its time limit; stopping it", w->job_id);
@@ -394,6 +391,9 @@ finish_job (Worker *w)
     }
   g_message ("job %" G_GINT64_FORMAT ": %s", job_id,
              w->lease_lost ? "abandoned" : ok ? "done" : "failed");
+  if (w->tick_id != 0)
+    g_source_remove (w->tick_id);
+  w->tick_id = 0;
   g_clear_object (&w->child_out);
   g_clear_object (&w->child);
   w->job_id = 0;
