@@ -20,6 +20,7 @@ typedef enum
   YG_DB_ERROR_CANT_OPEN,       /* file missing, unreadable, wrong permissions */
   YG_DB_ERROR_READ_ONLY,       /* database opened or mounted read-only */
   YG_DB_ERROR_SCHEMA_TOO_NEW,  /* written by a newer yunguan */
+  YG_DB_ERROR_INVALID,         /* a value the catalogue refuses (caller's mistake) */
 } YgDbError;
 
 struct sqlite3;

@@ -131,7 +131,7 @@ yg_item_store_insert (YgDbConn *conn, const char *id_or_null, const char *kind, 
 
   if (!yg_item_kind_is_valid (kind))
     {
-      g_set_error (error, YG_DB_ERROR, YG_DB_ERROR_CONSTRAINT,
+      g_set_error (error, YG_DB_ERROR, YG_DB_ERROR_INVALID,
                    "Kind \"%s\" is not one of performance, lesson, heritage", kind ? kind : "");
       return NULL;
     }

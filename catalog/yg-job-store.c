@@ -16,6 +16,8 @@
 
 #include "yg-job-store.h"
 
+#include <string.h>
+
 #define JOB_COLUMNS                                                                         \
   "id, item_id, state, attempts, max_attempts, progress, error_code, error_message,"        \
   " lease_owner, lease_expires_at, created_at, updated_at"
@@ -392,12 +394,28 @@ fail:
   return FALSE;
 }
 
+/* "media/<item>/<name>" exactly, with a plain name. */
+static gboolean
+path_in_item_media (const char *path, const char *item_id)
+{
+  g_autofree char *prefix = g_strdup_printf ("media/%s/", item_id);
+  const char *name;
+
+  if (!g_str_has_prefix (path, prefix))
+    return FALSE;
+  name = path + strlen (prefix);
+  if (name[0] == '\0' || name[0] == '.' || strchr (name, '/') != NULL || strchr (name, '\\') != NULL)
+    return FALSE;
+  return TRUE;
+}
+
 /**
  * yg_job_store_publish_file:
  * @role: "master", "poster", …
- * @path: relative to the data directory; the file must already be durable
+ * @path: media/<the job's item>/<name>; the file must already be durable
  *
  * Records a file of the job's item (replacing an earlier row of that role).
+ * A path anywhere else is refused (YG_DB_ERROR_INVALID).
  */
 gboolean
 yg_job_store_publish_file (YgDbConn *conn, gint64 job_id, const char *owner, const char *role,
@@ -411,6 +429,12 @@ yg_job_store_publish_file (YgDbConn *conn, gint64 job_id, const char *owner, con
   item_id = check_lease (conn, job_id, owner, error);
   if (item_id == NULL)
     goto fail;
+  if (!path_in_item_media (path, item_id))
+    {
+      g_set_error (error, YG_DB_ERROR, YG_DB_ERROR_INVALID,
+                   "%s is not a file directly in media/%s/", path, item_id);
+      goto fail;
+    }
   stmt = yg_db_conn_prepare (conn,
                              "INSERT OR REPLACE INTO item_files (item_id, role, path, size)"
                              " VALUES (?1, ?2, ?3, ?4)",

@@ -50,6 +50,7 @@ static const Answer db_answers[] = {
   [YG_DB_ERROR_CANT_OPEN] = { 500, "storage_error" },
   [YG_DB_ERROR_READ_ONLY] = { 503, "read_only" },
   [YG_DB_ERROR_SCHEMA_TOO_NEW] = { 500, "internal" },
+  [YG_DB_ERROR_INVALID] = { 400, "bad_request" },
 };
 
 /**

@@ -6,15 +6,18 @@
  * whole body): exactly one "bytes=a-b", "a-" or "-n" range is honoured
  * (206, Content-Range); an unsatisfiable one gets 416 with
  * "Content-Range: bytes * /len"; several ranges or malformed headers are
- * answered with the whole file (RFC 9110 allows ignoring Range). The body
- * is the mapped file, handed to libsoup without a copy. Thread: main.
+ * answered with the whole file (RFC 9110 allows ignoring Range). The file
+ * is opened component by component without following symbolic links; the
+ * body is the mapped file, handed to libsoup without a copy. Thread: main.
  */
 #define G_LOG_DOMAIN "yg-server"
 
 #include "yg-http-file.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
+#include <unistd.h>
 
 #include "yg-http-error.h"
 
@@ -103,15 +106,41 @@ etag_matches (const char *if_none_match, const char *etag)
   return FALSE;
 }
 
+/* Opens @rel below the directory @root without following a symbolic link in
+ * any component, so a link planted under the served tree cannot expose a
+ * file outside it. Returns an fd or -1. */
+static int
+open_no_follow (const char *root, const char *rel)
+{
+  g_auto (GStrv) parts = g_strsplit (rel, "/", -1);
+  int dir = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+  for (guint i = 0; dir >= 0 && parts[i] != NULL; i++)
+    {
+      gboolean last = parts[i + 1] == NULL;
+      int next;
+      if (parts[i][0] == '\0' || g_str_equal (parts[i], ".") || g_str_equal (parts[i], ".."))
+        next = -1;
+      else
+        next = openat (dir, parts[i],
+                       O_RDONLY | O_CLOEXEC | O_NOFOLLOW | (last ? O_NONBLOCK : O_DIRECTORY));
+      close (dir);
+      dir = next;
+    }
+  return dir;
+}
+
 /**
  * yg_http_serve_file:
- * @path: a server-built path (never a client string)
+ * @root: a directory the server trusts (e.g. DATA/media, the web directory)
+ * @rel: a path below it built from validated parts (never a raw client string)
  * @cache_control: (nullable): the Cache-Control value
  */
 void
-yg_http_serve_file (YgRequest *req, const char *path, const char *content_type,
+yg_http_serve_file (YgRequest *req, const char *root, const char *rel, const char *content_type,
                     const char *cache_control)
 {
+  int fd;
   SoupMessageHeaders *rh = soup_server_message_get_response_headers (req->msg);
   g_autoptr (GMappedFile) mapped = NULL;
   g_autoptr (GBytes) bytes = NULL;
@@ -125,8 +154,11 @@ yg_http_serve_file (YgRequest *req, const char *path, const char *content_type,
   GStatBuf st;
   YgRangeResult rr;
 
-  if (g_stat (path, &st) != 0 || !S_ISREG (st.st_mode))
+  fd = open_no_follow (root, rel);
+  if (fd < 0 || fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
     {
+      if (fd >= 0)
+        close (fd);
       yg_request_fail (req, YG_HTTP_ERROR_NOT_FOUND, "No such file");
       return;
     }
@@ -164,7 +196,9 @@ yg_http_serve_file (YgRequest *req, const char *path, const char *content_type,
 
   if (st.st_size > 0)
     {
-      mapped = g_mapped_file_new (path, FALSE, &error);
+      mapped = g_mapped_file_new_from_fd (fd, FALSE, &error);
+      close (fd);
+      fd = -1;
       if (mapped == NULL)
         {
           yg_request_respond_error (req, error);
@@ -173,7 +207,10 @@ yg_http_serve_file (YgRequest *req, const char *path, const char *content_type,
       bytes = g_mapped_file_get_bytes (mapped);
     }
   else
-    bytes = g_bytes_new (NULL, 0);
+    {
+      close (fd);
+      fd = -1;
+    }
 
   if (rr == YG_RANGE_OK)
     {
@@ -189,6 +226,9 @@ yg_http_serve_file (YgRequest *req, const char *path, const char *content_type,
       return;
     }
   soup_message_headers_set_content_type (rh, content_type, NULL);
-  soup_message_body_append_bytes (soup_server_message_get_response_body (req->msg), bytes);
+  if (bytes != NULL) /* libsoup refuses empty chunks */
+    soup_message_body_append_bytes (soup_server_message_get_response_body (req->msg), bytes);
+  else
+    soup_message_headers_set_content_length (rh, 0);
   yg_request_respond_bytes (req, 200, NULL, NULL);
 }

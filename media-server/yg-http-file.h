@@ -15,7 +15,8 @@ typedef enum
 
 YgRangeResult yg_http_parse_range (const char *header, guint64 size, guint64 *start, guint64 *end);
 void yg_http_serve_file (YgRequest  *req,
-                         const char *path,
+                         const char *root,
+                         const char *rel,
                          const char *content_type,
                          const char *cache_control);
 

@@ -212,7 +212,8 @@ copy_and_hash (const char *src, const char *dst, gboolean progress, char **sha25
   guint64 done = 0;
   gint64 last_draw = 0;
 
-  in = open (src, O_RDONLY | O_CLOEXEC);
+  /* O_NONBLOCK: opening a FIFO must not hang; regular files ignore it. */
+  in = open (src, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (in < 0 || fstat (in, &st) != 0 || !S_ISREG (st.st_mode))
     {
       int saved = in < 0 ? errno : EINVAL;
@@ -472,8 +473,12 @@ collect (const char *path, GPtrArray *files)
         g_ptr_array_add (names, g_build_filename (path, name, NULL));
     g_ptr_array_sort (names, compare_paths);
     for (guint i = 0; i < names->len; i++)
-      if (!g_file_test (names->pdata[i], G_FILE_TEST_IS_SYMLINK))
-        collect (names->pdata[i], files);
+      {
+        GStatBuf st;
+        /* Walk real directories and regular files only: no links, FIFOs, devices. */
+        if (g_lstat (names->pdata[i], &st) == 0 && (S_ISDIR (st.st_mode) || S_ISREG (st.st_mode)))
+          collect (names->pdata[i], files);
+      }
   }
 }
 

@@ -324,8 +324,8 @@ yg_route_worker_files (YgServer *server, YgRequest *req)
   path = get_string (body, "path", 512);
   for (guint i = 0; role != NULL && i < G_N_ELEMENTS (roles); i++)
     role_ok |= g_str_equal (role, roles[i]);
-  /* The path must be media/<item>/<name> with plain names; the item is
-   * checked against the lease in the same transaction below. */
+  /* A first shape check here; the store checks the path is exactly
+   * media/<the leased item>/<plain name> in the same transaction as the lease. */
   if (!role_ok || path == NULL || !g_str_has_prefix (path, "media/") || strstr (path, "..") != NULL
       || strchr (path, '\\') != NULL)
     {
@@ -393,9 +393,19 @@ yg_route_worker_fail (YgServer *server, YgRequest *req)
         yg_request_fail (req, YG_HTTP_ERROR_BAD_REQUEST, "\"code\" must be lower_snake_case");
         return;
       }
+  {
+    JsonNode *retryable = json_object_get_member (body, "retryable");
+    if (retryable != NULL && (!JSON_NODE_HOLDS_VALUE (retryable)
+                              || json_node_get_value_type (retryable) != G_TYPE_BOOLEAN))
+      {
+        report_free (r);
+        yg_request_fail (req, YG_HTTP_ERROR_BAD_REQUEST, "\"retryable\" must be true or false");
+        return;
+      }
+    r->flag = retryable != NULL && json_node_get_boolean (retryable);
+  }
   r->code = g_strdup (code);
   r->message = g_strdup (message);
-  r->flag = json_object_get_boolean_member_with_default (body, "retryable", FALSE);
   yg_request_run_db (req, do_fail, r, (GDestroyNotify) report_free, NULL, 200, ok_json);
 }
 

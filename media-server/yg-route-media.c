@@ -66,7 +66,8 @@ playlist_cache_control (const char *path)
 static void
 serve (YgServer *server, YgRequest *req, const char *item, const char *rung, const char *name)
 {
-  const char *data_dir = yg_server_get_config (server)->data_dir;
+  g_autofree char *root = g_build_filename (yg_server_get_config (server)->data_dir, "media", NULL);
+  g_autofree char *rel = NULL;
   g_autofree char *path = NULL;
   const char *type, *cache;
 
@@ -75,8 +76,9 @@ serve (YgServer *server, YgRequest *req, const char *item, const char *rung, con
       yg_request_fail (req, YG_HTTP_ERROR_NOT_FOUND, "No such media");
       return;
     }
-  path = g_build_filename (data_dir, "media", item, rung != NULL ? rung : name,
-                           rung != NULL ? name : NULL, NULL);
+  rel = rung != NULL ? g_strdup_printf ("%s/%s/%s", item, rung, name)
+                     : g_strdup_printf ("%s/%s", item, name);
+  path = g_build_filename (root, rel, NULL);
   if (rung != NULL && g_str_equal (name, "index.m3u8"))
     {
       type = "application/vnd.apple.mpegurl";
@@ -107,7 +109,7 @@ serve (YgServer *server, YgRequest *req, const char *item, const char *rung, con
       yg_request_fail (req, YG_HTTP_ERROR_NOT_FOUND, "No such media");
       return;
     }
-  yg_http_serve_file (req, path, type, cache);
+  yg_http_serve_file (req, root, rel, type, cache);
 }
 
 void

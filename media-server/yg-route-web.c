@@ -33,10 +33,9 @@ security_headers (YgRequest *req)
 static void
 page (YgServer *server, YgRequest *req, const char *file)
 {
-  g_autofree char *path = g_build_filename (yg_server_get_config (server)->web_dir, file, NULL);
-
   security_headers (req);
-  yg_http_serve_file (req, path, "text/html; charset=utf-8", "no-cache");
+  yg_http_serve_file (req, yg_server_get_config (server)->web_dir, file,
+                      "text/html; charset=utf-8", "no-cache");
 }
 
 void
@@ -72,7 +71,7 @@ void
 yg_route_web_static (YgServer *server, YgRequest *req)
 {
   const char *name = yg_request_param (req, 0);
-  g_autofree char *path = NULL;
+  g_autofree char *rel = NULL;
 
   for (const char *p = name; *p; p++)
     if (!g_ascii_isalnum (*p) && *p != '.' && *p != '_' && *p != '-')
@@ -83,9 +82,10 @@ yg_route_web_static (YgServer *server, YgRequest *req)
   for (guint i = 0; name[0] != '.' && i < G_N_ELEMENTS (static_types); i++)
     if (g_str_has_suffix (name, static_types[i].ext))
       {
-        path = g_build_filename (yg_server_get_config (server)->web_dir, "static", name, NULL);
+        rel = g_strdup_printf ("static/%s", name);
         security_headers (req);
-        yg_http_serve_file (req, path, static_types[i].type, "public, max-age=300");
+        yg_http_serve_file (req, yg_server_get_config (server)->web_dir, rel, static_types[i].type,
+                            "public, max-age=300");
         return;
       }
   yg_request_fail (req, YG_HTTP_ERROR_NOT_FOUND, "No such file");
@@ -94,9 +94,8 @@ yg_route_web_static (YgServer *server, YgRequest *req)
 void
 yg_route_web_hlsjs (YgServer *server, YgRequest *req)
 {
-  g_autofree char *path = g_build_filename (yg_server_get_config (server)->web_dir, "node_modules",
-                                            "hls.js", "dist", "hls.min.js", NULL);
-
   security_headers (req);
-  yg_http_serve_file (req, path, "text/javascript; charset=utf-8", "public, max-age=86400");
+  yg_http_serve_file (req, yg_server_get_config (server)->web_dir,
+                      "node_modules/hls.js/dist/hls.min.js", "text/javascript; charset=utf-8",
+                      "public, max-age=86400");
 }

@@ -107,21 +107,21 @@ yg_transcode_options_init (YgTranscodeOptions *options)
 typedef struct
 {
   const char *family;
-  const char *demuxer;
-  const char *decoder; /* non-NULL: @demuxer is a parser whose always-pad feeds this */
+  const char *demuxer;  /* for elementary audio files: its parser (an always pad) */
+  gboolean audio_only;  /* any "video" the probe saw is cover art */
 } Family;
 
 static const Family families[] = {
-  { "mp4", "qtdemux", NULL },        { "mov", "qtdemux", NULL },
-  { "m4a", "qtdemux", NULL },        { "3gp", "qtdemux", NULL },
-  { "3g2", "qtdemux", NULL },        { "mj2", "qtdemux", NULL },
-  { "quicktime", "qtdemux", NULL },  { "matroska", "matroskademux", NULL },
-  { "webm", "matroskademux", NULL }, { "mpegts", "tsdemux", NULL },
-  { "mpeg", "mpegpsdemux", NULL },   { "mpegps", "mpegpsdemux", NULL },
-  { "avi", "avidemux", NULL },       { "flv", "flvdemux", NULL },
-  { "mxf", "mxfdemux", NULL },       { "ogg", "oggdemux", NULL },
-  { "wav", "wavparse", NULL },       { "mp3", "mpegaudioparse", "mpg123audiodec" },
-  { "flac", "flacparse", "flacdec" }, { "aac", "aacparse", "avdec_aac" },
+  { "mp4", "qtdemux", FALSE },        { "mov", "qtdemux", FALSE },
+  { "m4a", "qtdemux", FALSE },        { "3gp", "qtdemux", FALSE },
+  { "3g2", "qtdemux", FALSE },        { "mj2", "qtdemux", FALSE },
+  { "quicktime", "qtdemux", FALSE },  { "matroska", "matroskademux", FALSE },
+  { "webm", "matroskademux", FALSE }, { "mpegts", "tsdemux", FALSE },
+  { "mpeg", "mpegpsdemux", FALSE },   { "mpegps", "mpegpsdemux", FALSE },
+  { "avi", "avidemux", FALSE },       { "flv", "flvdemux", FALSE },
+  { "mxf", "mxfdemux", FALSE },       { "ogg", "oggdemux", FALSE },
+  { "wav", "wavparse", TRUE },        { "mp3", "mpegaudioparse", TRUE },
+  { "flac", "flacparse", TRUE },      { "aac", "aacparse", TRUE },
 };
 
 typedef struct
@@ -256,6 +256,8 @@ struct _Job
   GMutex lock; /* everything below */
   gboolean video_linked;
   gboolean audio_linked;
+  gboolean no_more_pads;
+  guint pads_waiting;         /* demuxer pads whose caps are not known yet */
   GstClockTime position;      /* furthest stream time decoded */
   GstClockTime next_key_rt;   /* next segment boundary, running time */
   guint key_count;
@@ -345,7 +347,7 @@ add_element (Job *job, const char *factory, GError **error)
   if (element == NULL)
     {
       g_set_error (error, YG_TRANSCODE_ERROR, YG_TRANSCODE_ERROR_MISSING_PLUGIN,
-                   "GStreamer element “%s” is not installed", factory);
+                   "GStreamer element \"%s\" is not installed", factory);
       return NULL;
     }
   gst_bin_add (GST_BIN (job->pipeline), element);
@@ -1124,26 +1126,48 @@ link_stream (Job *job, GstPad *pad, const Codec *codec, GstElement *head, GError
   return TRUE;
 }
 
+/* Once the demuxer has announced every pad and each one's caps are known:
+ * a stream the probe promised but the demuxer did not deliver is an error
+ * (its branch would otherwise wait forever). */
 static void
-on_pad_added (GstElement *demuxer, GstPad *pad, gpointer user_data)
+check_streams_complete (Job *job)
 {
-  Job *job = user_data;
-  g_autoptr (GstCaps) caps = gst_pad_get_current_caps (pad);
+  const char *missing = NULL;
+
+  g_mutex_lock (&job->lock);
+  if (job->no_more_pads && job->pads_waiting == 0)
+    {
+      if (job->video_head != NULL && !job->video_linked)
+        missing = "video";
+      else if (job->audio_head != NULL && !job->audio_linked)
+        missing = "audio";
+    }
+  g_mutex_unlock (&job->lock);
+  if (missing != NULL)
+    {
+      g_autofree char *msg = g_strdup_printf ("the source has no decodable %s stream", missing);
+      post_failure (job, YG_TRANSCODE_ERROR_DECODE_FAILED, msg);
+    }
+}
+
+/* A demuxer pad whose caps are known: decode it, or discard it. */
+static void
+handle_pad (Job *job, GstPad *pad, GstCaps *caps)
+{
   g_autoptr (GError) local_error = NULL;
   const GstStructure *s;
   const char *media;
   const Codec *codec;
   gboolean is_video, is_audio, take = FALSE;
 
-  if (caps == NULL)
-    caps = gst_pad_query_caps (pad, NULL);
-  if (caps == NULL || gst_caps_is_empty (caps) || gst_caps_is_any (caps))
+  if (gst_caps_is_empty (caps) || gst_caps_is_any (caps))
     {
       discard_pad (job, pad);
       return;
     }
   s = gst_caps_get_structure (caps, 0);
   media = gst_structure_get_name (s);
+  GST_DEBUG ("demuxer pad %s: %" GST_PTR_FORMAT, GST_PAD_NAME (pad), caps);
   is_video = g_str_has_prefix (media, "video/") || g_str_equal (media, "image/jpeg");
   is_audio = g_str_has_prefix (media, "audio/");
 
@@ -1171,29 +1195,55 @@ on_pad_added (GstElement *demuxer, GstPad *pad, gpointer user_data)
       return;
     }
   if (!link_stream (job, pad, codec, is_video ? job->video_head : job->audio_head, &local_error))
+    post_failure (job, local_error->code, local_error->message);
+}
+
+/* For demuxers that add a pad before its caps (wavparse): wait for them.
+ * (A pad probe would not do: events on an unlinked pad are dropped before
+ * probes see them; the caps are stored and notified first.) */
+static void
+on_pad_caps (GstPad *pad, GParamSpec *pspec, gpointer user_data)
+{
+  Job *job = user_data;
+  g_autoptr (GstCaps) caps = gst_pad_get_current_caps (pad);
+
+  if (caps == NULL)
+    return;
+  g_signal_handlers_disconnect_by_func (pad, on_pad_caps, job);
+  handle_pad (job, pad, caps);
+  g_mutex_lock (&job->lock);
+  job->pads_waiting--;
+  g_mutex_unlock (&job->lock);
+  check_streams_complete (job);
+}
+
+static void
+on_pad_added (GstElement *demuxer, GstPad *pad, gpointer user_data)
+{
+  Job *job = user_data;
+  g_autoptr (GstCaps) caps = gst_pad_get_current_caps (pad);
+
+  GST_DEBUG ("pad added: %s (caps %s)", GST_PAD_NAME (pad), caps != NULL ? "known" : "later");
+  if (caps != NULL)
     {
-      post_failure (job, local_error->code, local_error->message);
+      handle_pad (job, pad, caps);
       return;
     }
+  g_mutex_lock (&job->lock);
+  job->pads_waiting++;
+  g_mutex_unlock (&job->lock);
+  g_signal_connect (pad, "notify::caps", G_CALLBACK (on_pad_caps), job);
 }
 
 static void
 on_no_more_pads (GstElement *demuxer, gpointer user_data)
 {
   Job *job = user_data;
-  const char *missing = NULL;
 
   g_mutex_lock (&job->lock);
-  if (job->video_head != NULL && !job->video_linked)
-    missing = "video";
-  else if (job->audio_head != NULL && !job->audio_linked)
-    missing = "audio";
+  job->no_more_pads = TRUE;
   g_mutex_unlock (&job->lock);
-  if (missing != NULL)
-    {
-      g_autofree char *msg = g_strdup_printf ("the source has no decodable %s stream", missing);
-      post_failure (job, YG_TRANSCODE_ERROR_DECODE_FAILED, msg);
-    }
+  check_streams_complete (job);
 }
 
 /* --- building ------------------------------------------------------------ */
@@ -1238,7 +1288,7 @@ add_rung (Job *job, const char *name, const YgRungPlan *plan, guint nominal_kbps
   if (mux == NULL)
     {
       g_set_error (error, YG_TRANSCODE_ERROR, YG_TRANSCODE_ERROR_MISSING_PLUGIN,
-                   "GStreamer element “mpegtsmux” is not installed");
+                   "GStreamer element \"mpegtsmux\" is not installed");
       return NULL;
     }
   /* Every fragment gets a fresh muxer, so each segment starts with PAT and
@@ -1558,33 +1608,17 @@ build_source (Job *job, const char *input_path, const Family *family, GError **e
                    family->demuxer);
       return FALSE;
     }
-  if (family->decoder == NULL)
+  g_signal_connect (demux, "pad-added", G_CALLBACK (on_pad_added), job);
+  g_signal_connect (demux, "no-more-pads", G_CALLBACK (on_no_more_pads), job);
+  /* Parsers (and wavparse) have an always pad instead: same handling, and
+   * all their pads are known now. */
+  if (demux->numsrcpads > 0)
     {
-      g_signal_connect (demux, "pad-added", G_CALLBACK (on_pad_added), job);
-      g_signal_connect (demux, "no-more-pads", G_CALLBACK (on_no_more_pads), job);
-      return TRUE;
+      /* Nothing runs yet: the list cannot change under us. */
+      for (GList *l = demux->srcpads; l != NULL; l = l->next)
+        on_pad_added (demux, l->data, job);
+      on_no_more_pads (demux, job);
     }
-
-  /* An elementary stream: the "demuxer" is its parser, with an always pad. */
-  {
-    GstElement *dec;
-
-    if (job->audio_head == NULL)
-      {
-        g_set_error (error, YG_TRANSCODE_ERROR, YG_TRANSCODE_ERROR_UNSUPPORTED_FORMAT,
-                     "a %s file holds audio only", family->family);
-        return FALSE;
-      }
-    if ((dec = add_element (job, family->decoder, error)) == NULL)
-      return FALSE;
-    if (!gst_element_link_many (demux, dec, job->audio_head, NULL))
-      {
-        g_set_error (error, YG_TRANSCODE_ERROR, YG_TRANSCODE_ERROR_FAILED, "cannot link %s",
-                     family->decoder);
-        return FALSE;
-      }
-    job->audio_linked = TRUE;
-  }
   return TRUE;
 }
 
@@ -1604,12 +1638,12 @@ validate (YgSourceFacts *facts, const YgTranscodeOptions *opts, const Family **f
   if (*family == NULL)
     {
       g_set_error (error, YG_TRANSCODE_ERROR, YG_TRANSCODE_ERROR_UNSUPPORTED_FORMAT,
-                   "unsupported container “%s”",
+                   "unsupported container \"%s\"",
                    facts->container != NULL ? facts->container : "(unknown)");
       return FALSE;
     }
   /* An elementary audio file's "video" is cover art: not a programme. */
-  if ((*family)->decoder != NULL || g_str_equal ((*family)->family, "wav"))
+  if ((*family)->audio_only)
     facts->has_video = FALSE;
   if (!facts->has_video && !facts->has_audio)
     {

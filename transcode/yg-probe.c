@@ -91,13 +91,13 @@ static const struct
   const char *demuxer;
   const char *looks_like;
 } refused_formats[] = {
-  { "hls", "a streaming playlist (HLS, .m3u8) that only points to other files" },
-  { "dash", "a streaming manifest (DASH) that only points to other files" },
-  { "webm_dash_manifest", "a streaming manifest (DASH) that only points to other files" },
-  { "concat", "a list of other files (an FFmpeg concat script)" },
-  { "sdp", "a description of a network stream (SDP)" },
-  { "rtsp", "a description of a network stream (RTSP)" },
-  { "rtp", "a network stream (RTP)" },
+  { "hls", "an HLS streaming playlist (.m3u8), which only points to other files" },
+  { "dash", "a DASH streaming manifest, which only points to other files" },
+  { "webm_dash_manifest", "a DASH streaming manifest, which only points to other files" },
+  { "concat", "an FFmpeg concat script, a list of other files" },
+  { "sdp", "an SDP description of a network stream" },
+  { "rtsp", "an RTSP description of a network stream" },
+  { "rtp", "an RTP network stream" },
   { "vobsub", "DVD subtitles, which point to another file" },
   { "jpeg_pipe", "a JPEG photo" },
   { "png_pipe", "a PNG image" },
@@ -105,7 +105,7 @@ static const struct
   { "gif", "a GIF image" },
   { "apng", "an animated PNG image" },
   { "tty", "a text file" },
-  { "ffmetadata", "a text file (FFmpeg metadata)" },
+  { "ffmetadata", "an FFmpeg metadata text file" },
   { "srt", "a subtitle file" },
   { "ass", "a subtitle file" },
   { "webvtt", "a subtitle file" },
@@ -119,14 +119,15 @@ static const struct
   { "mpegvideo", "a bare MPEG video stream without a container" },
   { "m4v", "a bare MPEG-4 video stream without a container" },
   { "mjpeg", "a bare Motion-JPEG stream without a container" },
-  { "mpjpeg", "a camera picture stream (multipart JPEG)" },
+  { "mpjpeg", "a multipart JPEG camera stream" },
 };
 
-/* Detection: FFmpeg's PROBE_BUF_MAX; scores as in av_probe_input_buffer2()
- * except that the final, largest buffer still needs a real match: random
- * bytes often "look like" MP3 or MPEG video with score 1..25. */
+/* Detection: FFmpeg's PROBE_BUF_MAX; windows as in av_probe_input_buffer2(),
+ * which would settle for any score > 0 at the end. We want a real match:
+ * random bytes can "look like" MP3 or H.263 with scores of 1..25, while an
+ * allowlisted container scores 50..100 (MPEG-PS: 25..52). */
 #define DETECT_MAX_BYTES   (1 << 20)
-#define DETECT_MIN_SCORE   (AVPROBE_SCORE_RETRY + 1)
+#define DETECT_MIN_SCORE   (AVPROBE_SCORE_EXTENSION / 2)
 
 /* Packet check after avformat_find_stream_info(). */
 #define CHECK_MAX_PACKETS  256
@@ -305,7 +306,7 @@ describe_refused (const AVInputFormat *fmt, const guint8 *head, gsize n_head)
       if (g_str_has_suffix (fmt->name, "_pipe"))
         return g_strdup ("a still image");
       if (find_allowed (fmt->name) == NULL && fmt->long_name != NULL)
-        return g_strdup_printf ("a file of the type \"%s\"", fmt->long_name);
+        return g_strdup_printf ("a file of the type “%s”", fmt->long_name);
     }
   if (looks_like_text (head, n_head))
     return g_strdup ("a text file");
@@ -437,7 +438,7 @@ static void
 set_unsupported (GError **error, const char *looks_like)
 {
   g_set_error (error, YG_PROBE_ERROR, YG_PROBE_ERROR_UNSUPPORTED_FORMAT,
-               "This file is not a video or audio recording Yunguan accepts (it looks like %s). "
+               "This file is not a video or audio recording Yunguan accepts: it looks like %s. "
                "Upload the recording itself, as " ACCEPTED_LIST ".",
                looks_like);
 }
@@ -661,11 +662,10 @@ check_limits (const AVFormatContext *ctx, const YgProbeLimits *limits, ProbeStat
           || !dimensions_ok ((guint) par->width, (guint) par->height, limits))
         {
           g_set_error (error, YG_PROBE_ERROR, YG_PROBE_ERROR_TOO_LARGE,
-                       "This video is %d×%d pixels, larger than Yunguan accepts (at most "
-                       "%u×%u, or %u×%u upright). Export it at 4K (3840×2160) or smaller "
-                       "and upload it again.",
-                       par->width, par->height, limits->max_width, limits->max_height,
-                       limits->max_height, limits->max_width);
+                       "This video is %d×%d pixels; Yunguan accepts at most %u×%u "
+                       "(landscape or portrait). Export it again at a smaller size, for "
+                       "example 1920×1080, and upload that.",
+                       par->width, par->height, limits->max_width, limits->max_height);
           return FALSE;
         }
     }
@@ -904,7 +904,6 @@ yg_probe_file (const char *path, const YgProbeLimits *limits, GError **error)
   g_autofree char *whitelist = NULL;
   const AVInputFormat *fmt;
   const AllowedFormat *af;
-  const AVDictionaryEntry *leftover = NULL;
   AVFormatContext *ctx = NULL;
   AVDictionary *opts = NULL;
   AVDictionary **stream_opts;
@@ -974,8 +973,6 @@ yg_probe_file (const char *path, const YgProbeLimits *limits, GError **error)
   set_option_int (&opts, "max_streams", MIN (1000, MAX (64, 4 * (gint64) limits->max_streams)));
 
   ret = avformat_open_input (&ctx, url, fmt, &opts);
-  while (ret >= 0 && (leftover = av_dict_get (opts, "", leftover, AV_DICT_IGNORE_SUFFIX)) != NULL)
-    g_debug ("probe: option %s not used by %s", leftover->key, fmt->name);
   av_dict_free (&opts);
   if (ret < 0)
     {

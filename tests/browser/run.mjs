@@ -1,0 +1,337 @@
+// run.mjs — end-to-end browser test of the Yunguan player against a real `yunguan serve`.
+// Generates a 12 s 720p clip (three renditions) with ffmpeg, imports it with `yunguan import`, waits until it is
+// playable, then drives Debian's Chromium (playwright-core, no downloaded browsers) through
+// the home page, the item page (hls.js engine, play, quality switch, seek, English switch,
+// no CSP violations) and the embed page. Everything it starts is stopped, even on failure.
+//
+// Env: YG_BIN (yunguan binary, required), YG_SOURCE_ROOT (repo root; default ../..),
+//      YG_CHROMIUM (default /usr/bin/chromium), YG_KEEP_TMP=1 keeps the temp dir.
+// Exit: 0 all passed, 1 a check failed, 77 a prerequisite is missing (skipped).
+
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const SOURCE_ROOT = path.resolve(process.env.YG_SOURCE_ROOT || path.join(HERE, '..', '..'));
+const CHROMIUM = process.env.YG_CHROMIUM || '/usr/bin/chromium';
+const TOTAL_LIMIT_MS = 225_000; // the whole run stays under 4 minutes
+const SKIP = 77;
+
+class Skip extends Error {}
+const cleanups = [];
+let passed = 0;
+let serverLog = [];
+
+const log = (...a) => console.log('[browser]', ...a);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function check(name, fn) {
+  const t0 = Date.now();
+  try {
+    const note = await fn();
+    passed += 1;
+    log(`ok   ${name} (${Date.now() - t0} ms)${note ? ` — ${note}` : ''}`);
+  } catch (e) {
+    if (e instanceof Skip) throw e;
+    e.message = `${name}: ${e.message}`;
+    throw e;
+  }
+}
+
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+
+/** Poll fn() until it returns a truthy value or ms elapse; throws msg on timeout. */
+async function until(fn, ms, msg, every = 500) {
+  const end = Date.now() + ms;
+  let last;
+  while (Date.now() < end) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (e) {
+      if (e.fatal) throw e;
+      last = e;
+    }
+    await sleep(every);
+  }
+  throw new Error(`${msg} (gave up after ${ms / 1000} s; last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
+}
+
+// ---------- prerequisites ----------
+function which(cmd) {
+  const r = spawnSync('sh', ['-c', `command -v "${cmd}"`], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+async function prerequisites() {
+  const bin = process.env.YG_BIN ? path.resolve(process.env.YG_BIN) : null;
+  if (!bin || !fs.existsSync(bin)) throw new Skip(`YG_BIN is not set or missing (${bin || 'unset'})`);
+  if (!fs.existsSync(CHROMIUM)) throw new Skip(`no Chromium at ${CHROMIUM} (apt-get install chromium)`);
+  if (!which('ffmpeg')) throw new Skip('no ffmpeg in PATH (apt-get install ffmpeg)');
+  const hls = path.join(SOURCE_ROOT, 'web', 'node_modules', 'hls.js', 'dist', 'hls.min.js');
+  if (!fs.existsSync(hls)) throw new Skip(`hls.js not installed: run "npm ci" in ${path.join(SOURCE_ROOT, 'web')}`);
+  let pw;
+  try {
+    pw = await import('playwright-core');
+  } catch {
+    throw new Skip(`playwright-core not installed: run "npm ci" in ${HERE}`);
+  }
+  return { bin, chromium: pw.chromium };
+}
+
+// ---------- server ----------
+function startServer(bin, dataDir) {
+  const env = { ...process.env, YUNGUAN_WEB_DIR: path.join(SOURCE_ROOT, 'web') };
+  const child = spawn(bin, ['serve', '--data', dataDir, '--listen', '127.0.0.1:0', '--workers', '1', '--access-log', 'off'],
+    { stdio: ['ignore', 'ignore', 'pipe'], env, detached: true }); // own process group: workers die with it
+  cleanups.push(() => stopServer(child));
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const timer = setTimeout(() => reject(new Error('server printed no "yunguan: port N" within 20 s')), 20_000);
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk) => {
+      buf += chunk;
+      const lines = buf.split('\n');
+      buf = lines.pop();
+      for (const line of lines) {
+        serverLog.push(line);
+        if (serverLog.length > 60) serverLog.shift();
+        const m = /yunguan: port (\d+)/.exec(line);
+        if (m) { clearTimeout(timer); resolve({ child, port: Number(m[1]) }); }
+      }
+    });
+    child.on('error', (e) => { clearTimeout(timer); reject(e); });
+    child.on('exit', (code, sig) => { clearTimeout(timer); reject(new Error(`server exited early (code ${code}, signal ${sig})`)); });
+  });
+}
+
+async function stopServer(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const ok = await Promise.race([exited.then(() => true), sleep(10_000).then(() => false)]);
+  if (!ok) log('server did not stop within 10 s of SIGTERM; killing it');
+  try { process.kill(-child.pid, 'SIGKILL'); } catch { /* group already gone */ }
+}
+
+async function api(base, p) {
+  const res = await fetch(base + p, { signal: AbortSignal.timeout(5000) });
+  const body = await res.json();
+  if (!res.ok) throw new Error(`GET ${p}: HTTP ${res.status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+// ---------- media ----------
+function makeClip(dir) {
+  const clip = path.join(dir, 'clip.mp4');
+  const r = spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y',
+    '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=440',
+    '-t', '12', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac', clip], { encoding: 'utf8', timeout: 60_000 });
+  if (r.status !== 0) {
+    if (/Unknown encoder|Encoder not found/i.test(r.stderr || '')) throw new Skip(`ffmpeg lacks libx264/aac: ${r.stderr.trim()}`);
+    throw new Error(`ffmpeg failed: ${(r.stderr || r.error || '').toString().trim()}`);
+  }
+  return clip;
+}
+
+function importClip(bin, dataDir, clip) {
+  const r = spawnSync(bin, ['import', '--data', dataDir, '--kind', 'performance', '--title', '测试演出', clip],
+    { encoding: 'utf8', timeout: 60_000, env: process.env });
+  const id = (r.stdout || '').trim().split('\n').pop()?.trim();
+  if (r.status !== 0 || !id) {
+    throw new Skip(`"yunguan import" is not available or failed (exit ${r.status}${r.error ? `, ${r.error.message}` : ''}): `
+      + `${(r.stderr || '').trim().split('\n').slice(-3).join(' | ') || 'no output'}`);
+  }
+  assert(/^[A-Za-z0-9_-]+$/.test(id), `import printed an unexpected id: ${JSON.stringify(id)}`);
+  return id;
+}
+
+// ---------- browser ----------
+const cspReports = [];
+const pageErrors = [];
+const pagesWithoutCsp = [];
+
+async function openPage(context, url) {
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  page.on('console', (m) => {
+    if (/Content[- ]Security[- ]Policy/i.test(m.text())) cspReports.push(`${url}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => pageErrors.push(`${url}: ${e.message}`));
+  const res = await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 15_000 });
+  assert(res && res.ok(), `GET ${url}: HTTP ${res ? res.status() : 'no response'}`);
+  if (!res.headers()['content-security-policy']) pagesWithoutCsp.push(url);
+  return page;
+}
+
+async function pageCsp(page) {
+  const v = await page.evaluate(() => window.__ygCsp || []);
+  for (const x of v) cspReports.push(`${page.url()}: ${x}`);
+}
+
+const video = (page, expr) => page.evaluate(`(() => { const v = window.__ygPlayer.video; return ${expr}; })()`);
+
+async function main() {
+  const { bin, chromium } = await prerequisites();
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'yg-browser-'));
+  cleanups.push(() => {
+    if (process.env.YG_KEEP_TMP === '1') log(`kept ${tmp}`);
+    else fs.rmSync(tmp, { recursive: true, force: true });
+  });
+  const dataDir = path.join(tmp, 'data');
+  fs.mkdirSync(dataDir);
+
+  const clip = makeClip(tmp);
+  let base;
+  await check('server starts', async () => {
+    const { port } = await startServer(bin, dataDir);
+    base = `http://127.0.0.1:${port}`;
+    return base;
+  });
+  const id = importClip(bin, dataDir, clip);
+  log(`imported item ${id}`);
+
+  let item;
+  await check('item becomes playable', async () => {
+    item = await until(async () => {
+      const it = await api(base, `/api/v1/items/${id}`);
+      if (it.status === 'failed') throw Object.assign(new Error(`item failed: ${JSON.stringify(it.error)}`), { fatal: true });
+      return it.playable ? it : null;
+    }, 120_000, 'item never became playable', 1000);
+    assert(typeof item.hls_url === 'string' && item.hls_url.startsWith('/'), `bad hls_url ${item.hls_url}`);
+    return `status ${item.status}, ${item.hls_url}`;
+  });
+
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    timeout: 30_000,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
+  });
+  cleanups.push(() => browser.close().catch(() => {}));
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' });
+  await context.addInitScript(() => {
+    window.__ygCsp = [];
+    document.addEventListener('securitypolicyviolation', (e) => {
+      window.__ygCsp.push(`${e.violatedDirective} blocked ${e.blockedURI || 'inline'} (${e.sourceFile}:${e.lineNumber})`);
+    });
+  });
+
+  await check('home page lists the item', async () => {
+    const page = await openPage(context, `${base}/`);
+    const card = page.locator('.card-link', { hasText: '测试演出' });
+    await card.first().waitFor({ timeout: 10_000 });
+    const href = await card.first().getAttribute('href');
+    assert(href === item.page_url, `card links to ${href}, expected ${item.page_url}`);
+    await pageCsp(page);
+    await page.close();
+  });
+
+  const page = await openPage(context, `${base}/items/${id}`);
+  await check('item page attaches hls.js', async () => {
+    await page.waitForFunction(() => window.__ygPlayer && window.__ygPlayer.video, null, { timeout: 15_000 });
+    const mode = await page.evaluate(() => window.__ygPlayer.mode);
+    assert(mode === 'hls.js', `player mode is ${mode}, expected hls.js`);
+    const title = await page.locator('#item-title').textContent();
+    assert(title === '测试演出', `title shows ${JSON.stringify(title)}`);
+  });
+
+  await check('plays past 3 s', async () => {
+    await page.evaluate(() => { const v = window.__ygPlayer.video; v.muted = true; return v.play(); });
+    await page.waitForFunction(() => window.__ygPlayer.video.currentTime > 3, null, { timeout: 20_000, polling: 200 });
+  });
+
+  await check('quality menu switches level', async () => {
+    const levels = await page.evaluate(() => window.__ygPlayer.levels());
+    assert(levels.length >= 1, 'no levels in the master playlist');
+    const select = page.getByLabel('清晰度');
+    assert(await select.isVisible(), 'quality <select> is not visible under its label');
+    const cur = await page.evaluate(() => window.__ygPlayer.hls.currentLevel);
+    const target = levels.find((l) => l.index !== cur) || levels[0];
+    await select.selectOption(String(target.index));
+    await page.waitForFunction((i) => {
+      const h = window.__ygPlayer.hls;
+      return h.currentLevel === i && !h.autoLevelEnabled;
+    }, target.index, { timeout: 15_000, polling: 200 });
+    return levels.length > 1 ? `level ${cur} → ${target.index} (${target.label})`
+      : `only one rendition (${target.label}); checked the manual selection`;
+  });
+
+  await check('seeks to 8 s', async () => {
+    // a progressive (EVENT) playlist may still be growing: wait until 8 s exist
+    await page.waitForFunction(() => window.__ygPlayer.video.duration >= 9, null, { timeout: 60_000, polling: 500 });
+    await page.evaluate(() => { window.__ygPlayer.video.currentTime = 8; });
+    await page.waitForFunction(() => {
+      const v = window.__ygPlayer.video;
+      return v.currentTime >= 7.5 && !v.seeking;
+    }, null, { timeout: 10_000, polling: 200 });
+    return `currentTime ${(await video(page, 'v.currentTime')).toFixed(2)}`;
+  });
+
+  await check('English switch changes labels', async () => {
+    const label = page.locator('.yg-player-quality label');
+    assert((await label.textContent()) === '清晰度', 'quality label is not Chinese by default');
+    await page.locator('#lang-switch').click();
+    await page.waitForFunction(() => document.documentElement.lang === 'en', null, { timeout: 5000 });
+    const en = await label.textContent();
+    assert(en === 'Quality', `quality label after switch is ${JSON.stringify(en)}`);
+    await page.locator('#lang-switch').click(); // back to Chinese for the rest of the run
+  });
+  await pageCsp(page);
+  await page.close(); // pagehide stores the resume position
+
+  await check('embed page plays', async () => {
+    const embed = await openPage(context, `${base}/embed/${id}`);
+    await embed.waitForFunction(() => window.__ygPlayer && window.__ygPlayer.video, null, { timeout: 15_000 });
+    const mode = await embed.evaluate(() => window.__ygPlayer.mode);
+    assert(mode === 'hls.js', `embed player mode is ${mode}`);
+    assert((await embed.locator('header, footer').count()) === 0, 'embed page has a header or footer');
+    await embed.evaluate(() => { const v = window.__ygPlayer.video; v.muted = true; v.currentTime = 0; return v.play(); });
+    await embed.waitForFunction(() => window.__ygPlayer.video.currentTime > 1.5, null, { timeout: 20_000, polling: 200 });
+    await pageCsp(embed);
+    await embed.close();
+  });
+
+  await check('no CSP violations or page errors', async () => {
+    assert(pagesWithoutCsp.length === 0, `no Content-Security-Policy header on ${pagesWithoutCsp.join(', ')}`);
+    assert(cspReports.length === 0, `CSP violations:\n  ${cspReports.join('\n  ')}`);
+    assert(pageErrors.length === 0, `uncaught page errors:\n  ${pageErrors.join('\n  ')}`);
+  });
+}
+
+async function cleanup() {
+  while (cleanups.length) {
+    const fn = cleanups.pop();
+    try { await Promise.race([fn(), sleep(15_000)]); } catch (e) { log(`cleanup: ${e.message}`); }
+  }
+}
+
+let finished = false;
+async function finish(code, message) {
+  if (finished) return;
+  finished = true;
+  if (message) log(message);
+  if (code === 1 && serverLog.length) log(`last server stderr lines:\n    ${serverLog.slice(-20).join('\n    ')}`);
+  await cleanup();
+  if (code === SKIP) console.log(`browser: ${passed} passed, 0 failed, 1 skipped`);
+  else console.log(`browser: ${passed} passed, ${code === 0 ? 0 : 1} failed`);
+  process.exit(code);
+}
+
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => finish(1, `interrupted by ${sig}`));
+const limit = setTimeout(() => finish(1, `FAIL: the run exceeded ${TOTAL_LIMIT_MS / 1000} s`), TOTAL_LIMIT_MS);
+
+main().then(
+  () => { clearTimeout(limit); return finish(0); },
+  (e) => {
+    clearTimeout(limit);
+    if (e instanceof Skip) return finish(SKIP, `SKIP: ${e.message}`);
+    return finish(1, `FAIL: ${e.message}`);
+  },
+);

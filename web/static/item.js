@@ -1,0 +1,106 @@
+// item.js — the resident-facing item page (/items/<id>): title, kind, description, embed code,
+// and the player. While the item is not playable yet it says so and polls every 3 s, then
+// starts the player; a failed item shows the server's reason.
+
+import { initPage, t, getLang } from './i18n.js';
+import { pollUntilPlayable, idFromPath, formatDuration, kindKey, localUrl, parseTime } from './api.js';
+import { createPlayer } from './player.js';
+
+const $ = (id) => document.getElementById(id);
+const playerEl = $('player');
+const waitBox = $('player-wait');
+const waitText = $('wait-text');
+const waitHint = $('wait-hint');
+let item = null;
+let wait = { key: 'item.loading', hintKey: null, detail: null };
+
+function setWait(key, { hintKey = null, detail = null } = {}) {
+  wait = { key, hintKey, detail };
+  renderWait();
+}
+function renderWait() {
+  waitText.textContent = t(wait.key);
+  const hint = wait.hintKey ? t(wait.hintKey) : wait.detail;
+  waitHint.textContent = hint || '';
+  waitHint.hidden = !hint;
+}
+
+function show(node, value) {
+  node.textContent = value || '';
+  node.hidden = !value;
+}
+
+function attr(s) { // for the copyable embed snippet, which is HTML for someone else's page
+  return String(s).replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function renderInfo() {
+  if (!item) return;
+  const title = item.title || item.id;
+  $('item-title').textContent = title;
+  document.title = `${title} · ${t('site.name')}`;
+  const kk = kindKey(item.kind);
+  show($('item-kind'), kk && t(kk));
+  $('item-kind').className = `kind-label kind-${kk ? item.kind : 'unknown'}`;
+  const st = item.status === 'processing' || item.status === 'failed' ? item.status : null;
+  show($('item-status'), st && t(`status.${st}`));
+  $('item-status').className = `badge badge-${st || 'ready'}`;
+  show($('item-duration'), formatDuration(item.duration));
+  const date = parseTime(item.created_at);
+  show($('item-date'), date && t('item.published', { date: date.toLocaleDateString(getLang()) }));
+  $('item-description').textContent = item.description || '';
+
+  const embed = localUrl(item.embed_url);
+  $('embed-box').hidden = !embed || !item.playable;
+  if (embed) {
+    $('embed-code').value = `<iframe src="${attr(location.origin + embed)}" width="640" height="360" `
+      + `title="${attr(title)}" allow="autoplay; fullscreen; picture-in-picture" allowfullscreen `
+      + 'loading="lazy"></iframe>';
+  }
+}
+
+async function copyEmbed() {
+  const box = $('embed-code');
+  const btn = $('embed-copy');
+  try {
+    await navigator.clipboard.writeText(box.value);
+  } catch {
+    box.select(); // insecure context (plain http on a LAN): fall back to the legacy command
+    document.execCommand('copy');
+  }
+  btn.textContent = t('item.copied');
+  setTimeout(() => { btn.textContent = t('item.copy'); }, 2000);
+}
+
+async function main() {
+  initPage();
+  $('embed-copy').addEventListener('click', copyEmbed);
+  window.addEventListener('yg:langchange', () => { renderInfo(); if (waitBox.isConnected) renderWait(); });
+  const id = idFromPath();
+  if (!id) { setWait('item.notFound'); return; }
+  try {
+    item = await pollUntilPlayable(id, {
+      interval: 3000,
+      onUpdate(it, err) {
+        if (it) {
+          item = it;
+          renderInfo();
+          if (!it.playable && it.status !== 'failed') setWait('item.processing', { hintKey: 'item.processingHint' });
+        } else if (err && !item) {
+          setWait('item.loadError', { hintKey: 'item.processingHint' });
+        }
+      },
+    });
+  } catch (e) {
+    setWait(e.status === 404 ? 'item.notFound' : 'item.loadError');
+    return;
+  }
+  if (!item.playable) {
+    setWait('item.failed', { detail: item.error && item.error.message });
+    return;
+  }
+  waitBox.remove();
+  createPlayer(playerEl, item);
+}
+
+main();

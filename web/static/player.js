@@ -1,0 +1,278 @@
+// player.js — the reusable Yunguan HLS player (item page and partner embed).
+// Chooses the engine by feature detection only: hls.js when Media Source Extensions work
+// (window.Hls, loaded as a classic script before this module), else the browser's native HLS
+// (iOS Safari, WeChat X5/XWeb), else an error in words. Adds a quality menu (hls.js only),
+// resume-from-last-position (localStorage), keyboard shortcuts on the player container and
+// readable playback errors. Sets window.__ygPlayer for tests once the media is attached.
+
+import { t } from './i18n.js';
+import { formatDuration, localUrl } from './api.js';
+
+const PLACEHOLDER = '/static/placeholder.svg';
+const SAVE_EVERY_MS = 5000;
+const SEEK_STEP = 5;
+let seq = 0;
+
+function el(tag, props = {}, children = []) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) {
+    if (k === 'class') node.className = v;
+    else if (k === 'text') node.textContent = v;
+    else node.setAttribute(k, v);
+  }
+  for (const c of children) node.append(c);
+  return node;
+}
+
+/** Remembered playback positions, keyed by item id; storage may be unavailable (iframes). */
+const resumeStore = {
+  key: (id) => `yg.resume.${id}`,
+  get(id) {
+    try {
+      const v = JSON.parse(localStorage.getItem(this.key(id)) || 'null');
+      return v && Number.isFinite(v.t) ? v.t : null;
+    } catch { return null; }
+  },
+  set(id, time) {
+    try { localStorage.setItem(this.key(id), JSON.stringify({ t: Math.floor(time * 10) / 10, at: Date.now() })); } catch { /* ignore */ }
+  },
+  clear(id) {
+    try { localStorage.removeItem(this.key(id)); } catch { /* ignore */ }
+  },
+};
+
+function levelLabel(level, all) {
+  if (!level.height) return `${Math.round(level.bitrate / 1000)} kbps`;
+  const same = all.filter((l) => l.height === level.height).length > 1;
+  return same ? `${level.height}p ${Math.round(level.bitrate / 1000)}k` : `${level.height}p`;
+}
+
+/**
+ * Build the player inside `root` for a playable item and start loading it (no autoplay unless
+ * opts.autoplay, which also mutes). Returns the same object as window.__ygPlayer.
+ */
+export function createPlayer(root, item, opts = {}) {
+  const id = ++seq;
+  const src = localUrl(item.hls_url);
+  const video = el('video', {
+    class: 'yg-video',
+    controls: '',
+    playsinline: '',
+    'webkit-playsinline': '',
+    'x5-playsinline': '',
+    'x5-video-player-type': 'h5-page',
+    preload: 'metadata',
+    poster: localUrl(item.poster_url) || PLACEHOLDER,
+  });
+  const msg = el('div', { class: 'yg-player-msg', role: 'alert', hidden: '' });
+  const resumeText = el('span');
+  const restartBtn = el('button', { type: 'button', class: 'yg-btn' });
+  const resumeBox = el('div', { class: 'yg-player-resume', role: 'status', hidden: '' }, [resumeText, restartBtn]);
+  const keysHint = el('p', { class: 'yg-player-keys', id: `yg-keys-${id}` });
+  const stage = el('div', { class: 'yg-player-stage', tabindex: '0', role: 'region', 'aria-describedby': keysHint.id },
+    [video, msg, resumeBox]);
+  const qLabel = el('label', { for: `yg-quality-${id}` });
+  const select = el('select', { id: `yg-quality-${id}`, class: 'yg-select' });
+  const quality = el('div', { class: 'yg-player-quality', hidden: '' }, [qLabel, select]);
+  const tools = el('div', { class: 'yg-player-tools' }, [quality, keysHint]);
+  root.replaceChildren(stage, tools);
+  root.classList.add('yg-player');
+
+  let hls = null;
+  let mode = null;
+  let levels = [];
+  let errorKey = null;
+  let resumedAt = null;
+
+  function labels() {
+    stage.setAttribute('aria-label', t('player.region'));
+    video.setAttribute('aria-label', t('player.videoLabel', { title: item.title || '' }));
+    qLabel.textContent = t('player.quality');
+    keysHint.textContent = t('player.keys');
+    restartBtn.textContent = t('player.restart');
+    if (resumedAt !== null) resumeText.textContent = t('player.resumed', { time: formatDuration(resumedAt) });
+    if (errorKey) msg.textContent = t(errorKey);
+    renderQuality();
+  }
+
+  function showMessage(key, fatal) {
+    errorKey = key;
+    msg.textContent = t(key);
+    msg.hidden = false;
+    root.classList.toggle('is-error', !!fatal);
+  }
+  function clearMessage() {
+    errorKey = null;
+    msg.hidden = true;
+    root.classList.remove('is-error');
+  }
+
+  // ---- quality menu (hls.js only) ----
+  const autoOption = el('option', { value: '-1' });
+  function renderQuality() { // (re)build options: after the manifest and on language change
+    if (mode !== 'hls.js' || !levels.length) return;
+    const opts = [...levels].sort((a, b) => (b.height - a.height) || (b.bitrate - a.bitrate))
+      .map((l) => el('option', { value: String(l.index), text: l.label }));
+    select.replaceChildren(autoOption, ...opts);
+    syncQuality();
+  }
+  function syncQuality() { // selected entry, and the level "auto" is playing right now
+    if (!hls || !levels.length) return;
+    const cur = levels[hls.currentLevel];
+    autoOption.textContent = cur && hls.autoLevelEnabled ? t('player.autoWith', { level: cur.label }) : t('player.auto');
+    select.value = hls.autoLevelEnabled ? '-1' : String(hls.manualLevel);
+  }
+  function setLevel(i) {
+    if (!hls) return;
+    const n = Number(i);
+    hls.currentLevel = Number.isInteger(n) && n >= 0 && n < levels.length ? n : -1;
+    syncQuality();
+  }
+  select.addEventListener('change', () => setLevel(select.value));
+
+  // ---- resume position ----
+  let lastSave = 0;
+  function savePosition(force) {
+    const now = Date.now();
+    if (!force && now - lastSave < SAVE_EVERY_MS) return;
+    lastSave = now;
+    const d = video.duration;
+    if (video.currentTime < 1 || (Number.isFinite(d) && video.currentTime > d - 10)) resumeStore.clear(item.id);
+    else resumeStore.set(item.id, video.currentTime);
+  }
+  video.addEventListener('timeupdate', () => savePosition(false));
+  video.addEventListener('pause', () => savePosition(true));
+  video.addEventListener('ended', () => resumeStore.clear(item.id));
+  window.addEventListener('pagehide', () => savePosition(true));
+  document.addEventListener('visibilitychange', () => { if (document.hidden) savePosition(true); });
+  video.addEventListener('loadedmetadata', () => {
+    const saved = resumeStore.get(item.id);
+    const d = Number.isFinite(video.duration) ? video.duration : item.duration;
+    if (saved !== null && saved > 5 && typeof d === 'number' && saved < d - 10) {
+      video.currentTime = saved;
+      resumedAt = saved;
+      resumeText.textContent = t('player.resumed', { time: formatDuration(saved) });
+      resumeBox.hidden = false;
+      setTimeout(() => { resumeBox.hidden = true; }, 12000);
+    }
+  }, { once: true });
+  restartBtn.addEventListener('click', () => {
+    video.currentTime = 0;
+    resumeBox.hidden = true;
+    stage.focus();
+  });
+
+  // ---- keyboard (only while focus is inside the player, never in form controls) ----
+  function toggleFullscreen() {
+    if (document.fullscreenElement) { document.exitFullscreen?.(); return; }
+    if (stage.requestFullscreen) stage.requestFullscreen().catch(() => {});
+    else if (stage.webkitRequestFullscreen) stage.webkitRequestFullscreen();
+    else if (video.webkitEnterFullscreen) video.webkitEnterFullscreen(); // iOS Safari
+  }
+  stage.addEventListener('keydown', (e) => {
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    if (e.target.closest('button, select, input, textarea, [contenteditable]')) return;
+    const k = e.key.length === 1 ? e.key.toLowerCase() : e.key;
+    const end = Number.isFinite(video.duration) ? video.duration : Infinity;
+    if (k === ' ' || k === 'k') {
+      if (video.paused) video.play().catch(() => {}); else video.pause();
+    } else if (k === 'ArrowLeft') {
+      video.currentTime = Math.max(0, video.currentTime - SEEK_STEP);
+    } else if (k === 'ArrowRight') {
+      video.currentTime = Math.min(end, video.currentTime + SEEK_STEP);
+    } else if (k === 'f') {
+      toggleFullscreen();
+    } else if (k === 'm') {
+      video.muted = !video.muted;
+    } else {
+      return;
+    }
+    e.preventDefault();
+    e.stopPropagation();
+  });
+
+  // ---- engines ----
+  function attachHlsJs(Hls) {
+    mode = 'hls.js';
+    hls = new Hls({
+      startPosition: 0, // progressive EVENT playlists: start at the beginning, not the live edge
+      liveDurationInfinity: false,
+      enableWorker: true,
+      backBufferLength: 90,
+    });
+    let mediaRecovered = false;
+    let netRetries = 0;
+    hls.on(Hls.Events.MANIFEST_PARSED, () => {
+      levels = hls.levels.map((l, index) => ({ index, height: l.height || 0, bitrate: l.bitrate || 0 }));
+      levels.forEach((l) => { l.label = levelLabel(l, levels); });
+      quality.hidden = false;
+      renderQuality();
+    });
+    hls.on(Hls.Events.LEVEL_SWITCHED, syncQuality);
+    hls.on(Hls.Events.FRAG_BUFFERED, () => {
+      netRetries = 0;
+      if (errorKey === 'player.err.networkRetry') clearMessage();
+    });
+    hls.on(Hls.Events.ERROR, (_evt, data) => {
+      if (!data.fatal) return;
+      if (data.type === Hls.ErrorTypes.NETWORK_ERROR && netRetries < 3) {
+        netRetries += 1;
+        showMessage('player.err.networkRetry', false);
+        const manifest = /^manifest/i.test(String(data.details));
+        setTimeout(() => (manifest ? hls.loadSource(src) : hls.startLoad()), 1000 * netRetries);
+        return;
+      }
+      if (data.type === Hls.ErrorTypes.MEDIA_ERROR && !mediaRecovered) {
+        mediaRecovered = true;
+        hls.recoverMediaError();
+        return;
+      }
+      showMessage(data.type === Hls.ErrorTypes.NETWORK_ERROR ? 'player.err.network'
+        : data.type === Hls.ErrorTypes.MEDIA_ERROR ? 'player.err.media' : 'player.err.other', true);
+      hls.destroy();
+    });
+    hls.attachMedia(video);
+    hls.loadSource(src);
+  }
+
+  function attachNative() {
+    mode = 'native';
+    video.addEventListener('error', () => {
+      const code = video.error ? video.error.code : 0;
+      showMessage({ 1: 'player.err.aborted', 2: 'player.err.network', 3: 'player.err.media', 4: 'player.err.unsupported' }[code]
+        || 'player.err.other', true);
+    });
+    video.src = src;
+  }
+
+  const api = {
+    video,
+    get hls() { return hls; },
+    get mode() { return mode; },
+    levels: () => levels.map((l) => ({ ...l })),
+    setLevel,
+  };
+
+  const Hls = window.Hls;
+  if (!src) {
+    showMessage('player.err.other', true);
+  } else if (Hls && Hls.isSupported()) {
+    attachHlsJs(Hls);
+  } else if (video.canPlayType('application/vnd.apple.mpegurl')) {
+    attachNative();
+  } else {
+    showMessage('player.err.unsupported', true);
+  }
+  labels();
+  window.addEventListener('yg:langchange', labels);
+  video.addEventListener('playing', () => {
+    if (errorKey && !root.classList.contains('is-error')) clearMessage();
+    root.classList.add('has-played');
+  });
+  if (opts.autoplay) {
+    video.muted = true;
+    video.play().catch(() => {});
+  }
+  if (mode) window.__ygPlayer = api;
+  return api;
+}
