@@ -222,7 +222,9 @@ cmd_transcode_job (int argc, char **argv)
   opts.input = input;
   opts.output = output;
   opts.preset = preset;
-  return yg_job_runner_run (&opts, stdout);
+  status = yg_job_runner_run (&opts, stdout);
+  gst_deinit ();
+  return status;
 }
 
 /* --- import ------------------------------------------------------------------------ */

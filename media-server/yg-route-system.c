@@ -141,6 +141,12 @@ metrics_done (GObject *source, GAsyncResult *res, gpointer data)
                           "\n",
                           stats.header_timeouts, stats.refused_requests);
 
+  yg_metrics_write_family (out, "yunguan_workers", "gauge", "Local transcode workers running");
+  g_string_append_printf (out, "yunguan_workers %u\n", yg_server_get_running_workers (server));
+  yg_metrics_write_family (out, "yunguan_workers_configured", "gauge",
+                           "Local transcode workers this server keeps running");
+  g_string_append_printf (out, "yunguan_workers_configured %u\n",
+                          yg_config_get_workers (yg_server_get_config (server)));
   yg_metrics_write_family (out, "yunguan_jobs", "gauge", "Transcode jobs by state");
   for (guint i = 0; i < counts->len; i++)
     {

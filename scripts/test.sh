@@ -24,7 +24,7 @@ meson test -C build --no-suite slow --print-errorlogs --num-processes 2
 step "sanitizer build (address, undefined)"
 bash scripts/build.sh build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
 step "tests under sanitizers"
-export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1"
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1:fast_unwind_on_malloc=0"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 export LSAN_OPTIONS="suppressions=$here/tests/lsan.supp:print_suppressions=0"
 meson test -C build-asan --no-suite slow --no-suite browser --print-errorlogs --num-processes 2 \

@@ -322,6 +322,27 @@ test_header_timeout (Fixture *f, gconstpointer data)
 }
 
 static void
+test_idle_timeout (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GSocketConnection) conn = yg_test_connect (f->ts->port);
+  GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (conn));
+  const char *head = "POST /healthz HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                     "Content-Length: 100\r\n\r\n{\"a\":";
+  gint64 start = g_get_monotonic_time ();
+  guint status;
+  g_autofree char *r = NULL;
+
+  /* The head is complete, the body stalls: idle-timeout (5 s here) closes it.
+   * The read below returns when the server closes; the bound only keeps a
+   * broken server from hanging the test. */
+  g_assert_true (g_output_stream_write_all (out, head, strlen (head), NULL, NULL, NULL));
+  g_socket_set_timeout (g_socket_connection_get_socket (conn), 30);
+  r = yg_test_read_response (conn, &status);
+  g_assert_true (g_get_monotonic_time () - start < 30 * G_USEC_PER_SEC);
+  g_assert_cmpuint (status, !=, 200);
+}
+
+static void
 test_keepalive (Fixture *f, gconstpointer data)
 {
   g_autoptr (GSocketConnection) conn = yg_test_connect (f->ts->port);
@@ -392,6 +413,7 @@ test_healthz_and_metrics (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (m, "yunguan_http_request_duration_seconds_bucket{route=\"/healthz\",le=\"+Inf\"} 1"));
   g_assert_nonnull (strstr (m, "yunguan_jobs{state=\"queued\"} 0"));
   g_assert_nonnull (strstr (m, "yunguan_http_connections "));
+  g_assert_nonnull (strstr (m, "yunguan_workers 0"));
 }
 
 static void
@@ -526,6 +548,7 @@ main (int argc, char **argv)
   ADD ("limits/body-413", test_body_too_large);
   ADD_SMALL ("limits/connection-cap", test_connection_cap);
   ADD_SMALL ("limits/header-timeout", test_header_timeout);
+  ADD_SMALL ("limits/idle-timeout", test_idle_timeout);
   ADD ("keepalive", test_keepalive);
   ADD ("auth/classes", test_auth_classes);
   ADD ("health-and-metrics", test_healthz_and_metrics);

@@ -22,10 +22,16 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#if defined(__SANITIZE_ADDRESS__)
+#define ADDRESS_SPACE_LIMIT 0 /* AddressSanitizer reserves terabytes of shadow memory */
+#else
+#define ADDRESS_SPACE_LIMIT (G_GUINT64_CONSTANT (8) << 30) /* x264 at 1080p × 4 rungs fits */
+#endif
+
 void
 yg_sandbox_limits_default (YgSandboxLimits *limits)
 {
-  limits->address_space = G_GUINT64_CONSTANT (8) << 30; /* x264 at 1080p × 4 rungs fits in 8 GiB */
+  limits->address_space = ADDRESS_SPACE_LIMIT;
   limits->file_size = G_GUINT64_CONSTANT (64) << 30;
   limits->open_files = 256;
   limits->processes = 4096;
