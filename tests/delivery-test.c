@@ -14,6 +14,7 @@
  */
 #include <json-glib/json-glib.h>
 #include <glib/gstdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <utime.h>
 
@@ -562,6 +563,14 @@ test_not_found (Fixture *f, gconstpointer data)
     r = get (f, "720p/seg00002.ts", NULL);
     assert_not_found_json (r);
   }
+  /* Nor is a named pipe (and serving it must not wait for a writer). */
+  {
+    g_autofree char *fifo = media_path (f, "720p/seg00003.ts");
+    g_autoptr (Response) r = NULL;
+    g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+    r = get (f, "720p/seg00003.ts", NULL);
+    assert_not_found_json (r);
+  }
 }
 
 /* A symlink under media/ that points out of the data directory (say, left
@@ -578,7 +587,10 @@ test_symlink_outside (Fixture *f, gconstpointer data)
   g_autofree char *link_dir = media_path (f, "480p");
   g_autofree char *catalog = g_build_filename (f->ts->data_dir, "catalog.db", NULL);
   g_autofree char *link_db = media_path (f, "poster.jpg");
-  const char *names[] = { "720p/seg00001.ts", "480p/seg00000.ts", "poster.jpg" };
+  g_autofree char *item_link = g_build_filename (f->ts->data_dir, "media", "zyxwvutsrqponmlk", NULL);
+  g_autofree char *outside_master = g_build_filename (f->outside, "master.m3u8", NULL);
+  const char *names[] = { "/hls/" ITEM "/720p/seg00001.ts", "/hls/" ITEM "/480p/seg00000.ts",
+                          "/hls/" ITEM "/poster.jpg", "/hls/zyxwvutsrqponmlk/master.m3u8" };
   GString *leaked = g_string_new (NULL);
 
   g_assert_true (g_file_set_contents (target, secret, -1, NULL));
@@ -588,10 +600,12 @@ test_symlink_outside (Fixture *f, gconstpointer data)
   g_assert_cmpint (symlink (target_dir, link_dir), ==, 0); /* a rung directory symlink */
   g_assert_cmpint (g_unlink (link_db), ==, 0);
   g_assert_cmpint (symlink (catalog, link_db), ==, 0);    /* the catalogue, via a symlink */
+  g_assert_true (g_file_set_contents (outside_master, secret, -1, NULL));
+  g_assert_cmpint (symlink (f->outside, item_link), ==, 0); /* a whole item directory */
 
   for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
     {
-      g_autoptr (Response) r = get (f, names[i], NULL);
+      g_autoptr (Response) r = fetch (f, "GET", names[i], NULL);
       gsize len;
       const char *body = g_bytes_get_data (r->body, &len);
 
@@ -616,7 +630,7 @@ test_symlink_outside (Fixture *f, gconstpointer data)
   g_string_free (leaked, TRUE);
   for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
     {
-      g_autoptr (Response) r = get (f, names[i], NULL);
+      g_autoptr (Response) r = fetch (f, "GET", names[i], NULL);
       assert_not_found_json (r);
     }
 }

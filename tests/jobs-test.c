@@ -473,6 +473,15 @@ test_lifecycle (Fixture *f, gconstpointer user_data)
   g_assert_cmpstr (after_hb->lease_owner, ==, "worker-a");
   g_assert_cmpstr (after_hb->state, ==, "running");
 
+  /* A heartbeat extends the lease by a full lease period from now. */
+  exec_sql (f, "UPDATE jobs SET lease_expires_at = %" G_GINT64_FORMAT " WHERE id = %" G_GINT64_FORMAT,
+            now_s () + 2, id);
+  t0 = now_s ();
+  g_assert_true (heartbeat (f, id, "worker-a", 0.25, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (query_int (f, NULL, "SELECT lease_expires_at FROM jobs WHERE id = %" G_GINT64_FORMAT, id),
+                   >=, t0 + LEASE);
+
   /* Progress is clamped to 0..1. */
   g_assert_true (heartbeat (f, id, "worker-a", 7.0, &error));
   g_assert_no_error (error);

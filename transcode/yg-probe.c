@@ -1,27 +1,18 @@
-/* yg-probe.c: the safe probe of an uploaded file with libavformat.
+/* yg-probe.c: the safe probe of an uploaded (hostile) file with libavformat.
  *
- * Every upload is hostile input. The probe decides, from content alone, whether
- * it is a recording Yunguan accepts, and refuses everything else before any
- * demuxer that could follow a reference gets to run:
- *  - Format: the first MiB is read with plain GLib I/O and identified with
- *    av_probe_input_format3() without a file name (the client's extension
- *    never counts). Only a demuxer from allowed_formats[] is accepted and it is
- *    then forced, so what was checked is what runs; ctx->format_whitelist is set
- *    as well, and libavformat copies it into nested contexts (AVI GAB2
- *    subtitles), so a demuxer cannot start a playlist demuxer either.
- *  - I/O: "file:" + path, protocol_whitelist "file" (option and field, so it is
- *    inherited by nested opens), and our own io_open that allows exactly one
- *    open, of that URL: any attempt to open a second file or URL is refused and
- *    the upload is rejected (mov drefs are also disabled explicitly).
- *  - Work: probesize, analyzeduration, fpsprobesize and max_streams bounded;
- *    decoders run with threads=1 and max_pixels; an interrupt callback enforces
- *    a wall-clock deadline and aborts as soon as there are too many streams;
- *    size, stream count and duration are checked from the headers before
- *    avformat_find_stream_info() and again after it. Then a bounded number of
- *    packets must actually come out of the container.
- * av_log goes to g_debug (G_LOG_DOMAIN) through a callback installed once.
- * Thread: yg_probe_file() may run on any thread, several at once; all state is
- * per call, the one-time init uses g_once.
+ * Decisions: the format is judged from content only (our own read of the first
+ * MiB, av_probe_input_format3() with no file name) and must be in
+ * allowed_formats[]; that demuxer is then forced, with format_whitelist set so
+ * nested contexts (AVI GAB2 subtitles) cannot start another demuxer. I/O is
+ * "file:" + path with protocol_whitelist "file" (option and field, inherited by
+ * nested opens) through our io_open, which allows exactly one open of that URL
+ * and rejects the upload if a demuxer tries any other; mov drefs are off.
+ * Work is bounded: probesize, analyzeduration, fpsprobesize, max_streams,
+ * decoders with threads=1 and max_pixels, an interrupt callback with a
+ * wall-clock deadline that also aborts at too many streams; size, streams and
+ * duration are checked from the headers before decoding and again after, then
+ * a bounded number of packets must come out. av_log goes to g_debug.
+ * Thread: any, several calls at once; state is per call, init via g_once.
  */
 #define G_LOG_DOMAIN "yg-transcode"
 
@@ -640,8 +631,8 @@ refine_family (const AllowedFormat *af, const AVFormatContext *ctx, const guint8
 
 /* Checks what the headers say; valid before and after find_stream_info. */
 static gboolean
-check_limits (const AVFormatContext *ctx, const YgProbeLimits *limits, ProbeState *st,
-              GError **error)
+check_limits (const AVFormatContext *ctx, const AllowedFormat *af, const YgProbeLimits *limits,
+              ProbeState *st, GError **error)
 {
   double duration;
 
@@ -658,8 +649,12 @@ check_limits (const AVFormatContext *ctx, const YgProbeLimits *limits, ProbeStat
 
       if (par->codec_type != AVMEDIA_TYPE_VIDEO || is_attached_picture (s))
         continue;
-      if (par->width < 0 || par->height < 0
-          || !dimensions_ok ((guint) par->width, (guint) par->height, limits))
+      if (par->width < 0 || par->height < 0)
+        {
+          set_corrupt (error, af);
+          return FALSE;
+        }
+      if (!dimensions_ok ((guint) par->width, (guint) par->height, limits))
         {
           g_set_error (error, YG_PROBE_ERROR, YG_PROBE_ERROR_TOO_LARGE,
                        "This video is %d×%d pixels; Yunguan accepts at most %u×%u "
@@ -988,7 +983,7 @@ yg_probe_file (const char *path, const YgProbeLimits *limits, GError **error)
       probe_error_from_averror (error, &st, af, AVERROR_EXIT, "opening");
       goto out;
     }
-  if (!check_limits (ctx, limits, &st, error))
+  if (!check_limits (ctx, af, limits, &st, error))
     goto out;
 
   /* 4. Stream parameters, decoders bounded by the picture size limit. */
@@ -1008,7 +1003,7 @@ yg_probe_file (const char *path, const YgProbeLimits *limits, GError **error)
                                 "reading stream information");
       goto out;
     }
-  if (!check_limits (ctx, limits, &st, error)
+  if (!check_limits (ctx, af, limits, &st, error)
       || !check_media (ctx, af, &video, &audio, error)
       || !check_index (ctx, af, size, error))
     goto out;
