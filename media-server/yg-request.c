@@ -29,6 +29,8 @@ request_free (gpointer data)
 {
   YgRequest *req = data;
 
+  if (req->route_data != NULL && req->route_data_free != NULL)
+    req->route_data_free (req->route_data);
   g_clear_pointer (&req->params, g_ptr_array_unref);
   g_clear_pointer (&req->principal, yg_principal_free);
   g_clear_error (&req->early_error);
@@ -146,6 +148,17 @@ unpause (YgRequest *req)
 }
 
 /**
+ * yg_request_resume:
+ *
+ * Unpauses without answering: lets libsoup go on reading the body.
+ */
+void
+yg_request_resume (YgRequest *req)
+{
+  unpause (req);
+}
+
+/**
  * yg_request_respond_bytes:
  * @body: (nullable): the body; NULL for none
  */
@@ -182,9 +195,13 @@ yg_request_respond_json (YgRequest *req, guint status, JsonNode *node)
   unpause (req);
 }
 
-/* Builds {"error":{"code":...,"message":...}}. */
-static JsonNode *
-error_document (const char *code, const char *message)
+/**
+ * yg_request_error_document:
+ *
+ * Returns: (transfer full): {"error":{"code":...,"message":...}}
+ */
+JsonNode *
+yg_request_error_document (const char *code, const char *message)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
 
@@ -217,7 +234,7 @@ yg_request_respond_error (YgRequest *req, const GError *error)
   if (status == 401)
     soup_message_headers_replace (soup_server_message_get_response_headers (req->msg),
                                   "WWW-Authenticate", "Bearer realm=\"yunguan\"");
-  yg_request_respond_json (req, status, error_document (code, message));
+  yg_request_respond_json (req, status, yg_request_error_document (code, message));
 }
 
 /**

@@ -22,6 +22,9 @@ struct _YgRequest
   gint64 start_us;
   guint64 body_seen;
   gboolean paused;
+  gboolean authorized;    /* the route's auth class admitted the caller */
+  gpointer route_data;    /* owned by the route (e.g. an upload being written) */
+  GDestroyNotify route_data_free;
 };
 
 YgRequest *yg_request_get (SoupServerMessage *msg);
@@ -33,6 +36,8 @@ const char *yg_request_method (YgRequest *req);
 GHashTable *yg_request_query (YgRequest *req);
 
 void yg_request_pause (YgRequest *req);
+void yg_request_resume (YgRequest *req);
+JsonNode *yg_request_error_document (const char *code, const char *message);
 void yg_request_respond_json (YgRequest *req, guint status, JsonNode *node);
 void yg_request_respond_error (YgRequest *req, const GError *error);
 void yg_request_respond_bytes (YgRequest  *req,

@@ -29,7 +29,9 @@ typedef struct
   const char *pattern;   /* literal segments and {name} parameters */
   YgAuthClass auth;
   YgRouteHandler handler;
-  guint64 max_body;      /* 0: the configured max-body-bytes */
+  guint64 max_body;      /* 0: the configured max-body-bytes; G_MAXUINT64: streamed by @early */
+  YgRouteHandler early;  /* optional: runs when the head arrives, after auth, before the body;
+                            it may take the body as it streams in (tus uploads) */
 } YgRoute;
 
 const char *yg_auth_class_to_string (YgAuthClass auth);

@@ -248,38 +248,44 @@ yg_router_match (YgRouter      *router,
       p = end + 1;
     }
 
-  for (gsize i = 0; i < router->n_routes; i++)
-    {
-      const Compiled *c = &router->compiled[i];
-      gboolean ok = c->n_segments == n;
+  /* Among routes whose path matches, an exact method wins; HEAD falls back
+   * to GET; otherwise the Allow list is built for the 405. */
+  for (int pass = 0; pass < 2 && *route == NULL; pass++)
+    for (gsize i = 0; i < router->n_routes && *route == NULL; i++)
+      {
+        const Compiled *c = &router->compiled[i];
+        gboolean ok = c->n_segments == n;
 
-      for (guint j = 0; ok && j < n; j++)
-        {
-          if (c->segments[j] != NULL)
-            ok = g_str_equal (c->segments[j], segs[j]);
-          else
-            ok = segs[j][0] != '\0';
-        }
-      if (!ok)
-        continue;
-      if (!path_seen)
-        g_string_truncate (allow, 0);
-      path_seen = TRUE;
-      if (g_str_equal (c->route->method, method)
-          || (g_str_equal (method, "HEAD") && g_str_equal (c->route->method, "GET")))
-        {
+        for (guint j = 0; ok && j < n; j++)
+          ok = c->segments[j] != NULL ? g_str_equal (c->segments[j], segs[j]) : segs[j][0] != '\0';
+        if (!ok)
+          continue;
+        if (!path_seen)
+          g_string_truncate (allow, 0);
+        path_seen = TRUE;
+        if (pass == 0 ? g_str_equal (c->route->method, method)
+                      : g_str_equal (method, "HEAD") && g_str_equal (c->route->method, "GET"))
           *route = c->route;
-          for (guint j = 0; j < n; j++)
-            if (c->segments[j] == NULL)
-              g_ptr_array_add (params, g_strdup (segs[j]));
-          result = YG_ROUTER_MATCH;
-          goto out;
-        }
-      g_string_append_printf (allow, "%s%s", allow->len ? ", " : "", c->route->method);
-      if (g_str_equal (c->route->method, "GET"))
-        g_string_append (allow, ", HEAD");
+        else if (pass == 1)
+          {
+            g_string_append_printf (allow, "%s%s", allow->len ? ", " : "", c->route->method);
+            if (g_str_equal (c->route->method, "GET"))
+              g_string_append (allow, ", HEAD");
+          }
+      }
+  if (*route != NULL)
+    {
+      const Compiled *c = NULL;
+      for (gsize i = 0; i < router->n_routes; i++)
+        if (router->compiled[i].route == *route)
+          c = &router->compiled[i];
+      for (guint j = 0; j < n; j++)
+        if (c->segments[j] == NULL)
+          g_ptr_array_add (params, g_strdup (segs[j]));
+      result = YG_ROUTER_MATCH;
     }
-  result = path_seen ? YG_ROUTER_NO_METHOD : YG_ROUTER_NO_PATH;
+  else
+    result = path_seen ? YG_ROUTER_NO_METHOD : YG_ROUTER_NO_PATH;
 
 out:
   for (guint j = 0; j < n; j++)

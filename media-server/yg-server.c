@@ -26,6 +26,8 @@
 #include "yg-token-store.h"
 #include "yg-worker-pool.h"
 
+#include <json-glib/json-glib.h>
+
 struct _YgServer
 {
   GObject parent_instance;
@@ -105,12 +107,162 @@ static void
 refuse (YgServer *self, SoupServerMessage *msg, YgRequest *req, guint status, const char *code,
         const char *message)
 {
-  g_autofree char *body = g_strdup_printf ("{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}", code,
-                                           message);
+  g_autoptr (JsonNode) doc = yg_request_error_document (code, message);
+  g_autofree char *body = json_to_string (doc, FALSE);
   g_autofree char *extra = g_strdup_printf ("X-Request-Id: %s\r\n", req->id);
 
   log_request (self, msg, req, status, strlen (body));
   yg_listener_refuse (self->listener, msg, status, extra, body);
+}
+
+static gboolean
+body_pending (SoupServerMessage *msg)
+{
+  SoupMessageHeaders *h = soup_server_message_get_request_headers (msg);
+
+  switch (soup_message_headers_get_encoding (h))
+    {
+    case SOUP_ENCODING_CONTENT_LENGTH:
+      return soup_message_headers_get_content_length (h) > 0;
+    case SOUP_ENCODING_CHUNKED:
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+/**
+ * yg_server_answer_early:
+ *
+ * Answers a request with @error while its body may still be on the way:
+ * without reading the body (connection closed after the answer) when one is
+ * pending, else normally. For early route handlers.
+ */
+void
+yg_server_answer_early (YgServer *self, YgRequest *req, const GError *error)
+{
+  if (body_pending (req->msg))
+    {
+      const char *code;
+      guint status = yg_http_error_map (error, &code);
+      refuse (self, req->msg, req, status, code, error->message);
+      return;
+    }
+  g_clear_error (&req->early_error);
+  req->early_error = g_error_copy (error);
+  yg_request_resume (req);
+}
+
+/* --- authorisation and dispatch --------------------------------------------------- */
+
+typedef void (*AuthedFunc) (YgServer *self, YgRequest *req, GError *denied);
+
+static GError *
+decide (YgRequest *req)
+{
+  if (yg_auth_allows (req->route->auth, req->principal))
+    return NULL;
+  if (req->principal == NULL)
+    return g_error_new (YG_HTTP_ERROR, YG_HTTP_ERROR_UNAUTHORIZED,
+                        "This needs a %s credential: send Authorization: Bearer <token>",
+                        yg_auth_class_to_string (req->route->auth));
+  return g_error_new (YG_HTTP_ERROR, YG_HTTP_ERROR_FORBIDDEN,
+                      "A %s token cannot use this; it needs %s",
+                      yg_role_to_string (req->principal->role),
+                      yg_auth_class_to_string (req->route->auth));
+}
+
+typedef struct
+{
+  YgServer *self;
+  SoupServerMessage *msg;
+  AuthedFunc then;
+} AuthCall;
+
+static gpointer
+lookup_token (YgDbConn *conn, gpointer data, GError **error)
+{
+  return yg_token_store_lookup (conn, data, error);
+}
+
+static void
+token_looked_up (GObject *source, GAsyncResult *res, gpointer data)
+{
+  AuthCall *call = data;
+  YgRequest *req = yg_request_get (call->msg);
+  g_autoptr (GError) error = NULL;
+
+  req->principal = yg_db_run_finish (YG_DB (source), res, &error);
+  if (req->principal == NULL && g_error_matches (error, YG_DB_ERROR, YG_DB_ERROR_NOT_FOUND))
+    call->then (call->self, req,
+                g_error_new_literal (YG_HTTP_ERROR, YG_HTTP_ERROR_UNAUTHORIZED,
+                                     "The bearer token is unknown, expired or revoked"));
+  else if (req->principal == NULL)
+    call->then (call->self, req, g_steal_pointer (&error));
+  else
+    call->then (call->self, req, decide (req));
+  g_object_unref (call->msg);
+  g_free (call);
+}
+
+/* Finds who is asking (a bearer token is looked up on the DB thread, with
+ * the message paused) and whether the route's auth class admits them;
+ * calls @then with NULL or the refusal (transfer full). */
+static void
+authenticate (YgServer *self, YgRequest *req, AuthedFunc then)
+{
+  const char *token = NULL;
+  AuthCall *call;
+
+  switch (yg_auth_get_bearer (soup_server_message_get_request_headers (req->msg), &token))
+    {
+    case YG_AUTH_NO_CREDENTIALS:
+      then (self, req, decide (req));
+      return;
+    case YG_AUTH_MALFORMED:
+      then (self, req,
+            g_error_new_literal (YG_HTTP_ERROR, YG_HTTP_ERROR_UNAUTHORIZED,
+                                 "The Authorization header must be \"Bearer <token>\""));
+      return;
+    case YG_AUTH_BEARER:
+    default:
+      break;
+    }
+  call = g_new0 (AuthCall, 1);
+  call->self = self;
+  call->msg = g_object_ref (req->msg);
+  call->then = then;
+  yg_request_pause (req);
+  yg_db_run_async (self->db, lookup_token, g_strdup (token), g_free,
+                   (GDestroyNotify) yg_principal_free, NULL, token_looked_up, call);
+}
+
+static void
+main_authed (YgServer *self, YgRequest *req, GError *denied)
+{
+  g_autoptr (GError) owned = denied;
+
+  if (denied != NULL)
+    yg_request_respond_error (req, denied);
+  else
+    {
+      req->authorized = TRUE;
+      req->route->handler (self, req);
+    }
+}
+
+static void
+early_authed (YgServer *self, YgRequest *req, GError *denied)
+{
+  g_autoptr (GError) owned = denied;
+
+  if (denied != NULL)
+    {
+      yg_server_answer_early (self, req, denied);
+      return;
+    }
+  req->authorized = TRUE;
+  req->route->early (self, req);
 }
 
 /* --- request head -------------------------------------------------------------- */
@@ -208,58 +360,16 @@ early_handler (SoupServer *soup, SoupServerMessage *msg, const char *path, GHash
         }
       break;
     case SOUP_ENCODING_CHUNKED:
-      g_signal_connect_object (msg, "got-chunk", G_CALLBACK (on_got_chunk), self, 0);
+      if (body_limit (self, req) != G_MAXUINT64)
+        g_signal_connect_object (msg, "got-chunk", G_CALLBACK (on_got_chunk), self, 0);
       break;
     default:
       break;
     }
-}
 
-/* --- authorisation and dispatch --------------------------------------------------- */
-
-static void
-dispatch (YgServer *self, YgRequest *req)
-{
-  if (!yg_auth_allows (req->route->auth, req->principal))
-    {
-      if (req->principal == NULL)
-        yg_request_fail (req, YG_HTTP_ERROR_UNAUTHORIZED,
-                         "This needs a %s credential: send Authorization: Bearer <token>",
-                         yg_auth_class_to_string (req->route->auth));
-      else
-        yg_request_fail (req, YG_HTTP_ERROR_FORBIDDEN, "A %s token cannot use this; it needs %s",
-                         yg_role_to_string (req->principal->role),
-                         yg_auth_class_to_string (req->route->auth));
-      return;
-    }
-  req->route->handler (self, req);
-}
-
-static gpointer
-lookup_token (YgDbConn *conn, gpointer data, GError **error)
-{
-  return yg_token_store_lookup (conn, data, error);
-}
-
-static void
-token_looked_up (GObject *source, GAsyncResult *res, gpointer data)
-{
-  g_autoptr (SoupServerMessage) msg = data;
-  YgServer *self = g_object_get_data (G_OBJECT (msg), "yg-server");
-  YgRequest *req = yg_request_get (msg);
-  g_autoptr (GError) error = NULL;
-
-  req->principal = yg_db_run_finish (YG_DB (source), res, &error);
-  if (req->principal == NULL)
-    {
-      if (g_error_matches (error, YG_DB_ERROR, YG_DB_ERROR_NOT_FOUND))
-        yg_request_fail (req, YG_HTTP_ERROR_UNAUTHORIZED,
-                         "The bearer token is unknown, expired or revoked");
-      else
-        yg_request_respond_error (req, error);
-      return;
-    }
-  dispatch (self, req);
+  /* Routes that stream their body decide before it arrives. */
+  if (req->early_error == NULL && req->route != NULL && req->route->early != NULL)
+    authenticate (self, req, early_authed);
 }
 
 static void
@@ -268,7 +378,6 @@ main_handler (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashT
 {
   YgServer *self = data;
   YgRequest *req = yg_request_get (msg);
-  const char *token = NULL;
 
   if (req == NULL) /* no early handler ran: cannot happen with the default handler */
     {
@@ -276,28 +385,11 @@ main_handler (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashT
       return;
     }
   if (req->early_error != NULL)
-    {
-      yg_request_respond_error (req, req->early_error);
-      return;
-    }
-
-  switch (yg_auth_get_bearer (soup_server_message_get_request_headers (msg), &token))
-    {
-    case YG_AUTH_NO_CREDENTIALS:
-      dispatch (self, req);
-      return;
-    case YG_AUTH_MALFORMED:
-      yg_request_fail (req, YG_HTTP_ERROR_UNAUTHORIZED,
-                       "The Authorization header must be \"Bearer <token>\"");
-      return;
-    case YG_AUTH_BEARER:
-    default:
-      break;
-    }
-  yg_request_pause (req);
-  g_object_set_data (G_OBJECT (msg), "yg-server", self);
-  yg_db_run_async (self->db, lookup_token, g_strdup (token), g_free,
-                   (GDestroyNotify) yg_principal_free, NULL, token_looked_up, g_object_ref (msg));
+    yg_request_respond_error (req, req->early_error);
+  else if (req->authorized)
+    req->route->handler (self, req);
+  else
+    authenticate (self, req, main_authed);
 }
 
 /* --- lifecycle ---------------------------------------------------------------------- */

@@ -7,6 +7,7 @@
 #include "yg-db.h"
 #include "yg-listener.h"
 #include "yg-metrics.h"
+#include "yg-request.h"
 #include "yg-route.h"
 
 G_BEGIN_DECLS
@@ -28,6 +29,7 @@ YgMetrics *yg_server_get_metrics (YgServer *self);
 YgListener *yg_server_get_listener (YgServer *self);
 const YgRoute *yg_server_get_routes (YgServer *self, gsize *n_routes);
 
+void yg_server_answer_early (YgServer *self, YgRequest *req, const GError *error);
 gboolean yg_server_start_workers (YgServer *self, const char *exe, guint n, GError **error);
 guint yg_server_get_running_workers (YgServer *self);
 

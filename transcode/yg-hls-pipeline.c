@@ -1,32 +1,17 @@
 /* yg-hls-pipeline.c: decode once, encode the ABR ladder, publish HLS progressively.
  *
- * Topology (built with gst_element_factory_make and typed properties only):
- *   filesrc ! <demuxer from an allowlist> ─┬─ queue ! <parser> ! <decoder> ! videoconvert
- *     [! deinterlace] [! videoflip] [! videorate ! caps] ! tee ─┬─ per rung: queue ! videoscale
- *     ! videoconvert ! caps(I420, W×H, 1:1) ! x264enc ! caps(profile) ! h264parse ! splitmuxsink
- *                                                               └─ queue ! … ! appsink (poster)
- *                                          └─ queue ! <parser> ! <decoder> ! audioconvert
- *     ! audioresample ! caps(48 kHz stereo) ! tee ─┬─ queue ! avenc_aac 128k ! aacparse ! tee
- *                                                  │    └─ per rung: queue ! splitmuxsink
- *                                                  └─ queue ! avenc_aac 64k ! aacparse ! queue
- *                                                       ! splitmuxsink (audio/)
- * Each splitmuxsink muxes with its own mpegtsmux into OUT/<rung>/segNNNNN.ts.tmp.
- * Invariants:
- *  - decoded once: one demuxer, one decoder per stream, one raw tee per kind;
- *  - aligned: a probe before the video tee sends a force-key-unit event ahead
- *    of the first frame at or after every multiple of the segment length, so
- *    every rung starts an IDR on the same frame; scenecut is off and
- *    key-int-max is one segment, so x264 adds no unaligned IDR of its own on
- *    constant-rate input; splitmuxsink cuts only at keyframes;
- *  - published in order: a closed fragment is fsync'd and renamed to its
- *    final name, then listed in its EVENT playlist (temp + fsync + rename);
- *    master.m3u8 appears once every rung lists a segment; at EOS every
- *    playlist becomes VOD with ENDLIST and the master is rewritten with
- *    measured bandwidths.
- * Threads: yg_hls_transcode runs its own GMainContext on the calling thread;
- * bus messages, timers, callbacks and every file operation run there. Pad
- * probes, pad-added and the poster appsink run in streaming threads and only
- * touch the fields under Job.lock, or post messages to the bus.
+ * Invariants: one demuxer from an allowlist and one decoder per stream, all
+ * made with gst_element_factory_make and typed properties (topology: see
+ * "building" below). Every rung starts an IDR on the same frame: a probe
+ * before the video tee requests a key unit at each segment boundary.
+ * Publishing is ordered: a closed fragment is fsync'd and renamed, then
+ * listed in its EVENT playlist (temp + fsync + rename); master.m3u8 appears
+ * once every rung lists a segment (nominal bandwidths); at EOS playlists
+ * become VOD + ENDLIST and the master gets measured bandwidths.
+ * Threads: yg_hls_transcode runs a private GMainContext on the calling
+ * thread; bus messages, timers, callbacks and file operations run there.
+ * Probes, pad-added and the poster appsink run in streaming threads and only
+ * touch fields under Job.lock, or post messages to the bus.
  */
 #define G_LOG_DOMAIN "yg-transcode"
 
@@ -226,6 +211,7 @@ typedef struct
 
   /* streaming threads, under Job.lock */
   GstClockTime end_rt;      /* end of the last buffer that reached the muxer */
+  gboolean eos;             /* its input has ended */
   char *avc_codec;          /* "avc1.PPCCLL" from the first SPS */
 } Rung;
 
@@ -258,7 +244,6 @@ struct _Job
   gboolean audio_linked;
   gboolean no_more_pads;
   guint pads_waiting;         /* demuxer pads whose caps are not known yet */
-  GstClockTime position;      /* furthest stream time decoded */
   GstClockTime next_key_rt;   /* next segment boundary, running time */
   guint key_count;
   GstClockTime candidates[POSTER_CANDIDATES];
@@ -408,9 +393,9 @@ add_queue (Job *job, guint max_buffers, guint max_bytes, GstClockTime max_time, 
 
 /* --- probes (streaming threads) ------------------------------------------ */
 
-/* Before the video tee: progress, and a force-key-unit event ahead of the
- * first frame at or after each segment boundary, which every branch sees
- * in the same place in its stream. */
+/* Before the video tee: a force-key-unit event ahead of the first frame at
+ * or after each segment boundary, which every branch sees in the same place
+ * in its stream. */
 static GstPadProbeReturn
 keyframe_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
@@ -422,9 +407,6 @@ keyframe_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   if (!GST_CLOCK_TIME_IS_VALID (rt))
     return GST_PAD_PROBE_OK;
   g_mutex_lock (&job->lock);
-  if (GST_CLOCK_TIME_IS_VALID (stream_time)
-      && (!GST_CLOCK_TIME_IS_VALID (job->position) || stream_time > job->position))
-    job->position = stream_time;
   if (rt >= job->next_key_rt)
     {
       event = gst_video_event_new_downstream_force_key_unit (GST_BUFFER_PTS (buffer), stream_time,
@@ -437,33 +419,28 @@ keyframe_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
-static GstPadProbeReturn
-audio_position_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
-{
-  Job *job = user_data;
-  GstClockTime stream_time;
-
-  buffer_times (pad, GST_PAD_PROBE_INFO_BUFFER (info), &stream_time);
-  if (GST_CLOCK_TIME_IS_VALID (stream_time))
-    {
-      g_mutex_lock (&job->lock);
-      if (!GST_CLOCK_TIME_IS_VALID (job->position) || stream_time > job->position)
-        job->position = stream_time;
-      g_mutex_unlock (&job->lock);
-    }
-  return GST_PAD_PROBE_OK;
-}
-
 /* Just before a rung's muxer: where its media ends, and (video) the SPS. */
 static GstPadProbeReturn
 rung_output_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
   Rung *rung = user_data;
   Job *job = rung->job;
-  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
-  GstClockTime rt = buffer_times (pad, buffer, NULL);
+  GstBuffer *buffer;
+  GstClockTime rt;
   gboolean need_codec;
 
+  if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM)
+    {
+      if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) == GST_EVENT_EOS)
+        {
+          g_mutex_lock (&job->lock);
+          rung->eos = TRUE;
+          g_mutex_unlock (&job->lock);
+        }
+      return GST_PAD_PROBE_OK;
+    }
+  buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+  rt = buffer_times (pad, buffer, NULL);
   g_mutex_lock (&job->lock);
   if (GST_CLOCK_TIME_IS_VALID (rt))
     {
@@ -641,8 +618,8 @@ write_poster (Job *job, GstSample *sample)
   jpeg = gst_video_convert_sample (sample, caps, 10 * GST_SECOND, &local_error);
   if (jpeg == NULL || (buffer = gst_sample_get_buffer (jpeg)) == NULL)
     {
-      g_warning ("poster: cannot encode JPEG: %s",
-                 local_error != NULL ? local_error->message : "no buffer");
+      GST_WARNING ("poster: cannot encode JPEG: %s",
+                   local_error != NULL ? local_error->message : "no buffer");
       return;
     }
   if (!gst_buffer_map (buffer, &map, GST_MAP_READ))
@@ -943,7 +920,15 @@ on_error_message (Job *job, GstMessage *message)
   else if (err->domain == GST_CORE_ERROR && err->code == GST_CORE_ERROR_MISSING_PLUGIN)
     code = YG_TRANSCODE_ERROR_MISSING_PLUGIN;
 
-  job_fail (job, code, "%s (%s)", err->message, GST_OBJECT_NAME (GST_MESSAGE_SRC (message)));
+  {
+    GstElementFactory *factory = GST_IS_ELEMENT (GST_MESSAGE_SRC (message))
+                                   ? gst_element_get_factory (GST_ELEMENT (GST_MESSAGE_SRC (message)))
+                                   : NULL;
+
+    job_fail (job, code, "%s: %s",
+              factory != NULL ? GST_OBJECT_NAME (factory) : GST_OBJECT_NAME (GST_MESSAGE_SRC (message)),
+              err->message);
+  }
 }
 
 static gboolean
@@ -1010,11 +995,27 @@ static gboolean
 tick_cb (gpointer user_data)
 {
   Job *job = user_data;
-  GstClockTime position;
+  GstClockTime position = 0;
   gint64 now = g_get_monotonic_time ();
 
+  /* Progress is what the slowest unfinished rendition has encoded (muxer
+   * inputs), not what was decoded: queues let decoding run well ahead, and
+   * a track that ended early (short audio) must not look stalled. */
   g_mutex_lock (&job->lock);
-  position = job->position;
+  {
+    GstClockTime slowest = GST_CLOCK_TIME_NONE, furthest = 0;
+
+    for (guint i = 0; i < job->rungs->len; i++)
+      {
+        Rung *rung = g_ptr_array_index (job->rungs, i);
+        GstClockTime end = GST_CLOCK_TIME_IS_VALID (rung->end_rt) ? rung->end_rt : 0;
+
+        furthest = MAX (furthest, end);
+        if (!rung->eos)
+          slowest = GST_CLOCK_TIME_IS_VALID (slowest) ? MIN (slowest, end) : end;
+      }
+    position = GST_CLOCK_TIME_IS_VALID (slowest) ? slowest : furthest;
+  }
   g_mutex_unlock (&job->lock);
 
   if (position != job->last_position)
@@ -1246,7 +1247,27 @@ on_no_more_pads (GstElement *demuxer, gpointer user_data)
   check_streams_complete (job);
 }
 
-/* --- building ------------------------------------------------------------ */
+/* --- building ------------------------------------------------------------
+ *
+ *   filesrc ! <demuxer> ─┬─ queue ! <parser> ! <decoder> ! videoconvert [! deinterlace]
+ *     [! videoflip] [! videorate ! caps] ! tee ─┬─ per rung: queue ! videoscale ! videoconvert
+ *     ! caps(I420, W×H, 1:1) ! x264enc ! caps(profile) ! h264parse ! splitmuxsink(mpegtsmux)
+ *                                               └─ queue ! videoconvert ! videoscale ! appsink
+ *                        └─ queue ! <parser> ! <decoder> ! audioconvert ! audioresample
+ *     ! caps(48 kHz, 2 ch) ! tee ─┬─ queue ! avenc_aac 128k ! aacparse ! tee
+ *                                 │     └─ per video rung: queue ! splitmuxsink (audio pad)
+ *                                 └─ queue ! avenc_aac 64k ! aacparse ! queue ! splitmuxsink
+ *
+ * Alignment: the keyframe probe on the video tee's sink pad sends a
+ * downstream force-key-unit event before the first frame at or after each
+ * multiple of the segment length; every branch receives it at the same
+ * frame, x264 (scenecut=0, key-int-max = one segment) makes that frame an
+ * IDR and adds none of its own on constant-rate input, and splitmuxsink
+ * (max-size-time = one segment) cuts only at keyframes. So segment k of
+ * every rung starts at the same PTS. Queues after the demuxer (10 s) and
+ * before each muxer's audio pad (30 s) absorb x264's latency and poorly
+ * interleaved files without deadlocking the demuxer thread.
+ */
 
 static gchar *
 format_location (GstElement *splitmux, guint fragment_id, gpointer user_data)
@@ -1305,7 +1326,8 @@ probe_rung_output (Rung *rung, GstElement *last)
 {
   g_autoptr (GstPad) pad = gst_element_get_static_pad (last, "src");
 
-  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, rung_output_probe, rung, NULL);
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+                     rung_output_probe, rung, NULL);
 }
 
 static gboolean
@@ -1541,7 +1563,6 @@ build_audio (Job *job, GstElement **aac_tee, GError **error)
   GstElement *e[4];
   GstElement *aac;
   Rung *rung;
-  g_autoptr (GstPad) pad = NULL;
   guint kbps;
 
   *aac_tee = NULL;
@@ -1556,8 +1577,6 @@ build_audio (Job *job, GstElement **aac_tee, GError **error)
       || (e[3] = add_element (job, "tee", error)) == NULL || !link_chain (e, 4, error))
     return FALSE;
   job->audio_head = e[0];
-  pad = gst_element_get_static_pad (e[3], "sink");
-  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, audio_position_probe, job, NULL);
 
   if (job->facts->has_video)
     {
@@ -1629,10 +1648,21 @@ validate (YgSourceFacts *facts, const YgTranscodeOptions *opts, const Family **f
 {
   gboolean preset_ok = FALSE;
 
+  /* Settings come from the operator's configuration: reject, don't assert. */
   for (gsize i = 0; i < G_N_ELEMENTS (presets); i++)
     preset_ok |= g_strcmp0 (opts->preset, presets[i]) == 0;
-  g_return_val_if_fail (preset_ok, FALSE);
-  g_return_val_if_fail (opts->segment_seconds >= 1 && opts->segment_seconds <= 60, FALSE);
+  if (!preset_ok)
+    {
+      g_set_error (error, YG_TRANSCODE_ERROR, YG_TRANSCODE_ERROR_FAILED,
+                   "x264 preset \"%s\" is not one of ultrafast to medium", opts->preset);
+      return FALSE;
+    }
+  if (opts->segment_seconds < 1 || opts->segment_seconds > 60)
+    {
+      g_set_error (error, YG_TRANSCODE_ERROR, YG_TRANSCODE_ERROR_FAILED,
+                   "segment length %u s is outside 1 to 60 s", opts->segment_seconds);
+      return FALSE;
+    }
 
   *family = find_family (facts->container);
   if (*family == NULL)
@@ -1751,10 +1781,10 @@ yg_hls_transcode (const char               *input_path,
   facts = job.facts;
   if (!validate (&job.facts_copy, &job.opts, &family, &job.plan, error))
     return FALSE;
-  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+  if (g_cancellable_is_cancelled (cancellable))
     {
-      (*error)->domain = YG_TRANSCODE_ERROR;
-      (*error)->code = YG_TRANSCODE_ERROR_CANCELLED;
+      g_set_error_literal (error, YG_TRANSCODE_ERROR, YG_TRANSCODE_ERROR_CANCELLED,
+                           "transcoding was cancelled");
       return FALSE;
     }
 
@@ -1762,7 +1792,6 @@ yg_hls_transcode (const char               *input_path,
   job.master_path = g_build_filename (out_dir, "master.m3u8", NULL);
   job.segment_ns = (GstClockTime) job.opts.segment_seconds * GST_SECOND;
   job.next_key_rt = job.segment_ns;
-  job.position = GST_CLOCK_TIME_NONE;
   job.last_position = GST_CLOCK_TIME_NONE;
   job.rungs = g_ptr_array_new_with_free_func (rung_free);
   g_mutex_init (&job.lock);
@@ -1816,7 +1845,11 @@ yg_hls_transcode (const char               *input_path,
         job_fail (&job, YG_TRANSCODE_ERROR_FAILED, "the pipeline did not start");
     }
   else
-    g_main_loop_run (job.loop);
+    {
+      if (job.opts.progress != NULL)
+        job.opts.progress (0.0, job.opts.user_data);
+      g_main_loop_run (job.loop);
+    }
 
   gst_element_set_state (job.pipeline, GST_STATE_NULL);
   if (bus_source != NULL)

@@ -22,7 +22,9 @@ typedef enum
 
 const char *yg_transcode_error_code_name (int code);
 
-/* What the caller learnt from probing the source (yg-probe), as plain facts. */
+/* What the caller learnt from probing the source (yg-probe), as plain facts.
+ * has_video means a programme picture: cover art (attached pictures) is not
+ * video. For elementary audio files (wav, mp3, flac, aac) it is ignored. */
 typedef struct
 {
   const char *container; /* demuxer family: "mp4" (or libavformat's "mov,mp4,…"), "matroska",
@@ -63,6 +65,10 @@ typedef struct
 
 void yg_transcode_options_init (YgTranscodeOptions *options);
 
+/* Output layout in out_dir (names are ours, never the source's):
+ *   master.m3u8, <rung>/index.m3u8, <rung>/segNNNNN.ts (rung: "1080p", "720p",
+ *   "480p", "360p", "audio"), poster.jpg (video sources).
+ * out_dir should be fresh: existing files of the same names are replaced. */
 typedef struct
 {
   double duration;     /* seconds listed in the longest media playlist */

@@ -1,19 +1,14 @@
 /* yg-playlist.c: HLS media and master playlists (RFC 8216) as plain values.
  *
  * Pure code: no GObject, no GStreamer, no I/O. The writer turns a value into
- * the exact text to publish; the parser reads such text back (tests use it
- * to check invariants, and it accepts the subset of RFC 8216 that media and
- * master playlists of a VOD/EVENT ladder use, ignoring unknown tags).
- * Invariants of what the writer produces:
- *  - durations are kept in whole milliseconds, so EXTINF (3 decimals) says
- *    exactly what is stored and a parse gives back the same numbers;
- *  - TARGETDURATION = max (lower bound, every EXTINF rounded to the nearest
- *    integer), so each rounded EXTINF is <= TARGETDURATION (RFC 8216 4.3.3.1);
- *    the lower bound (the configured segment length) keeps it constant while
- *    an EVENT playlist grows, as 6.2.1 requires;
- *  - MEDIA-SEQUENCE 0, EXT-X-VERSION 3 (decimal EXTINF needs 3);
- *  - EVENT playlists never carry EXT-X-ENDLIST, VOD playlists always do.
- * Thread: any; values are not shared.
+ * the exact text to publish; the parser reads it back (tests check
+ * invariants with it; it ignores tags it does not know, as clients must).
+ * Invariants of the writer: durations are whole milliseconds, so EXTINF
+ * (3 decimals) says exactly what is stored; TARGETDURATION = max (lower
+ * bound, every EXTINF rounded to the nearest integer) (4.3.3.1), the bound
+ * (the segment length) keeping it constant while an EVENT playlist grows
+ * (6.2.1); MEDIA-SEQUENCE 0; EXT-X-VERSION 3 (decimal EXTINF); ENDLIST on
+ * VOD playlists only. Thread: any; values are not shared.
  */
 #define G_LOG_DOMAIN "yg-transcode"
 
