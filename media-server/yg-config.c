@@ -23,7 +23,8 @@ typedef enum
 {
   OPT_STRING,
   OPT_UINT,
-  OPT_SIZE,
+  OPT_SIZE,   /* into a guint */
+  OPT_SIZE64, /* into a guint64 */
 } OptType;
 
 typedef struct
@@ -56,7 +57,7 @@ static const Option options[] = {
     "SECONDS", "Socket inactivity allowed while reading a body or writing a response" },
   { "max-header-bytes", "YUNGUAN_MAX_HEADER_BYTES", OPT_SIZE, FIELD (max_header_bytes), "16K",
     1024, 60 * 1024, TRUE, "BYTES", "Largest request head (request line and headers); else 431" },
-  { "max-body-bytes", "YUNGUAN_MAX_BODY_BYTES", OPT_SIZE, FIELD (max_body_bytes), "1M", 1024,
+  { "max-body-bytes", "YUNGUAN_MAX_BODY_BYTES", OPT_SIZE64, FIELD (max_body_bytes), "1M", 1024,
     G_GUINT64_CONSTANT (1) << 30, TRUE, "BYTES",
     "Largest API request body (uploads use tus and have their own limits); else 413" },
   { "access-log", "YUNGUAN_ACCESS_LOG", OPT_STRING, FIELD (access_log), "-", 0, 0, TRUE, "FILE",
@@ -64,6 +65,15 @@ static const Option options[] = {
   { "web-dir", "YUNGUAN_WEB_DIR", OPT_STRING, FIELD (web_dir), YG_WEB_DIR, 0, 0, TRUE, "DIR",
     "Directory of the browser UI (index.html, static/, node_modules/hls.js)",
     "the source tree's web/" },
+  { "upload-max-size", "YUNGUAN_UPLOAD_MAX_SIZE", OPT_SIZE64, FIELD (upload_max_size), "64G", 1,
+    G_GUINT64_CONSTANT (1) << 42, TRUE, "BYTES", "Largest file one upload may carry (Tus-Max-Size)" },
+  { "upload-quota", "YUNGUAN_UPLOAD_QUOTA", OPT_SIZE64, FIELD (upload_quota), "256G", 1,
+    G_GUINT64_CONSTANT (1) << 44, TRUE, "BYTES",
+    "Bytes of unfinished uploads one staff token may have open; more is refused with 413" },
+  { "upload-expire-hours", "YUNGUAN_UPLOAD_EXPIRE_HOURS", OPT_UINT, FIELD (upload_expire_hours),
+    "48", 1, 24 * 365, TRUE, "HOURS", "Unfinished uploads idle this long are deleted" },
+  { "cors-origins", "YUNGUAN_CORS_ORIGINS", OPT_STRING, FIELD (cors_origins), "none", 0, 0, TRUE,
+    "ORIGINS", "Space-separated origins (https://host) of staff consoles allowed to upload; none" },
   { "workers", "YUNGUAN_WORKERS", OPT_UINT, FIELD (workers), "auto", 0, 64, TRUE, "N|auto",
     "Local transcode workers to run (auto: half the CPU cores, at least 1; 0: none)" },
 };
@@ -104,6 +114,9 @@ parse_size (const char *s, guint64 *out)
           break;
         case 'G':
           mult = 1024 * 1024 * 1024;
+          break;
+        case 'T':
+          mult = G_GUINT64_CONSTANT (1) << 40;
           break;
         default:
           return FALSE;
@@ -168,10 +181,10 @@ yg_config_set (YgConfig *config, const char *key, const char *value, GError **er
                    "Option \"%s\": \"%s\" is not a number between %" G_GUINT64_FORMAT
                    " and %" G_GUINT64_FORMAT "%s",
                    key, value ? value : "", o->min, o->max,
-                   o->type == OPT_SIZE ? " (suffixes K, M, G allowed)" : "");
+                   o->type != OPT_UINT ? " (suffixes K, M, G, T allowed)" : "");
       return FALSE;
     }
-  if (o->offset == FIELD (max_body_bytes))
+  if (o->type == OPT_SIZE64)
     *(guint64 *) field (config, o) = v;
   else
     *(guint *) field (config, o) = (guint) v;

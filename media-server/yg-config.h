@@ -17,6 +17,10 @@ typedef struct
   char *access_log;       /* "-" = stderr, "off", or a file path */
   guint workers;          /* local transcode workers; YG_CONFIG_AUTO = from the core count */
   char *web_dir;          /* the browser UI (web/) */
+  guint64 upload_max_size;   /* Tus-Max-Size */
+  guint64 upload_quota;      /* bytes of unfinished uploads per staff token */
+  guint upload_expire_hours; /* idle unfinished uploads are deleted after this */
+  char *cors_origins;        /* space-separated origins allowed to upload from */
   char *config_file;      /* the file that was loaded, or NULL */
   /* private: flag values seen while parsing, applied by yg_config_finish */
   GHashTable *flags;

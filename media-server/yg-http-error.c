@@ -37,6 +37,9 @@ static const Answer http_answers[] = {
   [YG_HTTP_ERROR_TOO_MANY_REQUESTS] = { 429, "too_many_requests" },
   [YG_HTTP_ERROR_UNAVAILABLE] = { 503, "unavailable" },
   [YG_HTTP_ERROR_INTERNAL] = { 500, "internal" },
+  [YG_HTTP_ERROR_PRECONDITION_FAILED] = { 412, "precondition_failed" },
+  [YG_HTTP_ERROR_LOCKED] = { 423, "locked" },
+  [YG_HTTP_ERROR_CHECKSUM_MISMATCH] = { 460, "checksum_mismatch" },
 };
 
 static const Answer db_answers[] = {

@@ -25,6 +25,9 @@ typedef enum
   YG_HTTP_ERROR_TOO_MANY_REQUESTS, /* 429 */
   YG_HTTP_ERROR_UNAVAILABLE,       /* 503 */
   YG_HTTP_ERROR_INTERNAL,          /* 500 */
+  YG_HTTP_ERROR_PRECONDITION_FAILED, /* 412 (tus: unsupported Tus-Resumable) */
+  YG_HTTP_ERROR_LOCKED,            /* 423 */
+  YG_HTTP_ERROR_CHECKSUM_MISMATCH, /* 460 (tus checksum extension) */
 } YgHttpError;
 
 guint yg_http_error_map (const GError *error, const char **code);

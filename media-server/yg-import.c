@@ -4,9 +4,9 @@
  * copy it into DATA/tmp while hashing it (SHA-256) and drawing a progress
  * bar, fsync, and look the hash up: a file already in the archive is
  * skipped, so re-running an import is safe. Otherwise the copy is renamed
- * to originals/<new id>/original.<ext> and fsynced, and only then one
- * transaction creates the item, its "original" file row (with size and
- * hash) and its transcode job. Files are never probed here: the probe runs
+ * to originals/<new id>/original.<ext> and fsynced, and only then
+ * yg_ingest_commit creates the item, its "original" file row (with size
+ * and hash) and its transcode job in one transaction. Files are never probed here: the probe runs
  * in the sandboxed worker like for uploads, and a refused file ends as a
  * failed item with a reason. Metadata comes from an optional CSV (columns
  * file, title, kind, description; "file" is the base name or the path as
@@ -22,8 +22,8 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "yg-ingest.h"
 #include "yg-item-store.h"
-#include "yg-job-store.h"
 #include "yg-secret.h"
 
 #define COPY_BLOCK (1024 * 1024)
@@ -321,17 +321,6 @@ safe_extension (const char *name)
 
 /* --- catalogue ------------------------------------------------------------------------- */
 
-typedef struct
-{
-  const char *sha256;
-  const char *id;
-  const char *kind;
-  const char *title;
-  const char *description;
-  const char *path;
-  gint64 size;
-} NewItem;
-
 static gpointer
 find_by_hash (YgDbConn *conn, gpointer sha, GError **error)
 {
@@ -349,20 +338,7 @@ find_by_hash (YgDbConn *conn, gpointer sha, GError **error)
 static gpointer
 create_item (YgDbConn *conn, gpointer data, GError **error)
 {
-  NewItem *n = data;
-  g_autofree char *id = NULL;
-
-  if (!yg_db_conn_begin (conn, error))
-    return NULL;
-  id = yg_item_store_insert (conn, n->id, n->kind, n->title, n->description, error);
-  if (id == NULL
-      || !yg_item_store_add_file (conn, id, "original", n->path, n->size, n->sha256, error)
-      || yg_job_store_enqueue (conn, id, error) == 0 || !yg_db_conn_commit (conn, error))
-    {
-      yg_db_conn_rollback (conn);
-      return NULL;
-    }
-  return g_steal_pointer (&id);
+  return yg_ingest_commit (conn, data, error);
 }
 
 static gboolean
@@ -374,7 +350,7 @@ import_one (YgDb *db, const YgImportOptions *opts, GHashTable *meta, const char 
   g_autofree char *dir_rel = NULL, *dir = NULL, *rel = NULL, *final = NULL, *stem = NULL;
   g_autofree char *created = NULL;
   Meta *m = meta ? g_hash_table_lookup (meta, src) : NULL;
-  NewItem n = { 0 };
+  YgIngest n = { 0 };
   gint64 size = 0;
 
   if (m == NULL && meta != NULL)
@@ -415,7 +391,7 @@ import_one (YgDb *db, const YgImportOptions *opts, GHashTable *meta, const char 
   if (strrchr (stem, '.') != NULL && strrchr (stem, '.') != stem)
     *strrchr (stem, '.') = '\0';
   n.sha256 = sha;
-  n.id = id;
+  n.item_id = id;
   n.kind = m && m->kind && m->kind[0] ? m->kind : opts->kind;
   n.title = m && m->title && m->title[0] ? m->title : opts->title ? opts->title : stem;
   n.description = m && m->description ? m->description : "";

@@ -158,6 +158,32 @@ yg_request_resume (YgRequest *req)
   unpause (req);
 }
 
+/* libsoup knows no phrase for some statuses this server uses. */
+static void
+set_status (SoupServerMessage *msg, guint status)
+{
+  const char *reason = NULL;
+
+  switch (status)
+    {
+    case 413:
+      reason = "Content Too Large";
+      break;
+    case 423:
+      reason = "Locked";
+      break;
+    case 431:
+      reason = "Request Header Fields Too Large";
+      break;
+    case 460:
+      reason = "Checksum Mismatch";
+      break;
+    default:
+      break;
+    }
+  soup_server_message_set_status (msg, status, reason);
+}
+
 /**
  * yg_request_respond_bytes:
  * @body: (nullable): the body; NULL for none
@@ -165,7 +191,7 @@ yg_request_resume (YgRequest *req)
 void
 yg_request_respond_bytes (YgRequest *req, guint status, const char *content_type, GBytes *body)
 {
-  soup_server_message_set_status (req->msg, status, NULL);
+  set_status (req->msg, status);
   if (body != NULL)
     {
       gsize len;
@@ -187,7 +213,7 @@ yg_request_respond_json (YgRequest *req, guint status, JsonNode *node)
   char *text = json_to_string (owned, FALSE);
 
   len = strlen (text);
-  soup_server_message_set_status (req->msg, status, NULL);
+  set_status (req->msg, status);
   soup_message_headers_replace (soup_server_message_get_response_headers (req->msg),
                                 "Cache-Control", "no-store");
   soup_server_message_set_response (req->msg, "application/json; charset=utf-8",

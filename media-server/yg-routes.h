@@ -29,6 +29,17 @@ void yg_route_job_get (YgServer *server, YgRequest *req);
 void yg_route_job_cancel (YgServer *server, YgRequest *req);
 void yg_route_job_retry (YgServer *server, YgRequest *req);
 
+/* yg-route-uploads.c */
+void yg_route_uploads_options (YgServer *server, YgRequest *req);
+void yg_route_uploads_create_early (YgServer *server, YgRequest *req);
+void yg_route_uploads_create (YgServer *server, YgRequest *req);
+void yg_route_uploads_patch_early (YgServer *server, YgRequest *req);
+void yg_route_uploads_patch (YgServer *server, YgRequest *req);
+void yg_route_uploads_head (YgServer *server, YgRequest *req);
+void yg_route_uploads_get (YgServer *server, YgRequest *req);
+void yg_route_uploads_delete (YgServer *server, YgRequest *req);
+void yg_uploads_recover (YgServer *server);
+
 /* yg-route-media.c */
 void yg_route_hls_item_file (YgServer *server, YgRequest *req);
 void yg_route_hls_rung_file (YgServer *server, YgRequest *req);

@@ -25,6 +25,8 @@
 #include "yg-router.h"
 #include "yg-token-store.h"
 #include "yg-worker-pool.h"
+#include "yg-tus.h"
+#include "yg-routes.h"
 
 #include <json-glib/json-glib.h>
 
@@ -40,6 +42,8 @@ struct _YgServer
   FILE *access_log;
   gboolean owns_access_log;
   YgWorkerPool *workers;
+  YgTusStore *uploads;
+  guint gc_id;
 };
 
 G_DEFINE_FINAL_TYPE (YgServer, yg_server, G_TYPE_OBJECT)
@@ -416,6 +420,7 @@ yg_server_finalize (GObject *object)
   if (self->owns_access_log && self->access_log != NULL)
     fclose (self->access_log);
   g_clear_pointer (&self->router, yg_router_free);
+  g_clear_pointer (&self->uploads, yg_tus_store_free);
   g_clear_pointer (&self->metrics, yg_metrics_free);
   g_clear_pointer (&self->config, yg_config_free);
   G_OBJECT_CLASS (yg_server_parent_class)->finalize (object);
@@ -488,6 +493,12 @@ yg_server_new (const YgConfig *config, const YgRoute *routes, gsize n_routes, GE
   if (self->db == NULL)
     return NULL;
 
+  self->uploads = yg_tus_store_new (config->data_dir, config->upload_max_size, config->upload_quota,
+                                    config->upload_expire_hours * 3600, error);
+  if (self->uploads == NULL)
+    return NULL;
+  yg_tus_store_collect_expired (self->uploads);
+
   if (g_str_equal (config->access_log, "-"))
     self->access_log = stderr;
   else if (!g_str_equal (config->access_log, "off"))
@@ -517,6 +528,17 @@ yg_server_new (const YgConfig *config, const YgRoute *routes, gsize n_routes, GE
   if (self->listener == NULL)
     return NULL;
   return g_steal_pointer (&self);
+}
+
+static gboolean
+collect_uploads (gpointer data)
+{
+  YgServer *self = data;
+  guint n = yg_tus_store_collect_expired (self->uploads);
+
+  if (n > 0)
+    g_message ("deleted %u expired unfinished upload(s)", n);
+  return G_SOURCE_CONTINUE;
 }
 
 /* How local workers reach us: the bound port on loopback (or the listen
@@ -551,6 +573,8 @@ yg_server_start (YgServer *self, GError **error)
 
   if (!yg_listener_listen (self->listener, self->config->listen, error))
     return FALSE;
+  yg_uploads_recover (self);
+  self->gc_id = g_timeout_add_seconds (600, collect_uploads, self);
   if (n == 0)
     return TRUE;
   exe = g_file_read_link ("/proc/self/exe", error);
@@ -583,9 +607,18 @@ yg_server_get_running_workers (YgServer *self)
   return self->workers != NULL ? yg_worker_pool_get_running (self->workers) : 0;
 }
 
+YgTusStore *
+yg_server_get_uploads (YgServer *self)
+{
+  return self->uploads;
+}
+
 void
 yg_server_stop (YgServer *self)
 {
+  if (self->gc_id != 0)
+    g_source_remove (self->gc_id);
+  self->gc_id = 0;
   g_clear_pointer (&self->workers, yg_worker_pool_free);
   if (self->listener != NULL)
     yg_listener_stop (self->listener);

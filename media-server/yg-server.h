@@ -27,6 +27,8 @@ YgDb *yg_server_get_db (YgServer *self);
 const YgConfig *yg_server_get_config (YgServer *self);
 YgMetrics *yg_server_get_metrics (YgServer *self);
 YgListener *yg_server_get_listener (YgServer *self);
+typedef struct _YgTusStore YgTusStore;
+YgTusStore *yg_server_get_uploads (YgServer *self);
 const YgRoute *yg_server_get_routes (YgServer *self, gsize *n_routes);
 
 void yg_server_answer_early (YgServer *self, YgRequest *req, const GError *error);
