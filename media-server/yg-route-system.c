@@ -15,6 +15,7 @@
 #include "yg-request.h"
 #include "yg-routes.h"
 #include "yg-server.h"
+#include "yg-tus.h"
 
 /* --- /healthz -------------------------------------------------------------------- */
 
@@ -141,6 +142,17 @@ metrics_done (GObject *source, GAsyncResult *res, gpointer data)
                           "\n",
                           stats.header_timeouts, stats.refused_requests);
 
+  yg_metrics_write_family (out, "yunguan_uploads", "gauge", "tus uploads known to the server, by state");
+  for (YgTusState st = YG_TUS_RECEIVING; st <= YG_TUS_FAILED; st++)
+    g_string_append_printf (out, "yunguan_uploads{state=\"%s\"} %u\n", yg_tus_state_to_string (st),
+                            yg_tus_store_count (yg_server_get_uploads (server), st, NULL));
+  {
+    guint64 bytes = 0;
+    yg_tus_store_count (yg_server_get_uploads (server), YG_TUS_RECEIVING, &bytes);
+    yg_metrics_write_family (out, "yunguan_upload_bytes_received", "gauge",
+                             "Bytes received so far by unfinished uploads");
+    g_string_append_printf (out, "yunguan_upload_bytes_received %" G_GUINT64_FORMAT "\n", bytes);
+  }
   yg_metrics_write_family (out, "yunguan_workers", "gauge", "Local transcode workers running");
   g_string_append_printf (out, "yunguan_workers %u\n", yg_server_get_running_workers (server));
   yg_metrics_write_family (out, "yunguan_workers_configured", "gauge",

@@ -570,3 +570,29 @@ yg_tus_store_list_finishing (YgTusStore *store)
       g_ptr_array_add (list, u);
   return list;
 }
+
+/**
+ * yg_tus_store_count:
+ * @bytes: (out) (optional): their received bytes
+ *
+ * Returns: how many uploads are in @state
+ */
+guint
+yg_tus_store_count (YgTusStore *store, YgTusState state, guint64 *bytes)
+{
+  GHashTableIter iter;
+  YgTusUpload *u;
+  guint n = 0;
+
+  if (bytes != NULL)
+    *bytes = 0;
+  g_hash_table_iter_init (&iter, store->uploads);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &u))
+    if (u->state == state)
+      {
+        n++;
+        if (bytes != NULL)
+          *bytes += u->offset;
+      }
+  return n;
+}

@@ -64,5 +64,6 @@ void yg_tus_store_remove (YgTusStore *store, YgTusUpload *upload);
 guint yg_tus_store_collect_expired (YgTusStore *store);
 GPtrArray *yg_tus_store_list_finishing (YgTusStore *store);
 const char *yg_tus_state_to_string (YgTusState state);
+guint yg_tus_store_count (YgTusStore *store, YgTusState state, guint64 *bytes);
 
 G_END_DECLS

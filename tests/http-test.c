@@ -414,6 +414,7 @@ test_healthz_and_metrics (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (m, "yunguan_jobs{state=\"queued\"} 0"));
   g_assert_nonnull (strstr (m, "yunguan_http_connections "));
   g_assert_nonnull (strstr (m, "yunguan_workers 0"));
+  g_assert_nonnull (strstr (m, "yunguan_uploads{state=\"receiving\"} 0"));
 }
 
 static void
