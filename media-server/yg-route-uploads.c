@@ -712,10 +712,13 @@ yg_route_uploads_create_early (YgServer *server, YgRequest *req)
   meta = checked_metadata (req, &error);
   if (meta == NULL)
     FAIL (req, error);
+  if (soup_message_headers_get_encoding (rh) == SOUP_ENCODING_CONTENT_LENGTH
+      && (guint64) soup_message_headers_get_content_length (rh) > length)
+    FAIL (req, g_error_new_literal (YG_HTTP_ERROR, YG_HTTP_ERROR_PAYLOAD_TOO_LARGE,
+                                    "The body is longer than the Upload-Length it declares"));
   u = yg_tus_store_create (store, length, req->principal->token_id, meta, &error);
   if (u == NULL)
     FAIL (req, error);
-  req->route_data_free = NULL;
   g_object_set_data_full (G_OBJECT (req->msg), "yg-upload-id", g_strdup (u->id), g_free);
   if (with_body)
     start_receiving (req, u);
