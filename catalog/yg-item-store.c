@@ -43,7 +43,8 @@ yg_item_kind_is_valid (const char *kind)
   "id, kind, title, description, status, error_code, error_message, duration,"            \
   " created_at, updated_at,"                                                              \
   " EXISTS (SELECT 1 FROM item_files f WHERE f.item_id = items.id AND f.role = 'master'),"\
-  " EXISTS (SELECT 1 FROM item_files f WHERE f.item_id = items.id AND f.role = 'poster')"
+  " EXISTS (SELECT 1 FROM item_files f WHERE f.item_id = items.id AND f.role = 'poster'),"\
+  " (SELECT progress FROM jobs j WHERE j.item_id = items.id ORDER BY j.id DESC LIMIT 1)"
 
 static YgItem *
 item_from_row (sqlite3_stmt *stmt)
@@ -62,6 +63,7 @@ item_from_row (sqlite3_stmt *stmt)
   item->updated_at = sqlite3_column_int64 (stmt, 9);
   item->has_master = sqlite3_column_int (stmt, 10);
   item->has_poster = sqlite3_column_int (stmt, 11);
+  item->progress = sqlite3_column_type (stmt, 12) == SQLITE_NULL ? -1 : sqlite3_column_double (stmt, 12);
   return item;
 }
 

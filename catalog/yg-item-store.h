@@ -17,6 +17,7 @@ typedef struct
   double duration;     /* seconds; < 0 when not yet known */
   gboolean has_master; /* a master playlist is published */
   gboolean has_poster;
+  double progress;     /* of the latest job, 0..1; < 0 when there is none */
   gint64 created_at;
   gint64 updated_at;
 } YgItem;

@@ -55,6 +55,11 @@ item_to_json (const YgItem *item)
   add_string_or_null (b, "page_url", page);
   add_string_or_null (b, "embed_url", embed);
   add_string_or_null (b, "poster_url", item->has_poster ? poster : NULL);
+  json_builder_set_member_name (b, "progress"); /* percent of the transcode */
+  if (item->progress >= 0)
+    json_builder_add_int_value (b, (gint64) (item->progress * 100 + 0.5));
+  else
+    json_builder_add_null_value (b);
   json_builder_set_member_name (b, "duration");
   if (item->duration >= 0)
     json_builder_add_double_value (b, item->duration);

@@ -60,17 +60,33 @@ yg_route_healthz (YgServer *server, YgRequest *req)
 
 /* --- /metrics -------------------------------------------------------------------- */
 
-static void
-free_counts (gpointer p)
-{
-  g_array_unref (p);
-}
 
 typedef struct
 {
   const char *state;
   gint64 count;
 } StateCount;
+
+typedef struct
+{
+  GArray *counts;   /* StateCount */
+  GArray *running;  /* RunningJob */
+} JobFigures;
+
+typedef struct
+{
+  gint64 id;
+  double progress;
+} RunningJob;
+
+static void
+job_figures_free (gpointer p)
+{
+  JobFigures *f = p;
+  g_array_unref (f->counts);
+  g_array_unref (f->running);
+  g_free (f);
+}
 
 static gpointer
 count_jobs (YgDbConn *conn, gpointer data, GError **error)
@@ -101,7 +117,23 @@ count_jobs (YgDbConn *conn, gpointer data, GError **error)
       g_array_unref (counts);
       return NULL;
     }
-  return counts;
+  {
+    JobFigures *f = g_new0 (JobFigures, 1);
+    f->counts = counts;
+    f->running = g_array_new (FALSE, FALSE, sizeof (RunningJob));
+    stmt = yg_db_conn_prepare (conn, "SELECT id, progress FROM jobs WHERE state = 'running'", error);
+    while (stmt != NULL && (rc = yg_db_conn_step (conn, stmt, error)) == SQLITE_ROW)
+      {
+        RunningJob r = { sqlite3_column_int64 (stmt, 0), sqlite3_column_double (stmt, 1) };
+        g_array_append_val (f->running, r);
+      }
+    if (stmt == NULL || rc < 0)
+      {
+        job_figures_free (f);
+        return NULL;
+      }
+    return f;
+  }
 }
 
 static void
@@ -111,11 +143,12 @@ metrics_done (GObject *source, GAsyncResult *res, gpointer data)
   YgRequest *req = yg_request_get (msg);
   YgServer *server = req->server;
   g_autoptr (GError) error = NULL;
-  g_autoptr (GArray) counts = yg_db_run_finish (YG_DB (source), res, &error);
+  JobFigures *figures = yg_db_run_finish (YG_DB (source), res, &error);
+  GArray *counts = figures ? figures->counts : NULL;
   GString *out;
   YgListenerStats stats;
 
-  if (counts == NULL)
+  if (figures == NULL)
     {
       yg_request_respond_error (req, error);
       return;
@@ -166,6 +199,15 @@ metrics_done (GObject *source, GAsyncResult *res, gpointer data)
       g_string_append_printf (out, "yunguan_jobs{state=\"%s\"} %" G_GINT64_FORMAT "\n", sc->state,
                               sc->count);
     }
+  yg_metrics_write_family (out, "yunguan_job_progress_percent", "gauge",
+                           "Progress of each running transcode job");
+  for (guint i = 0; i < figures->running->len; i++)
+    {
+      RunningJob *r = &g_array_index (figures->running, RunningJob, i);
+      g_string_append_printf (out, "yunguan_job_progress_percent{job=\"%" G_GINT64_FORMAT "\"} %d\n",
+                              r->id, (int) (r->progress * 100 + 0.5));
+    }
+  job_figures_free (figures);
   yg_request_respond_bytes (req, 200, "text/plain; version=0.0.4; charset=utf-8",
                             g_string_free_to_bytes (out));
 }
@@ -174,7 +216,7 @@ void
 yg_route_metrics (YgServer *server, YgRequest *req)
 {
   yg_request_pause (req);
-  yg_db_run_async (yg_server_get_db (server), count_jobs, NULL, NULL, free_counts, NULL,
+  yg_db_run_async (yg_server_get_db (server), count_jobs, NULL, NULL, job_figures_free, NULL,
                    metrics_done, g_object_ref (req->msg));
 }
 
