@@ -71,6 +71,18 @@ static const char *const migrations[] = {
   "CREATE UNIQUE INDEX jobs_one_active_per_item ON jobs (item_id)"
   "  WHERE state IN ('queued','running');"
   "CREATE INDEX item_files_sha256 ON item_files (sha256) WHERE role = 'original';",
+
+  /* 4: accounts (residents, staff, admins) with Argon2id password hashes */
+  "CREATE TABLE users ("
+  "  id INTEGER PRIMARY KEY,"
+  "  username TEXT NOT NULL UNIQUE,"
+  "  display_name TEXT NOT NULL DEFAULT '',"
+  "  role TEXT NOT NULL CHECK (role IN ('resident','staff','admin')),"
+  "  password_hash TEXT NOT NULL,"            /* crypto_pwhash_str (Argon2id) */
+  "  phone TEXT UNIQUE,"
+  "  created_at INTEGER NOT NULL,"
+  "  disabled_at INTEGER"
+  ");",
 };
 
 int

@@ -13,5 +13,7 @@ char *yg_secret_new_id (void);
 void yg_secret_sha256 (const void *data, gsize len, guint8 out[YG_SHA256_LEN]);
 char *yg_secret_hex (const guint8 *bytes, gsize len);
 gboolean yg_secret_equal (const void *a, const void *b, gsize len);
+char *yg_secret_hash_password (const char *password, GError **error);
+gboolean yg_secret_verify_password (const char *hash, const char *password);
 
 G_END_DECLS

@@ -11,6 +11,8 @@
 #include <glib-unix.h>
 #include <locale.h>
 #include <stdio.h>
+#include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "yg-build-config.h"
@@ -25,6 +27,7 @@
 #include "yg-secret.h"
 #include "yg-server.h"
 #include "yg-token-store.h"
+#include "yg-user-store.h"
 #include "yg-worker.h"
 
 typedef int (*CommandFunc) (int argc, char **argv);
@@ -370,6 +373,150 @@ cmd_token (int argc, char **argv)
   return 2;
 }
 
+/* --- user ---------------------------------------------------------------------------- */
+
+typedef struct
+{
+  const char *verb;
+  const char *username;
+  const char *name;
+  YgRole role;
+  char *password;
+} UserArgs;
+
+static gpointer
+user_work (YgDbConn *conn, gpointer data, GError **error)
+{
+  UserArgs *a = data;
+
+  if (g_str_equal (a->verb, "add"))
+    return yg_user_store_create (conn, a->username, a->name, a->role, a->password, error) > 0
+             ? GINT_TO_POINTER (1)
+             : NULL;
+  if (g_str_equal (a->verb, "passwd"))
+    return yg_user_store_set_password (conn, a->username, a->password, error) ? GINT_TO_POINTER (1)
+                                                                             : NULL;
+  if (g_str_equal (a->verb, "disable") || g_str_equal (a->verb, "enable"))
+    return yg_user_store_set_disabled (conn, a->username, g_str_equal (a->verb, "disable"), error)
+             ? GINT_TO_POINTER (1)
+             : NULL;
+  return yg_user_store_list (conn, error);
+}
+
+/* One line from stdin; with a terminal, asked twice without echo. */
+static char *
+read_password (GError **error)
+{
+  char buf[1024];
+  g_autofree char *first = NULL;
+  struct termios old, quiet;
+  gboolean tty = isatty (STDIN_FILENO);
+
+  for (int round = 0; round < (tty ? 2 : 1); round++)
+    {
+      if (tty)
+        {
+          g_printerr (round == 0 ? "Password: " : "Again: ");
+          tcgetattr (STDIN_FILENO, &old);
+          quiet = old;
+          quiet.c_lflag &= ~ECHO;
+          tcsetattr (STDIN_FILENO, TCSANOW, &quiet);
+        }
+      if (fgets (buf, sizeof buf, stdin) == NULL)
+        buf[0] = '\0';
+      if (tty)
+        {
+          tcsetattr (STDIN_FILENO, TCSANOW, &old);
+          g_printerr ("\n");
+        }
+      buf[strcspn (buf, "\r\n")] = '\0';
+      if (round == 0)
+        first = g_strdup (buf);
+      else if (!g_str_equal (first, buf))
+        {
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                               "The two passwords differ");
+          return NULL;
+        }
+    }
+  return g_steal_pointer (&first);
+}
+
+static int
+cmd_user (int argc, char **argv)
+{
+  g_autoptr (YgConfig) config = yg_config_new ();
+  g_autoptr (YgDb) db = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *role = NULL, *name = NULL;
+  int status = 0;
+  GOptionEntry entries[] = {
+    { "role", 0, 0, G_OPTION_ARG_STRING, &role, "resident, staff or admin (add; default staff)",
+      "ROLE" },
+    { "name", 0, 0, G_OPTION_ARG_STRING, &name, "Display name (add)", "NAME" },
+    { NULL },
+  };
+  UserArgs args = { 0 };
+  gpointer result;
+
+  if (!parse_options ("user", "add|passwd|disable|enable USERNAME | list",
+                      "Manages accounts. Passwords are read from standard input (asked twice\n"
+                      "without echo on a terminal) and stored only as Argon2id hashes.\n\n"
+                      "  yunguan user add --data DIR --role staff --name \"王老师\" wang\n"
+                      "  yunguan user list --data DIR",
+                      entries, config, FALSE, &argc, &argv, &status))
+    return status;
+  if (argc == 2 && g_str_equal (argv[1], "list"))
+    args.verb = "list";
+  else if (argc == 3
+           && (g_str_equal (argv[1], "add") || g_str_equal (argv[1], "passwd")
+               || g_str_equal (argv[1], "disable") || g_str_equal (argv[1], "enable")))
+    {
+      args.verb = argv[1];
+      args.username = argv[2];
+    }
+  else
+    {
+      g_printerr ("yunguan user: say add, passwd, disable or enable USERNAME, or list; see --help\n");
+      return 2;
+    }
+  args.name = name;
+  args.role = role ? yg_role_from_string (role) : YG_ROLE_STAFF;
+  if (args.role != YG_ROLE_RESIDENT && args.role != YG_ROLE_STAFF && args.role != YG_ROLE_ADMIN)
+    {
+      g_printerr ("yunguan user: --role must be resident, staff or admin\n");
+      return 2;
+    }
+  if (g_str_equal (args.verb, "add") || g_str_equal (args.verb, "passwd"))
+    {
+      args.password = read_password (&error);
+      if (args.password == NULL)
+        return fail (error);
+    }
+  db = open_catalog (config, &error);
+  result = db ? yg_db_run_sync (db, user_work, &args, &error) : NULL;
+  if (args.password != NULL)
+    {
+      memset (args.password, 0, strlen (args.password));
+      g_free (args.password);
+    }
+  if (result == NULL)
+    return fail (error);
+  if (g_str_equal (args.verb, "list"))
+    {
+      g_autoptr (GPtrArray) users = result;
+      for (guint i = 0; i < users->len; i++)
+        {
+          YgUser *u = users->pdata[i];
+          g_print ("%-24s %-9s %s%s\n", u->username, yg_role_to_string (u->role), u->display_name,
+                   u->disabled ? " (disabled)" : "");
+        }
+    }
+  else
+    g_printerr ("user %s: %s done\n", args.username, args.verb);
+  return 0;
+}
+
 /* --- migrate ------------------------------------------------------------------------ */
 
 static gpointer
@@ -450,6 +597,7 @@ static const Command commands[] = {
   { "import", cmd_import, "Import recordings from files or directories (with a CSV)" },
   { "worker", cmd_worker, "Run transcode jobs for a server (serve starts its own)" },
   { "token", cmd_token, "Create or revoke API bearer tokens" },
+  { "user", cmd_user, "Add, list, disable accounts and set their passwords" },
   { "transcode-job", cmd_transcode_job, "(internal) Run one transcode; used by workers" },
   { "migrate", cmd_migrate, "Create or upgrade the catalogue schema" },
   { "fsck", cmd_fsck, "Check the catalogue and the files it points at" },

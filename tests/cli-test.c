@@ -3,7 +3,8 @@
  * Runs the built binary as a subprocess: --help on every subcommand, exit
  * statuses, `token create` printing only the token on stdout while a server
  * runs (and the token working against that server), `migrate` being
- * idempotent, `fsck` finding a missing file, and configuration precedence
+ * idempotent, `fsck` finding a missing file, `user` managing accounts with
+ * Argon2id hashes, and configuration precedence
  * (INI file < environment < flags) with errors that name the culprit.
  * Suite: http.
  */
@@ -13,6 +14,7 @@
 #include <sqlite3.h>
 
 #include "yg-test-server.h"
+#include "yg-user-store.h"
 
 static char *
 binary (void)
@@ -67,7 +69,8 @@ teardown (Fixture *f, gconstpointer data)
 static void
 test_help (Fixture *f, gconstpointer data)
 {
-  static const char *const commands[] = { "serve", "token", "migrate", "fsck", "version" };
+  static const char *const commands[] = { "serve", "token", "migrate", "fsck", "version", "import",
+                                          "worker", "user" };
   g_autofree char *out = NULL, *err = NULL;
 
   g_assert_cmpint (run ((const char *[]){ NULL }, NULL, &out, &err), ==, 2);
@@ -164,6 +167,124 @@ test_token_while_serving (Fixture *f, gconstpointer data)
   g_assert_true (g_subprocess_wait (server, NULL, &error));
   g_assert_true (g_subprocess_get_if_exited (server));
   g_assert_cmpint (g_subprocess_get_exit_status (server), ==, 0);
+}
+
+/* Like run(), with @input on standard input. */
+static int
+run_with_input (const char *const *args, const char *input, char **err)
+{
+  g_autofree char *bin = binary ();
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSubprocess) p = NULL;
+  g_autofree char *out = NULL;
+
+  g_ptr_array_add (argv, bin);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  p = g_subprocess_newv ((const char *const *) argv->pdata,
+                         G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE
+                           | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                         &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (p, input, NULL, &out, err, &error));
+  g_assert_no_error (error);
+  return g_subprocess_get_exit_status (p);
+}
+
+typedef struct
+{
+  const char *user, *password;
+} Login;
+
+static gpointer
+try_login (YgDbConn *conn, gpointer data, GError **error)
+{
+  Login *l = data;
+  return yg_user_store_authenticate (conn, l->user, l->password, error);
+}
+
+static gboolean
+can_login (const char *dir, const char *user, const char *password)
+{
+  g_autofree char *path = g_build_filename (dir, "catalog.db", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (YgDb) db = yg_db_open (path, &error);
+  Login l = { user, password };
+  g_autoptr (YgUser) u = NULL;
+
+  g_assert_no_error (error);
+  u = yg_db_run_sync (db, try_login, &l, NULL);
+  return u != NULL;
+}
+
+static void
+test_user (Fixture *f, gconstpointer data)
+{
+  g_autofree char *err = NULL, *out = NULL, *e2 = NULL, *hash_db = NULL;
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+
+  g_assert_cmpint (run_with_input ((const char *[]){ "user", "add", "--data", f->dir, "--role",
+                                                     "staff", "--name", "王老师", "Wang", NULL },
+                                   "correct horse\n", &err),
+                   ==, 0);
+  g_clear_pointer (&err, g_free);
+  /* taken (case-insensitively), bad name, short password, bad role */
+  g_assert_cmpint (run_with_input ((const char *[]){ "user", "add", "--data", f->dir, "wang", NULL },
+                                   "another one\n", &err),
+                   ==, 1);
+  g_assert_nonnull (strstr (err, "taken"));
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_with_input ((const char *[]){ "user", "add", "--data", f->dir, "a b", NULL },
+                                   "long enough\n", &err),
+                   ==, 1);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_with_input ((const char *[]){ "user", "add", "--data", f->dir, "zhao", NULL },
+                                   "short\n", &err),
+                   ==, 1);
+  g_assert_nonnull (strstr (err, "8 characters"));
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_with_input ((const char *[]){ "user", "add", "--data", f->dir, "--role", "root",
+                                                     "zhao", NULL },
+                                   "long enough\n", &err),
+                   ==, 2);
+  g_clear_pointer (&err, g_free);
+
+  g_assert_cmpint (run ((const char *[]){ "user", "list", "--data", f->dir, NULL }, NULL, &out, &e2), ==, 0);
+  g_assert_nonnull (strstr (out, "wang"));
+  g_assert_nonnull (strstr (out, "王老师"));
+  g_assert_null (strstr (out, "zhao"));
+
+  /* stored as Argon2id, never in clear */
+  {
+    g_autofree char *path = g_build_filename (f->dir, "catalog.db", NULL);
+    g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT password_hash FROM users", -1, &stmt, NULL), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+    hash_db = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+    sqlite3_finalize (stmt);
+    sqlite3_close (db);
+  }
+  g_assert_true (g_str_has_prefix (hash_db, "$argon2id$"));
+  g_assert_null (strstr (hash_db, "correct horse"));
+
+  g_assert_true (can_login (f->dir, "wang", "correct horse"));
+  g_assert_false (can_login (f->dir, "wang", "wrong horse"));
+  g_assert_false (can_login (f->dir, "nobody", "correct horse"));
+
+  g_assert_cmpint (run_with_input ((const char *[]){ "user", "passwd", "--data", f->dir, "wang", NULL },
+                                   "battery staple\n", &err),
+                   ==, 0);
+  g_clear_pointer (&err, g_free);
+  g_assert_false (can_login (f->dir, "wang", "correct horse"));
+  g_assert_true (can_login (f->dir, "wang", "battery staple"));
+
+  g_assert_cmpint (run_with_input ((const char *[]){ "user", "disable", "--data", f->dir, "wang", NULL },
+                                   "", &err),
+                   ==, 0);
+  g_assert_false (can_login (f->dir, "wang", "battery staple"));
 }
 
 static void
@@ -267,6 +388,7 @@ main (int argc, char **argv)
   ADD ("help", test_help);
   ADD ("token/while-serving", test_token_while_serving);
   ADD ("migrate/idempotent", test_migrate_idempotent);
+  ADD ("user", test_user);
   ADD ("fsck/missing-file", test_fsck);
   ADD ("config/precedence", test_config_precedence);
   return g_test_run ();
