@@ -5,7 +5,9 @@
  * are reported as problems, and the resolved path (realpath, so symlinked
  * directories count) must still lie inside the resolved data directory. It
  * reports files that are missing, not regular files, or whose size differs
- * from the recorded one. Read-only: it never repairs.
+ * from the recorded one. With fixity, every file that has a recorded SHA-256
+ * (the originals) is read and hashed again, which finds silent corruption
+ * of the archive. Read-only: it never repairs.
  * Thread: the DB thread (YgDbConn).
  */
 #define G_LOG_DOMAIN "yg-catalog"
@@ -16,6 +18,7 @@
 
 #include <glib/gstdio.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 void
@@ -81,12 +84,34 @@ resolve_inside (const char *root_real, const char *full, gboolean *missing)
   return g_strdup (buf);
 }
 
+static char *
+sha256_of (const char *path)
+{
+  g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autofree guchar *buf = g_malloc (1 << 20);
+  FILE *f = fopen (path, "rbe");
+  size_t n;
+
+  if (f == NULL)
+    return NULL;
+  while ((n = fread (buf, 1, 1 << 20, f)) > 0)
+    g_checksum_update (sum, buf, n);
+  if (ferror (f))
+    {
+      fclose (f);
+      return NULL;
+    }
+  fclose (f);
+  return g_strdup (g_checksum_get_string (sum));
+}
+
 static gboolean
-check_files (YgDbConn *conn, const char *data_dir, YgFsckReport *report, GError **error)
+check_files (YgDbConn *conn, const char *data_dir, gboolean fixity, YgFsckReport *report,
+             GError **error)
 {
   char root_real[PATH_MAX];
   sqlite3_stmt *stmt = yg_db_conn_prepare (
-    conn, "SELECT item_id, role, path, size FROM item_files ORDER BY item_id, role", error);
+    conn, "SELECT item_id, role, path, size, sha256 FROM item_files ORDER BY item_id, role", error);
   int rc;
 
   if (stmt == NULL)
@@ -136,6 +161,20 @@ check_files (YgDbConn *conn, const char *data_dir, YgFsckReport *report, GError 
                                           " bytes, catalogue says %" G_GINT64_FORMAT,
                                           item, role, rel, (gint64) st.st_size,
                                           (gint64) sqlite3_column_int64 (stmt, 3)));
+      else if (fixity && sqlite3_column_type (stmt, 4) != SQLITE_NULL)
+        {
+          const char *want = (const char *) sqlite3_column_text (stmt, 4);
+          g_autofree char *got = sha256_of (real);
+          report->files_hashed++;
+          if (got == NULL)
+            g_ptr_array_add (report->problems,
+                             g_strdup_printf ("item %s %s: %s cannot be read", item, role, rel));
+          else if (g_ascii_strcasecmp (got, want) != 0)
+            g_ptr_array_add (report->problems,
+                             g_strdup_printf ("item %s %s: %s is damaged: its SHA-256 is %s, the "
+                                              "catalogue recorded %s",
+                                              item, role, rel, got, want));
+        }
     }
   return rc == SQLITE_DONE;
 }
@@ -149,10 +188,23 @@ check_files (YgDbConn *conn, const char *data_dir, YgFsckReport *report, GError 
 YgFsckReport *
 yg_fsck_run (YgDbConn *conn, const char *data_dir, GError **error)
 {
+  return yg_fsck_run_full (conn, data_dir, FALSE, error);
+}
+
+/**
+ * yg_fsck_run_full:
+ * @fixity: also re-hash every file with a recorded SHA-256
+ *
+ * Returns: (transfer full): the report, or %NULL if the check could not run
+ */
+YgFsckReport *
+yg_fsck_run_full (YgDbConn *conn, const char *data_dir, gboolean fixity, GError **error)
+{
   g_autoptr (YgFsckReport) report = g_new0 (YgFsckReport, 1);
 
   report->problems = g_ptr_array_new_with_free_func (g_free);
-  if (!check_integrity (conn, report, error) || !check_files (conn, data_dir, report, error))
+  if (!check_integrity (conn, report, error)
+      || !check_files (conn, data_dir, fixity, report, error))
     return NULL;
   return g_steal_pointer (&report);
 }

@@ -549,10 +549,17 @@ cmd_migrate (int argc, char **argv)
 
 /* --- fsck --------------------------------------------------------------------------- */
 
+typedef struct
+{
+  const char *data_dir;
+  gboolean fixity;
+} FsckArgs;
+
 static gpointer
 run_fsck (YgDbConn *conn, gpointer data, GError **error)
 {
-  return yg_fsck_run (conn, data, error);
+  FsckArgs *a = data;
+  return yg_fsck_run_full (conn, a->data_dir, a->fixity, error);
 }
 
 static int
@@ -562,21 +569,31 @@ cmd_fsck (int argc, char **argv)
   g_autoptr (YgDb) db = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (YgFsckReport) report = NULL;
+  gboolean fixity = FALSE;
   int status = 0;
+  GOptionEntry entries[] = {
+    { "fixity", 0, 0, G_OPTION_ARG_NONE, &fixity,
+      "Also re-hash every original and compare with its recorded SHA-256 (reads the archive)",
+      NULL },
+    { NULL },
+  };
+  FsckArgs args;
 
   if (!parse_options ("fsck", NULL,
                       "Checks the catalogue (PRAGMA integrity_check) and that every file a row\n"
-                      "points at exists with its recorded size. Exit status 1 if anything is "
-                      "wrong.",
-                      NULL, config, FALSE, &argc, &argv, &status))
+                      "points at exists with its recorded size; with --fixity also that every\n"
+                      "original still has its SHA-256. Exit status 1 if anything is wrong.",
+                      entries, config, FALSE, &argc, &argv, &status))
     return status;
+  args.data_dir = config->data_dir;
+  args.fixity = fixity;
   db = open_catalog (config, &error);
-  if (db == NULL || (report = yg_db_run_sync (db, run_fsck, config->data_dir, &error)) == NULL)
+  if (db == NULL || (report = yg_db_run_sync (db, run_fsck, &args, &error)) == NULL)
     return fail (error);
   for (guint i = 0; i < report->problems->len; i++)
     g_print ("%s\n", (char *) report->problems->pdata[i]);
-  g_printerr ("fsck: database %s, %u files checked, %u problems\n",
-              report->integrity_ok ? "ok" : "DAMAGED", report->files_checked,
+  g_printerr ("fsck: database %s, %u files checked, %u re-hashed, %u problems\n",
+              report->integrity_ok ? "ok" : "DAMAGED", report->files_checked, report->files_hashed,
               report->problems->len);
   return report->problems->len == 0 ? 0 : 1;
 }

@@ -333,6 +333,27 @@ test_fsck (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (out, "missing file media/abcdefghijklmnop/master.m3u8"));
   g_assert_null (strstr (out, "master.mp4"));
   g_assert_nonnull (strstr (err, "1 problems"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* Fixity: the original's recorded SHA-256 is checked by re-reading it. */
+  exec_sql (f->dir, "DELETE FROM item_files WHERE role = 'master';"
+                    "UPDATE item_files SET sha256 = "
+                    "'84d89877f0d4041efb6bf91a16f0248f2fd573e6af05c19f96bedb9f882f7882';");
+  g_assert_cmpint (run ((const char *[]){ "fsck", "--data", f->dir, "--fixity", NULL }, NULL, &out,
+                        &err),
+                   ==, 0); /* sha256("0123456789") */
+  g_assert_nonnull (strstr (err, "1 re-hashed"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_file_set_contents (orig, "0123456788", 10, NULL); /* same size, one byte rotted */
+  g_assert_cmpint (run ((const char *[]){ "fsck", "--data", f->dir, NULL }, NULL, &out, &err), ==, 0);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run ((const char *[]){ "fsck", "--data", f->dir, "--fixity", NULL }, NULL, &out,
+                        &err),
+                   ==, 1);
+  g_assert_nonnull (strstr (out, "is damaged"));
 }
 
 static void
