@@ -130,3 +130,33 @@ yg_token_store_revoke (YgDbConn *conn, gint64 token_id, GError **error)
     }
   return TRUE;
 }
+
+/**
+ * yg_token_store_active_ids:
+ * @name_prefix: only tokens whose name starts with this
+ *
+ * Returns: (transfer full) (element-type gint64): ids of unrevoked tokens
+ */
+GArray *
+yg_token_store_active_ids (YgDbConn *conn, YgRole role, const char *name_prefix, GError **error)
+{
+  sqlite3_stmt *stmt = yg_db_conn_prepare (conn,
+                                           "SELECT id FROM tokens WHERE role = ?1 AND revoked_at IS NULL"
+                                           " AND substr (name, 1, length (?2)) = ?2",
+                                           error);
+  g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, yg_role_to_string (role), -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, name_prefix, -1, SQLITE_TRANSIENT);
+  while ((rc = yg_db_conn_step (conn, stmt, error)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+      g_array_append_val (ids, id);
+    }
+  if (rc < 0)
+    return NULL;
+  return g_steal_pointer (&ids);
+}

@@ -13,5 +13,9 @@ char *yg_token_store_create (YgDbConn   *conn,
                              GError    **error);
 YgPrincipal *yg_token_store_lookup (YgDbConn *conn, const char *token, GError **error);
 gboolean yg_token_store_revoke (YgDbConn *conn, gint64 token_id, GError **error);
+GArray *yg_token_store_active_ids (YgDbConn   *conn,
+                                   YgRole      role,
+                                   const char *name_prefix,
+                                   GError    **error);
 
 G_END_DECLS

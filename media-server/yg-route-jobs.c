@@ -1,6 +1,6 @@
 /* yg-route-jobs.c: the job protocol (workers) and job control (staff).
  *
- * Workers (auth class worker; the lease owner is the worker token's name):
+ * Workers (auth class worker; the lease owner is the worker token's id):
  *   POST /api/v1/worker/lease                 → 200 {job, input, output} | 204
  *   POST /api/v1/worker/jobs/{id}/heartbeat   {progress}           → 200 | 409 lease lost
  *   POST /api/v1/worker/jobs/{id}/files       {role, path}         → 200
@@ -24,6 +24,13 @@
 #include "yg-server.h"
 
 #define LEASE_SECONDS 60
+
+/* A lease belongs to the worker's token (its id: unique, unlike names). */
+static char *
+lease_owner (YgRequest *req)
+{
+  return g_strdup_printf ("%" G_GINT64_FORMAT, req->principal->token_id);
+}
 
 static gboolean
 parse_job_id (YgRequest *req, gint64 *id)
@@ -181,7 +188,7 @@ void
 yg_route_worker_lease (YgServer *server, YgRequest *req)
 {
   yg_request_pause (req);
-  yg_db_run_async (yg_server_get_db (server), do_lease, g_strdup (req->principal->name), g_free,
+  yg_db_run_async (yg_server_get_db (server), do_lease, lease_owner (req), g_free,
                    (GDestroyNotify) lease_free, NULL, lease_done, g_object_ref (req->msg));
 }
 
@@ -259,7 +266,7 @@ begin_report (YgRequest *req, JsonNode **doc, JsonObject **body)
     }
   r = g_new0 (Report, 1);
   r->job_id = id;
-  r->owner = g_strdup (req->principal->name);
+  r->owner = lease_owner (req);
   r->size = -1;
   return r;
 }

@@ -5,8 +5,10 @@
  * environment, never argv. A worker that exits while the server runs is
  * restarted with backoff (1 s doubling to 30 s, reset after a minute of
  * good health) and the jobs it held are requeued at once instead of
- * waiting for their lease to expire. At shutdown workers get SIGTERM,
- * then SIGKILL after 5 s. Thread: main thread (DB calls are sync here: they
+ * waiting for their lease to expire. Workers die with the server (parent
+ * death signal); at start, workers' tokens left by an earlier run are
+ * revoked and their jobs requeued. At shutdown workers get SIGTERM, then
+ * SIGKILL after 5 s. Thread: main thread (DB calls are sync here: they
  * happen at start, on a worker's death and at stop, never per request).
  */
 #define G_LOG_DOMAIN "yg-jobs"
@@ -15,6 +17,7 @@
 
 #include <gio/gio.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "yg-job-store.h"
@@ -79,10 +82,37 @@ revoke_token (YgDbConn *conn, gpointer data, GError **error)
 }
 
 static gpointer
-release_jobs (YgDbConn *conn, gpointer name, GError **error)
+release_jobs (YgDbConn *conn, gpointer token_id, GError **error)
 {
-  guint n = yg_job_store_release_owner (conn, name, error);
+  g_autofree char *owner = g_strdup_printf ("%" G_GINT64_FORMAT, *(gint64 *) token_id);
+  guint n = yg_job_store_release_owner (conn, owner, error);
   return GUINT_TO_POINTER (n + 1);
+}
+
+/* Local workers of an earlier run that ended without stopping them (crash,
+ * kill -9): their tokens are revoked and their jobs requeued at once. */
+static gpointer
+reclaim_stale (YgDbConn *conn, gpointer data, GError **error)
+{
+  g_autoptr (GArray) ids = yg_token_store_active_ids (conn, YG_ROLE_WORKER, "worker-", error);
+  guint jobs = 0;
+
+  if (ids == NULL)
+    return NULL;
+  for (guint i = 0; i < ids->len; i++)
+    {
+      gint64 id = g_array_index (ids, gint64, i);
+      g_autofree char *owner = g_strdup_printf ("%" G_GINT64_FORMAT, id);
+      jobs += yg_job_store_release_owner (conn, owner, NULL);
+      yg_token_store_revoke (conn, id, NULL);
+    }
+  return GUINT_TO_POINTER (jobs + 1);
+}
+
+static void
+die_with_server (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
 }
 
 static gboolean
@@ -108,7 +138,7 @@ exited (GObject *source, GAsyncResult *res, gpointer data)
   if (s->pool->stopping)
     return;
 
-  n = yg_db_run_sync (s->pool->db, release_jobs, s->name, NULL);
+  n = yg_db_run_sync (s->pool->db, release_jobs, &s->token_id, NULL);
   g_warning ("worker %s exited unexpectedly; %u job(s) requeued; restarting in %u s", s->name,
              n ? GPOINTER_TO_UINT (n) - 1 : 0, s->backoff_s);
   s->pool->restarts++;
@@ -125,6 +155,8 @@ spawn (Slot *s)
   g_autoptr (GError) error = NULL;
 
   g_subprocess_launcher_setenv (launcher, "YUNGUAN_WORKER_TOKEN", s->token, TRUE);
+  /* A worker never outlives its server, even one killed with SIGKILL. */
+  g_subprocess_launcher_set_child_setup (launcher, die_with_server, NULL, NULL);
   s->proc = g_subprocess_launcher_spawn (launcher, &error, s->pool->self_exe, "worker", "--data",
                                          s->pool->data_dir, "--server", s->pool->server_url,
                                          "--name", s->name, NULL);
@@ -173,6 +205,13 @@ yg_worker_pool_new (YgDb *db, const char *self_exe, const char *data_dir, const 
 gboolean
 yg_worker_pool_start (YgWorkerPool *pool, GError **error)
 {
+  gpointer reclaimed = yg_db_run_sync (pool->db, reclaim_stale, NULL, error);
+
+  if (reclaimed == NULL)
+    return FALSE;
+  if (GPOINTER_TO_UINT (reclaimed) > 1)
+    g_message ("requeued %u job(s) left running by workers of an earlier run",
+               GPOINTER_TO_UINT (reclaimed) - 1);
   for (guint i = 0; i < pool->slots->len; i++)
     {
       Slot *s = pool->slots->pdata[i];

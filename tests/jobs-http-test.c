@@ -380,11 +380,12 @@ test_lease_job (Fixture *f, gconstpointer data)
   g_assert_true (g_str_has_prefix (json_object_get_string_member (o, "input"), "originals/"));
   g_assert_cmpint (json_object_get_int_member (o, "lease_seconds"), >, 0);
 
-  /* Leased to this worker (its token's name); nothing left to lease. */
+  /* Leased to this worker (its token's id: names need not be unique); nothing left to lease. */
   {
     g_autofree char *owner = query_text (f, "SELECT lease_owner FROM jobs WHERE id = %" G_GINT64_FORMAT,
                                          s->job_id);
-    g_assert_cmpstr (owner, ==, "worker-one");
+    g_autofree char *token_id = query_text (f, "SELECT id FROM tokens WHERE name = '%s'", "worker-one");
+    g_assert_cmpstr (owner, ==, token_id);
   }
   again = post_json (f, "/api/v1/worker/lease", f->worker2, "{}", &status);
   g_assert_cmpuint (status, ==, 204);
