@@ -184,6 +184,16 @@ set_status (SoupServerMessage *msg, guint status)
   soup_server_message_set_status (msg, status, reason);
 }
 
+static void
+mark_bodiless (SoupServerMessage *msg, gpointer data)
+{
+  SoupMessageHeaders *h = soup_server_message_get_response_headers (msg);
+
+
+  if (soup_message_headers_get_encoding (h) == SOUP_ENCODING_EOF)
+    soup_message_headers_set_content_length (h, 0);
+}
+
 /**
  * yg_request_respond_bytes:
  * @body: (nullable): the body; NULL for none
@@ -197,6 +207,14 @@ yg_request_respond_bytes (YgRequest *req, guint status, const char *content_type
       gsize len;
       const char *data = g_bytes_get_data (body, &len);
       soup_server_message_set_response (req->msg, content_type, SOUP_MEMORY_COPY, data, len);
+    }
+  else
+    {
+      /* libsoup 3.2 strips Content-Length from a 204 while writing it, and
+       * then takes the response as ending at connection close, dropping
+       * keep-alive. Once the head is on the wire, a zero length is put back
+       * where its keep-alive decision looks (it is never sent). */
+      g_signal_connect (req->msg, "wrote-headers", G_CALLBACK (mark_bodiless), NULL);
     }
   unpause (req);
 }

@@ -132,6 +132,7 @@ typedef struct
   int write_errno;
   gboolean too_much;
   gboolean settled;     /* the handler took over (or the abort path ran) */
+  gint64 new_expiry;    /* computed on the main thread for the fsync thread */
 } Receive;
 
 static void
@@ -186,32 +187,89 @@ rollback (Receive *rx)
                rx->start, g_strerror (errno));
 }
 
+/* A body cut short: keep what arrived (no checksum announced) or drop it.
+ * The fsync runs on a thread; the upload stays locked until it is done. */
+typedef struct
+{
+  YgTusStore *store;
+  char *upload_id;
+  int fd;               /* a dup: the request's own fd closes with the request */
+  guint64 start;
+  guint64 keep;         /* bytes to keep past start; 0 = roll back */
+} Salvage;
+
+static void
+salvage_in_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  Salvage *sv = data;
+
+  if (sv->keep > 0 && fsync (sv->fd) != 0)
+    sv->keep = 0;
+  if (sv->keep == 0 && ftruncate (sv->fd, sv->start) != 0)
+    g_warning ("upload %s: cannot truncate back: %s", sv->upload_id, g_strerror (errno));
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+salvaged (GObject *source, GAsyncResult *res, gpointer data)
+{
+  Salvage *sv = g_task_get_task_data (G_TASK (res));
+  YgTusUpload *u = yg_tus_store_lookup (sv->store, sv->upload_id);
+  g_autoptr (GError) error = NULL;
+
+  if (u != NULL)
+    {
+      if (sv->keep > 0)
+        {
+          /* the client resumes from here */
+          u->offset = sv->start + sv->keep;
+          yg_tus_store_touch (sv->store, u);
+          if (!yg_tus_store_save (sv->store, u, &error))
+            {
+              g_warning ("upload %s: %s", u->id, error->message);
+              u->offset = sv->start;
+            }
+        }
+      u->locked = FALSE;
+    }
+}
+
+static void
+salvage_free (Salvage *sv)
+{
+  close (sv->fd);
+  g_free (sv->upload_id);
+  g_free (sv);
+}
+
 /* The request ended without reaching the handler (connection lost). */
 static void
 on_finished (SoupServerMessage *msg, gpointer data)
 {
   Receive *rx = data;
-  g_autoptr (GError) error = NULL;
+  g_autoptr (GTask) task = NULL;
+  Salvage *sv;
 
   if (rx->settled)
     return;
   rx->settled = TRUE;
-  if (rx->sum == NULL && rx->write_errno == 0 && !rx->too_much && rx->received > 0
-      && fsync (rx->fd) == 0)
+  sv = g_new0 (Salvage, 1);
+  sv->store = rx->store;
+  sv->upload_id = g_strdup (rx->upload->id);
+  sv->fd = dup (rx->fd);
+  sv->start = rx->start;
+  sv->keep = rx->sum == NULL && rx->write_errno == 0 && !rx->too_much ? rx->received : 0;
+  if (sv->fd < 0)
     {
-      /* keep what arrived: the client resumes from here */
-      rx->upload->offset = rx->start + rx->received;
-      yg_tus_store_touch (rx->store, rx->upload);
-      if (!yg_tus_store_save (rx->store, rx->upload, &error))
-        {
-          g_warning ("upload %s: %s", rx->upload->id, error->message);
-          rx->upload->offset = rx->start;
-          rollback (rx);
-        }
+      rollback (rx);
+      rx->upload->locked = FALSE;
+      g_free (sv->upload_id);
+      g_free (sv);
+      return;
     }
-  else
-    rollback (rx);
-  rx->upload->locked = FALSE;
+  task = g_task_new (NULL, NULL, salvaged, NULL);
+  g_task_set_task_data (task, sv, (GDestroyNotify) salvage_free);
+  g_task_run_in_thread (task, salvage_in_thread);
 }
 
 /* Starts taking the body of @req into @u at its current offset. */
@@ -525,12 +583,14 @@ typedef struct
   guint status;
 } Synced;
 
+/* Thread: make the chunk durable and record the new offset. It saves a copy
+ * of the upload so the main thread's fields are only written there. */
 static void
 fsync_in_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
 {
   Receive *rx = data;
   GError *error = NULL;
-  guint64 old = rx->upload->offset;
+  YgTusUpload next = *rx->upload;
 
   if (fsync (rx->fd) != 0)
     {
@@ -539,11 +599,10 @@ fsync_in_thread (GTask *task, gpointer source, gpointer data, GCancellable *canc
                                "Could not make the data durable: %s", g_strerror (saved));
       return;
     }
-  rx->upload->offset = rx->start + rx->received;
-  yg_tus_store_touch (rx->store, rx->upload);
-  if (!yg_tus_store_save (rx->store, rx->upload, &error))
+  next.offset = rx->start + rx->received;
+  next.expires_at = rx->new_expiry;
+  if (!yg_tus_store_save (rx->store, &next, &error))
     {
-      rx->upload->offset = old;
       g_task_return_error (task, error);
       return;
     }
@@ -565,8 +624,13 @@ synced (GObject *source, GAsyncResult *res, gpointer data)
       u->locked = FALSE;
       tus_headers (req);
       yg_request_respond_error (req, error);
+      g_object_unref (s->msg);
+      g_free (s);
+      return;
     }
-  else if (u->offset == u->length)
+  u->offset = rx->start + rx->received;
+  u->expires_at = rx->new_expiry;
+  if (u->offset == u->length)
     begin_finishing (req->server, req, u, s->status);
   else
     {
@@ -627,6 +691,7 @@ complete_body (YgRequest *req, guint status)
   s = g_new0 (Synced, 1);
   s->msg = g_object_ref (req->msg);
   s->status = status;
+  rx->new_expiry = g_get_real_time () / G_USEC_PER_SEC + yg_tus_store_get_expire_seconds (rx->store);
   yg_request_pause (req);
   task = g_task_new (NULL, NULL, synced, s);
   g_task_set_task_data (task, rx, NULL);

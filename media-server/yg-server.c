@@ -113,10 +113,22 @@ refuse (YgServer *self, SoupServerMessage *msg, YgRequest *req, guint status, co
 {
   g_autoptr (JsonNode) doc = yg_request_error_document (code, message);
   g_autofree char *body = json_to_string (doc, FALSE);
-  g_autofree char *extra = g_strdup_printf ("X-Request-Id: %s\r\n", req->id);
+  g_autoptr (GString) extra = g_string_new (NULL);
+  SoupMessageHeadersIter iter;
+  const char *name, *value;
 
+  /* Headers a route already set (X-Request-Id, tus's Tus-Version,
+   * Upload-Offset…) go out with the refusal too. */
+  soup_message_headers_iter_init (&iter, soup_server_message_get_response_headers (msg));
+  while (soup_message_headers_iter_next (&iter, &name, &value))
+    if (g_ascii_strcasecmp (name, "Content-Type") != 0 && g_ascii_strcasecmp (name, "Content-Length") != 0
+        && g_ascii_strcasecmp (name, "Connection") != 0 && g_ascii_strcasecmp (name, "Server") != 0
+        && g_ascii_strcasecmp (name, "Date") != 0 && strpbrk (value, "\r\n") == NULL)
+      g_string_append_printf (extra, "%s: %s\r\n", name, value);
+  if (status == 401)
+    g_string_append (extra, "WWW-Authenticate: Bearer realm=\"yunguan\"\r\n");
   log_request (self, msg, req, status, strlen (body));
-  yg_listener_refuse (self->listener, msg, status, extra, body);
+  yg_listener_refuse (self->listener, msg, status, extra->str, body);
 }
 
 static gboolean

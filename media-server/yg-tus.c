@@ -425,6 +425,12 @@ yg_tus_store_get_max_size (YgTusStore *store)
   return store->max_size;
 }
 
+guint
+yg_tus_store_get_expire_seconds (YgTusStore *store)
+{
+  return store->expire_seconds;
+}
+
 /**
  * yg_tus_store_lookup:
  *

@@ -51,6 +51,7 @@ YgTusStore *yg_tus_store_new (const char *data_dir,
 void yg_tus_store_free (YgTusStore *store);
 
 guint64 yg_tus_store_get_max_size (YgTusStore *store);
+guint yg_tus_store_get_expire_seconds (YgTusStore *store);
 YgTusUpload *yg_tus_store_lookup (YgTusStore *store, const char *id);
 YgTusUpload *yg_tus_store_create (YgTusStore *store,
                                   guint64     length,

@@ -45,7 +45,7 @@ fi
 
 # npm packages for the web UI and the Node/browser test clients.
 here="$(cd "$(dirname "$0")/.." && pwd)"
-for d in web tests/browser; do
+for d in web tests/browser tests/tus-client; do
   if [ -f "$here/$d/package.json" ]; then
     echo "install-deps: npm packages in $d"
     (cd "$here/$d" && if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi)

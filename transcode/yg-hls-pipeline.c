@@ -186,6 +186,44 @@ find_codec (const GstStructure *s)
   return NULL;
 }
 
+const char *
+yg_hls_demuxer_for_family (const char *container, gboolean *audio_only)
+{
+  const Family *family = find_family (container);
+
+  if (audio_only != NULL)
+    *audio_only = family != NULL && family->audio_only;
+  return family != NULL ? family->demuxer : NULL;
+}
+
+gboolean
+yg_hls_decoder_for_caps (const GstCaps *caps, const char **parser, const char **decoder)
+{
+  const Codec *codec;
+
+  g_return_val_if_fail (GST_IS_CAPS (caps), FALSE);
+
+  codec = gst_caps_get_size (caps) > 0 ? find_codec (gst_caps_get_structure (caps, 0)) : NULL;
+  if (codec == NULL)
+    return FALSE;
+  if (parser != NULL)
+    *parser = codec->parser;
+  if (decoder != NULL)
+    {
+      *decoder = codec->decoders[0];
+      for (guint i = 0; i < G_N_ELEMENTS (codec->decoders) && codec->decoders[i] != NULL; i++)
+        {
+          g_autoptr (GstElementFactory) factory = gst_element_factory_find (codec->decoders[i]);
+          if (factory != NULL)
+            {
+              *decoder = codec->decoders[i];
+              break;
+            }
+        }
+    }
+  return TRUE;
+}
+
 /* --- job state ----------------------------------------------------------- */
 
 typedef struct _Job Job;

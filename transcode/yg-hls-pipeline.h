@@ -76,6 +76,19 @@ typedef struct
   gboolean has_poster; /* poster.jpg was written */
 } YgTranscodeResult;
 
+/* The allowlists, for other GStreamer users in transcode/ (yg-storyboard).
+ * yg_hls_demuxer_for_family: the demuxer (for elementary audio files: the
+ * parser) for a probed container, or NULL when it is not allowed; with
+ * @audio_only set when any "video" in it can only be cover art.
+ * yg_hls_decoder_for_caps: FALSE when a demuxer pad's caps name no allowed
+ * codec; else its parser (NULL = none needed) and the first installed
+ * decoder (NULL = raw; the preferred one when none is installed). */
+struct _GstCaps;
+const char *yg_hls_demuxer_for_family (const char *container, gboolean *audio_only);
+gboolean yg_hls_decoder_for_caps (const struct _GstCaps *caps,
+                                  const char           **parser,
+                                  const char           **decoder);
+
 gboolean yg_hls_transcode (const char               *input_path,
                            const YgSourceFacts      *facts,
                            const char               *out_dir,

@@ -1,4 +1,4 @@
-/* yg-job-runner.c: probe, then transcode, reporting lines to the worker.
+/* yg-job-runner.c: probe, transcode, storyboard, reporting lines to the worker.
  *
  * Runs in the per-job child (`yunguan transcode-job`) after the sandbox is
  * in place. It trusts nothing it is given: both paths must be relative,
@@ -8,8 +8,10 @@
  *   progress <0..1>            at least every second while transcoding
  *   file master <path>         when the master playlist first plays
  *   file poster <path>         when the poster exists
+ *   file storyboard <path>     seek previews (then file thumbnails <path>)
  *   done <duration>            success
  *   error <code> <0|1> <text>  failure: machine code, retryable, message
+ * A storyboard that cannot be made is logged on stderr, never a failure.
  * Exit status 0 only after "done". Thread: the child's main thread.
  */
 #define G_LOG_DOMAIN "yg-jobs"
@@ -22,6 +24,7 @@
 
 #include "yg-hls-pipeline.h"
 #include "yg-probe.h"
+#include "yg-storyboard.h"
 
 typedef struct
 {
@@ -134,6 +137,27 @@ transcode_retryable (const GError *error)
          && (error->code == YG_TRANSCODE_ERROR_WRITE_FAILED || error->code == YG_TRANSCODE_ERROR_FAILED);
 }
 
+/* Seek previews are a nicety: without them the item still plays. */
+static void
+report_storyboard (FILE *out, const char *input, const YgSourceFacts *facts, const char *output,
+                   const char *rel_output)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *vtt = g_build_filename (output, "thumbnails.vtt", NULL);
+
+  if (!yg_storyboard_make (input, facts, output, NULL, NULL, &error))
+    {
+      g_autofree char *m = one_line (error->message);
+      g_printerr ("yunguan transcode-job: no storyboard (%s): %s\n",
+                  yg_transcode_error_code_name (error->code), m);
+      return;
+    }
+  if (!g_file_test (vtt, G_FILE_TEST_IS_REGULAR)) /* no programme video (cover art) */
+    return;
+  report_line (out, "file storyboard %s/storyboard.jpg", rel_output);
+  report_line (out, "file thumbnails %s/thumbnails.vtt", rel_output);
+}
+
 /**
  * yg_job_runner_run:
  *
@@ -192,6 +216,8 @@ yg_job_runner_run (const YgJobRunnerOptions *opts, FILE *out)
     }
   if (result.has_poster)
     report_line (out, "file poster %s/poster.jpg", opts->output);
+  if (facts.has_video)
+    report_storyboard (out, input, &facts, output, opts->output);
   report_line (out, "done %s", g_ascii_formatd (buf, sizeof buf, "%.3f", result.duration));
   return 0;
 }

@@ -2,7 +2,8 @@
 // Generates a 12 s 720p clip (three renditions) with ffmpeg, imports it with `yunguan import`, waits until it is
 // playable, then drives Debian's Chromium (playwright-core, no downloaded browsers) through
 // the home page, the item page (hls.js engine, play, quality switch, seek, English switch,
-// no CSP violations) and the embed page. Everything it starts is stopped, even on failure.
+// no CSP violations), the storyboard preview on the scrubber once the item is ready, and the
+// embed page. Everything it starts is stopped, even on failure.
 //
 // Env: YG_BIN (yunguan binary, required), YG_SOURCE_ROOT (repo root; default ../..),
 //      YG_CHROMIUM (default /usr/bin/chromium), YG_KEEP_TMP=1 keeps the temp dir.
@@ -285,6 +286,45 @@ async function main() {
   });
   await pageCsp(page);
   await page.close(); // pagehide stores the resume position
+
+  await check('scrubber previews the storyboard', async () => {
+    // the storyboard is made after the ladder: wait for "ready", not just playable
+    await until(async () => {
+      const it = await api(base, `/api/v1/items/${id}`);
+      if (it.status === 'failed') throw Object.assign(new Error(`item failed: ${JSON.stringify(it.error)}`), { fatal: true });
+      return it.status === 'ready';
+    }, 120_000, 'item never became ready', 1000);
+    const p = await openPage(context, `${base}/items/${id}`);
+    await p.waitForFunction(() => window.__ygPlayer && !window.__ygPlayer.scrubber.disabled, null, { timeout: 20_000 });
+    const scrub = p.getByRole('slider', { name: '播放进度' });
+    assert(await scrub.isVisible(), 'no visible slider named 播放进度 under the video');
+    const box = await scrub.boundingBox();
+    const preview = p.locator('.yg-scrub-preview');
+    let nudge = 0;
+    await until(async () => { // thumbnails.vtt loads asynchronously: hover until the tile shows
+      nudge = 1 - nudge;
+      await p.mouse.move(box.x + box.width / 2 + nudge, box.y + box.height / 2);
+      return preview.isVisible();
+    }, 10_000, 'no preview tile while hovering the scrubber at 50 %', 250);
+    const look = await preview.evaluate((n) => {
+      const cs = getComputedStyle(n);
+      return { image: cs.backgroundImage, pos: cs.backgroundPosition, w: n.clientWidth, h: n.clientHeight, text: n.textContent };
+    });
+    const m = /url\("?([^")]+)"?\)/.exec(look.image);
+    assert(m && new URL(m[1]).pathname === `/hls/${id}/storyboard.jpg`, `preview background is ${look.image}`);
+    assert(look.w === 160 && look.h === 90, `preview tile is ${look.w}×${look.h}, expected 160×90`);
+    assert(/^0:0[56]$/.test(look.text), `preview at 50 % of 12 s says ${JSON.stringify(look.text)}`);
+    const type = await p.evaluate(async (u) => (await fetch(u)).headers.get('content-type'), m[1]);
+    assert(type === 'image/jpeg', `storyboard.jpg is served as ${type}`);
+    await p.mouse.move(box.x + box.width / 2, box.y - 200); // leaving hides it
+    await preview.waitFor({ state: 'hidden', timeout: 5000 });
+    await scrub.focus(); // keyboard: Home seeks to the start
+    await p.keyboard.press('Home');
+    await p.waitForFunction(() => window.__ygPlayer.video.currentTime < 0.5, null, { timeout: 5000 });
+    await pageCsp(p);
+    await p.close();
+    return `tile at ${look.pos}`;
+  });
 
   await check('embed page plays', async () => {
     const embed = await openPage(context, `${base}/embed/${id}`);

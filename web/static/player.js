@@ -3,7 +3,9 @@
 // (window.Hls, loaded as a classic script before this module), else the browser's native HLS
 // (iOS Safari, WeChat X5/XWeb), else an error in words. Adds a quality menu (hls.js only),
 // resume-from-last-position (localStorage), keyboard shortcuts on the player container and
-// readable playback errors. Sets window.__ygPlayer for tests once the media is attached.
+// readable playback errors, and a scrubber under the video (the native seek bar gives no hover
+// events) that previews the picture at the pointer from the item's thumbnails.vtt sprite.
+// Sets window.__ygPlayer for tests once the media is attached.
 
 import { t } from './i18n.js';
 import { formatDuration, localUrl } from './api.js';
@@ -11,6 +13,7 @@ import { formatDuration, localUrl } from './api.js';
 const PLACEHOLDER = '/static/placeholder.svg';
 const SAVE_EVERY_MS = 5000;
 const SEEK_STEP = 5;
+const VTT_RETRY_MS = 10000; // thumbnails are made after the ladder: ask again on a later hover
 let seq = 0;
 
 function el(tag, props = {}, children = []) {
@@ -40,6 +43,31 @@ const resumeStore = {
     try { localStorage.removeItem(this.key(id)); } catch { /* ignore */ }
   },
 };
+
+/** Cues of a storyboard WebVTT: [{start, end, url, x, y, w, h}]; url resolved against base. */
+function parseThumbnails(text, base) {
+  const time = (s) => {
+    const m = /^(?:(\d+):)?(\d{2}):(\d{2})\.(\d{3})$/.exec(s.trim());
+    return m ? (Number(m[1] || 0) * 3600) + (Number(m[2]) * 60) + Number(m[3]) + (Number(m[4]) / 1000) : NaN;
+  };
+  const cues = [];
+  if (!/^WEBVTT/.test(text)) return cues;
+  for (const block of text.replace(/\r\n?/g, '\n').split(/\n{2,}/)) {
+    const lines = block.split('\n');
+    const i = lines.findIndex((l) => l.includes('-->'));
+    if (i < 0 || !lines[i + 1]) continue;
+    const [a, b] = lines[i].split('-->');
+    const m = /^(.*)#xywh=(\d+),(\d+),(\d+),(\d+)$/.exec(lines[i + 1].trim());
+    const start = time(a);
+    const end = time(b.trim().split(/\s/)[0]);
+    if (!m || !(end > start)) continue;
+    let url;
+    try { url = new URL(m[1], base); } catch { continue; }
+    if (url.origin !== location.origin) continue; // CSP allows nothing else anyway
+    cues.push({ start, end, url: url.href, x: +m[2], y: +m[3], w: +m[4], h: +m[5] });
+  }
+  return cues;
+}
 
 function levelLabel(level, all) {
   if (!level.height) return `${Math.round(level.bitrate / 1000)} kbps`;
@@ -75,7 +103,11 @@ export function createPlayer(root, item, opts = {}) {
   const select = el('select', { id: `yg-quality-${id}`, class: 'yg-select' });
   const quality = el('div', { class: 'yg-player-quality', hidden: '' }, [qLabel, select]);
   const tools = el('div', { class: 'yg-player-tools' }, [quality, keysHint]);
-  root.replaceChildren(stage, tools);
+  const scrub = el('input', { type: 'range', class: 'yg-scrub-range', min: '0', max: '0', step: '1', value: '0', disabled: '' });
+  const previewTime = el('span', { class: 'yg-scrub-time' });
+  const preview = el('div', { class: 'yg-scrub-preview', hidden: '', 'aria-hidden': 'true' }, [previewTime]);
+  const scrubBox = el('div', { class: 'yg-scrub' }, [preview, scrub]);
+  root.replaceChildren(stage, scrubBox, tools);
   root.classList.add('yg-player');
 
   let hls = null;
@@ -88,6 +120,7 @@ export function createPlayer(root, item, opts = {}) {
     stage.setAttribute('aria-label', t('player.region'));
     video.setAttribute('aria-label', t('player.videoLabel', { title: item.title || '' }));
     qLabel.textContent = t('player.quality');
+    scrub.setAttribute('aria-label', t('player.seek'));
     keysHint.textContent = t('player.keys');
     restartBtn.textContent = t('player.restart');
     if (resumedAt !== null) resumeText.textContent = t('player.resumed', { time: formatDuration(resumedAt) });
@@ -161,6 +194,70 @@ export function createPlayer(root, item, opts = {}) {
     resumeBox.hidden = true;
     stage.focus();
   });
+
+  // ---- scrubber and seek previews ----
+  const vttUrl = src ? new URL('thumbnails.vtt', new URL(src, location.href)).href : null;
+  let thumbs = null; // cues once loaded; null = not (yet) available
+  let thumbsTried = 0;
+  let dragging = false;
+  let keyTimer = 0;
+  function loadThumbnails() {
+    if (!vttUrl || thumbs || Date.now() - thumbsTried < VTT_RETRY_MS) return;
+    thumbsTried = Date.now();
+    fetch(vttUrl, { credentials: 'same-origin' })
+      .then((r) => (r.ok ? r.text() : ''))
+      .then((text) => { const cues = parseThumbnails(text, vttUrl); if (cues.length) thumbs = cues; })
+      .catch(() => {});
+  }
+  function duration() {
+    return Number.isFinite(video.duration) && video.duration > 0 ? video.duration : 0;
+  }
+  function syncScrub() {
+    const d = duration();
+    scrub.disabled = !d;
+    scrub.max = String(Math.floor(d));
+    if (!dragging) scrub.value = String(Math.floor(video.currentTime));
+    scrub.setAttribute('aria-valuetext', `${formatDuration(video.currentTime) || '0:00'} / ${formatDuration(d) || '0:00'}`);
+  }
+  function showPreview(time) {
+    const d = duration();
+    loadThumbnails();
+    const cue = thumbs && d ? thumbs.find((c) => time >= c.start && time < c.end) || thumbs[thumbs.length - 1] : null;
+    if (!cue) { preview.hidden = true; return; }
+    preview.style.width = `${cue.w}px`;
+    preview.style.height = `${cue.h}px`;
+    preview.style.backgroundImage = `url("${cue.url}")`;
+    preview.style.backgroundPosition = `-${cue.x}px -${cue.y}px`;
+    previewTime.textContent = formatDuration(time) || '';
+    preview.hidden = false;
+    const center = scrub.offsetLeft + Math.min(Math.max(time / d, 0), 1) * scrub.offsetWidth;
+    const room = scrubBox.clientWidth - preview.offsetWidth;
+    preview.style.left = `${Math.min(Math.max(center - preview.offsetWidth / 2, 0), Math.max(room, 0))}px`;
+  }
+  function pointerTime(e) {
+    const r = scrub.getBoundingClientRect();
+    return r.width ? Math.min(Math.max((e.clientX - r.left) / r.width, 0), 1) * duration() : 0;
+  }
+  scrub.addEventListener('pointermove', (e) => { if (duration()) showPreview(pointerTime(e)); });
+  scrub.addEventListener('pointerdown', () => { dragging = true; });
+  scrub.addEventListener('pointerleave', () => { if (!dragging) preview.hidden = true; });
+  window.addEventListener('pointerup', () => {
+    if (!dragging) return;
+    dragging = false;
+    if (!scrub.matches(':hover')) preview.hidden = true;
+  });
+  scrub.addEventListener('input', () => {
+    const time = Number(scrub.value);
+    video.currentTime = time;
+    showPreview(time);
+    if (!dragging) { // keyboard: show the picture briefly
+      clearTimeout(keyTimer);
+      keyTimer = setTimeout(() => { if (!scrub.matches(':hover')) preview.hidden = true; }, 1200);
+    }
+  });
+  scrub.addEventListener('blur', () => { if (!dragging) preview.hidden = true; });
+  for (const ev of ['timeupdate', 'durationchange', 'loadedmetadata', 'seeked']) video.addEventListener(ev, syncScrub);
+  loadThumbnails();
 
   // ---- keyboard (only while focus is inside the player, never in form controls) ----
   function toggleFullscreen() {
@@ -247,6 +344,7 @@ export function createPlayer(root, item, opts = {}) {
 
   const api = {
     video,
+    scrubber: scrub,
     get hls() { return hls; },
     get mode() { return mode; },
     levels: () => levels.map((l) => ({ ...l })),
