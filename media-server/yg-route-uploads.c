@@ -36,13 +36,41 @@
 
 /* --- common headers ---------------------------------------------------------------- */
 
+/* CORS for staff consoles served from another origin (--cors-origins):
+ * the origin is echoed only when it is listed, never "*". */
+static gboolean
+cors_allowed (YgRequest *req, const char *origin)
+{
+  const char *list = yg_server_get_config (req->server)->cors_origins;
+  g_auto (GStrv) origins = NULL;
+
+  if (origin == NULL || list == NULL || g_str_equal (list, "none"))
+    return FALSE;
+  origins = g_strsplit_set (list, " ,", -1);
+  for (guint i = 0; origins[i] != NULL; i++)
+    if (origins[i][0] != '\0' && g_str_equal (origins[i], origin))
+      return TRUE;
+  return FALSE;
+}
+
 static void
 tus_headers (YgRequest *req)
 {
   SoupMessageHeaders *h = soup_server_message_get_response_headers (req->msg);
+  const char *origin = yg_request_header (req, "Origin");
 
   soup_message_headers_replace (h, "Tus-Resumable", YG_TUS_VERSION);
   soup_message_headers_replace (h, "Cache-Control", "no-store");
+  soup_message_headers_replace (h, "Vary", "Origin");
+  if (cors_allowed (req, origin))
+    {
+      soup_message_headers_replace (h, "Access-Control-Allow-Origin", origin);
+      soup_message_headers_replace (h, "Access-Control-Expose-Headers",
+                                    "Location, Upload-Offset, Upload-Length, Upload-Expires, "
+                                    "Upload-Metadata, Tus-Resumable, Tus-Version, Tus-Extension, "
+                                    "Tus-Max-Size, Tus-Checksum-Algorithm, Yunguan-Item-Id, "
+                                    "X-Request-Id");
+    }
 }
 
 static void
@@ -708,6 +736,17 @@ yg_route_uploads_options (YgServer *server, YgRequest *req)
                                           yg_tus_store_get_max_size (yg_server_get_uploads (server)));
 
   tus_headers (req);
+  if (soup_message_headers_get_one (h, "Access-Control-Allow-Origin") != NULL)
+    {
+      /* a CORS preflight from an allowed console */
+      soup_message_headers_replace (h, "Access-Control-Allow-Methods",
+                                    "POST, GET, HEAD, PATCH, DELETE, OPTIONS");
+      soup_message_headers_replace (h, "Access-Control-Allow-Headers",
+                                    "Authorization, Content-Type, Tus-Resumable, Upload-Length, "
+                                    "Upload-Metadata, Upload-Offset, Upload-Checksum, "
+                                    "Upload-Defer-Length, X-Request-Id, X-HTTP-Method-Override");
+      soup_message_headers_replace (h, "Access-Control-Max-Age", "86400");
+    }
   soup_message_headers_replace (h, "Tus-Version", YG_TUS_VERSION);
   soup_message_headers_replace (h, "Tus-Extension", YG_TUS_EXTENSIONS);
   soup_message_headers_replace (h, "Tus-Checksum-Algorithm", YG_TUS_CHECKSUMS);

@@ -276,6 +276,16 @@ setup_limits (Fixture *f, gconstpointer data)
   setup_with (f, config);
 }
 
+/* A staff console on another origin may upload. */
+static void
+setup_cors (Fixture *f, gconstpointer data)
+{
+  YgConfig *config = yg_config_new ();
+
+  yg_config_set (config, "cors-origins", "https://console.example.cn https://b.example.cn", NULL);
+  setup_with (f, config);
+}
+
 static void
 teardown (Fixture *f, gconstpointer data)
 {
@@ -1982,6 +1992,43 @@ test_create_chunked_body_too_long (Fixture *f, gconstpointer data)
   g_assert_cmpuint (count_files (f->uploads_dir), ==, 0);
 }
 
+static void
+test_cors (Fixture *f, gconstpointer data)
+{
+  g_autoptr (Resp) pre = req (f->port, "OPTIONS", "/api/v1/uploads", NULL,
+                              "Origin: https://b.example.cn\r\n"
+                              "Access-Control-Request-Method: POST\r\n",
+                              NULL, 0);
+  g_autoptr (Resp) evil = req (f->port, "OPTIONS", "/api/v1/uploads", NULL,
+                               "Origin: https://evil.example\r\n", NULL, 0);
+  g_autofree char *meta = g_strdup_printf ("Origin: https://console.example.cn\r\n"
+                                           "Upload-Length: 5\r\nUpload-Metadata: kind %s\r\n",
+                                           "cGVyZm9ybWFuY2U=");
+  g_autoptr (Resp) created = req (f->port, "POST", "/api/v1/uploads", f->staff, meta, NULL, 0);
+  const char *exposed;
+
+  g_assert_cmpuint (pre->status, ==, 204);
+  g_assert_cmpstr (soup_message_headers_get_one (pre->headers, "Access-Control-Allow-Origin"), ==,
+                   "https://b.example.cn");
+  g_assert_nonnull (strstr (soup_message_headers_get_one (pre->headers,
+                                                          "Access-Control-Allow-Methods"),
+                            "PATCH"));
+  g_assert_nonnull (strstr (soup_message_headers_get_one (pre->headers,
+                                                          "Access-Control-Allow-Headers"),
+                            "Upload-Offset"));
+  /* an unlisted origin gets nothing, and never "*" */
+  g_assert_cmpuint (evil->status, ==, 204);
+  g_assert_null (soup_message_headers_get_one (evil->headers, "Access-Control-Allow-Origin"));
+  g_assert_cmpuint (created->status, ==, 201);
+  g_assert_cmpstr (soup_message_headers_get_one (created->headers, "Access-Control-Allow-Origin"),
+                   ==, "https://console.example.cn");
+  exposed = soup_message_headers_get_one (created->headers, "Access-Control-Expose-Headers");
+  g_assert_nonnull (strstr (exposed, "Location"));
+  g_assert_nonnull (strstr (exposed, "Upload-Offset"));
+  g_assert_nonnull (strstr (exposed, "Yunguan-Item-Id"));
+  g_assert_nonnull (strstr (soup_message_headers_get_one (created->headers, "Vary"), "Origin"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -2025,5 +2072,6 @@ main (int argc, char **argv)
   ADD ("input/control-characters", test_control_characters);
   ADD ("early-refusal-headers", test_bug_early_refusal_headers);
   ADD ("keepalive-after-204", test_bug_keepalive_after_204);
+  g_test_add ("/tus/cors", Fixture, NULL, setup_cors, test_cors, teardown);
   return g_test_run ();
 }
