@@ -34,7 +34,7 @@ unset ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
 elapsed_min=$(( ($(date +%s) - start) / 60 ))
 if [ "$elapsed_min" -lt "$budget_min" ]; then
   step "slow tests"
-  if meson test -C build --list 2>/dev/null | grep -q ' slow '; then
+  if meson test -C build --list 2>/dev/null | grep -q ':slow '; then
     meson test -C build --suite slow --print-errorlogs --num-processes 1
   else
     echo "no slow tests defined"

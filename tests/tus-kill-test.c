@@ -453,11 +453,34 @@ test_kill_during_patch (Fixture *f, gconstpointer data)
     kill_and_resume (f, &points[i], 100 + i);
 }
 
+/* The slow suite: YG_KILL_CYCLES kills at random points of random uploads. */
+static void
+test_kill_random (Fixture *f, gconstpointer data)
+{
+  guint cycles = GPOINTER_TO_UINT (data);
+  GRand *rand = g_rand_new_with_seed (g_test_rand_int ());
+
+  for (guint i = 0; i < cycles; i++)
+    {
+      guint32 kill_at = g_rand_int_range (rand, 1 << 20, UPLOAD_LEN);
+      guint32 acked = (g_rand_int_range (rand, 0, kill_at) >> 22) << 22; /* 4 MiB steps */
+      KillPoint kp = { "random", acked, kill_at, AT_ONCE };
+      g_test_message ("cycle %u: acknowledged %u, killed at %u", i, acked, kill_at);
+      kill_and_resume (f, &kp, 1000 + i);
+    }
+  g_rand_free (rand);
+}
+
 int
 main (int argc, char **argv)
 {
+  const char *cycles = g_getenv ("YG_KILL_CYCLES");
+
   g_test_init (&argc, &argv, NULL);
   g_test_summary ("kill -9 of `yunguan serve` in the middle of a tus PATCH, restart, resume");
   g_test_add ("/tus/kill/during-patch", Fixture, NULL, setup, test_kill_during_patch, teardown);
+  if (cycles != NULL && atoi (cycles) > 0)
+    g_test_add ("/tus/kill/random-points", Fixture, GUINT_TO_POINTER ((guint) atoi (cycles)), setup,
+                test_kill_random, teardown);
   return g_test_run ();
 }
