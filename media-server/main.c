@@ -183,6 +183,7 @@ cmd_worker (int argc, char **argv)
   opts.poll_ms = poll_ms;
   opts.time_factor = factor;
   yg_sandbox_limits_default (&opts.limits);
+  opts.limits.address_space = config->transcode_memory;
   if (name != NULL)
     g_set_prgname (name);
   status = yg_worker_run (&opts);
@@ -209,6 +210,7 @@ cmd_transcode_job (int argc, char **argv)
   };
   YgJobRunnerOptions opts = { 0 };
 
+  yg_job_runner_watch_memory (stdout);
   if (!parse_options ("transcode-job", NULL,
                       "Probes one original and transcodes it to HLS, reporting progress on\n"
                       "stdout for the worker. Workers run this inside their sandbox; it is not\n"
@@ -317,7 +319,7 @@ cmd_token (int argc, char **argv)
   g_autofree char *name = NULL;
   int expires_days = 0, status = 0;
   GOptionEntry entries[] = {
-    { "role", 0, 0, G_OPTION_ARG_STRING, &role, "staff, partner or admin (create)", "ROLE" },
+    { "role", 0, 0, G_OPTION_ARG_STRING, &role, "staff, partner, admin, or worker for a worker on another machine (create)", "ROLE" },
     { "name", 0, 0, G_OPTION_ARG_STRING, &name, "Who or what the token is for (create)", "NAME" },
     { "expires-days", 0, 0, G_OPTION_ARG_INT, &expires_days,
       "Days until the token stops working; 0 = never (create)", "DAYS" },
@@ -337,9 +339,10 @@ cmd_token (int argc, char **argv)
     {
       g_autofree char *token = NULL;
       args.role = yg_role_from_string (role);
-      if (args.role != YG_ROLE_STAFF && args.role != YG_ROLE_PARTNER && args.role != YG_ROLE_ADMIN)
+      if (args.role != YG_ROLE_STAFF && args.role != YG_ROLE_PARTNER && args.role != YG_ROLE_ADMIN
+          && args.role != YG_ROLE_WORKER)
         {
-          g_printerr ("yunguan token create: --role must be staff, partner or admin\n");
+          g_printerr ("yunguan token create: --role must be staff, partner, admin or worker\n");
           return 2;
         }
       if (expires_days < 0)

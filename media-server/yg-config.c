@@ -76,6 +76,9 @@ static const Option options[] = {
     "ORIGINS", "Space-separated origins (https://host) of staff consoles allowed to upload; none" },
   { "workers", "YUNGUAN_WORKERS", OPT_UINT, FIELD (workers), "auto", 0, 64, TRUE, "N|auto",
     "Local transcode workers to run (auto: half the CPU cores, at least 1; 0: none)" },
+  { "transcode-memory", "YUNGUAN_TRANSCODE_MEMORY", OPT_SIZE64, FIELD (transcode_memory), "8G",
+    G_GUINT64_CONSTANT (256) << 20, G_GUINT64_CONSTANT (1) << 40, FALSE, "BYTES",
+    "Address space of one transcode process; a job needing more fails with memory_limit" },
 };
 
 static gpointer

@@ -16,6 +16,7 @@ typedef struct
   guint64 max_body_bytes; /* JSON and form bodies; uploads have their own limits */
   char *access_log;       /* "-" = stderr, "off", or a file path */
   guint workers;          /* local transcode workers; YG_CONFIG_AUTO = from the core count */
+  guint64 transcode_memory; /* address-space limit of one transcode child, bytes */
   char *web_dir;          /* the browser UI (web/) */
   guint64 upload_max_size;   /* Tus-Max-Size */
   guint64 upload_quota;      /* bytes of unfinished uploads per staff token */

@@ -593,7 +593,8 @@ yg_server_start (YgServer *self, GError **error)
   if (exe == NULL)
     return FALSE;
   url = local_url (self);
-  self->workers = yg_worker_pool_new (self->db, exe, self->config->data_dir, url, n);
+  self->workers = yg_worker_pool_new (self->db, exe, self->config->data_dir, url, n,
+                                      self->config->transcode_memory);
   return yg_worker_pool_start (self->workers, error);
 }
 
@@ -609,7 +610,8 @@ yg_server_start_workers (YgServer *self, const char *exe, guint n, GError **erro
   g_autofree char *url = local_url (self);
 
   g_return_val_if_fail (self->workers == NULL, FALSE);
-  self->workers = yg_worker_pool_new (self->db, exe, self->config->data_dir, url, n);
+  self->workers = yg_worker_pool_new (self->db, exe, self->config->data_dir, url, n,
+                                      self->config->transcode_memory);
   return yg_worker_pool_start (self->workers, error);
 }
 

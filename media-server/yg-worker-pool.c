@@ -44,6 +44,7 @@ struct _YgWorkerPool
   char *self_exe;
   char *data_dir;
   char *server_url;
+  char *transcode_memory; /* bytes, as the worker's flag value */
   GPtrArray *slots;
   gboolean stopping;
   guint64 restarts;
@@ -159,7 +160,8 @@ spawn (Slot *s)
   g_subprocess_launcher_set_child_setup (launcher, die_with_server, NULL, NULL);
   s->proc = g_subprocess_launcher_spawn (launcher, &error, s->pool->self_exe, "worker", "--data",
                                          s->pool->data_dir, "--server", s->pool->server_url,
-                                         "--name", s->name, NULL);
+                                         "--name", s->name, "--transcode-memory",
+                                         s->pool->transcode_memory, NULL);
   if (s->proc == NULL)
     {
       g_warning ("cannot start worker %s: %s; retrying in %u s", s->name, error->message,
@@ -180,7 +182,7 @@ spawn (Slot *s)
  */
 YgWorkerPool *
 yg_worker_pool_new (YgDb *db, const char *self_exe, const char *data_dir, const char *server_url,
-                    guint n_workers)
+                    guint n_workers, guint64 transcode_memory)
 {
   YgWorkerPool *pool = g_new0 (YgWorkerPool, 1);
 
@@ -188,6 +190,7 @@ yg_worker_pool_new (YgDb *db, const char *self_exe, const char *data_dir, const 
   pool->self_exe = g_strdup (self_exe);
   pool->data_dir = g_strdup (data_dir);
   pool->server_url = g_strdup (server_url);
+  pool->transcode_memory = g_strdup_printf ("%" G_GUINT64_FORMAT, transcode_memory);
   pool->slots = g_ptr_array_new ();
   for (guint i = 0; i < n_workers; i++)
     {
@@ -288,5 +291,6 @@ yg_worker_pool_free (YgWorkerPool *pool)
   g_free (pool->self_exe);
   g_free (pool->data_dir);
   g_free (pool->server_url);
+  g_free (pool->transcode_memory);
   g_free (pool);
 }

@@ -155,6 +155,23 @@ test_token_while_serving (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (resp, "\"role\":\"staff\""));
   g_assert_nonnull (strstr (resp, "前台"));
 
+  /* A worker token (for a worker on another machine) leases jobs; the queue is empty. */
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_clear_pointer (&resp, g_free);
+  g_clear_pointer (&req, g_free);
+  g_assert_cmpint (run ((const char *[]){ "token", "create", "--data", f->dir, "--role", "worker",
+                                          "--name", "encoder-2", NULL },
+                        NULL, &out, &err),
+                   ==, 0);
+  g_strchomp (out);
+  req = g_strdup_printf ("POST /api/v1/worker/lease HTTP/1.1\r\nHost: t\r\n"
+                         "Authorization: Bearer %s\r\nContent-Length: 0\r\n"
+                         "Connection: close\r\n\r\n",
+                         out);
+  resp = yg_test_http (port, req, &status);
+  g_assert_cmpuint (status, ==, 204);
+
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (run ((const char *[]){ "token", "create", "--data", f->dir, "--role", "root", NULL },

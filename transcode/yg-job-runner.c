@@ -12,6 +12,10 @@
  *   done <duration>            success
  *   error <code> <0|1> <text>  failure: machine code, retryable, message
  * A storyboard that cannot be made is logged on stderr, never a failure.
+ * Running out of memory (the sandbox's address-space limit) shows up as a
+ * library failing to allocate, start a thread or map a plugin; GStreamer can
+ * then deadlock in teardown, so yg_job_runner_watch_memory() turns the first
+ * such log message into "error memory_limit" and ends the process at once.
  * Exit status 0 only after "done". Thread: the child's main thread.
  */
 #define G_LOG_DOMAIN "yg-jobs"
@@ -21,6 +25,8 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "yg-hls-pipeline.h"
 #include "yg-probe.h"
@@ -156,6 +162,55 @@ report_storyboard (FILE *out, const char *input, const YgSourceFacts *facts, con
     return;
   report_line (out, "file storyboard %s/storyboard.jpg", rel_output);
   report_line (out, "file thumbnails %s/thumbnails.vtt", rel_output);
+}
+
+static FILE *memory_report; /* where the memory watch reports; set once */
+
+static GLogWriterOutput
+memory_watch (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer data)
+{
+  static const char *const signs[] = { "failed to allocate", "failed to create thread",
+                                       "Error creating thread", "failed to map segment",
+                                       "Cannot allocate memory" };
+  struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
+  const char *message = NULL;
+  gboolean starved = FALSE;
+
+  if ((level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING)) == 0)
+    return g_log_writer_default (level, fields, n_fields, data);
+  for (gsize i = 0; i < n_fields && message == NULL; i++)
+    if (g_str_equal (fields[i].key, "MESSAGE") && fields[i].length < 0)
+      message = fields[i].value;
+  for (guint i = 0; message != NULL && i < G_N_ELEMENTS (signs) && !starved; i++)
+    starved = strstr (message, signs[i]) != NULL;
+  if (!starved)
+    return g_log_writer_default (level, fields, n_fields, data);
+
+  g_log_writer_standard_streams (level, fields, n_fields, data);
+  getrlimit (RLIMIT_AS, &rl);
+  if (rl.rlim_cur == RLIM_INFINITY)
+    fprintf (memory_report, "error out_of_memory 1 The machine ran out of memory while "
+                            "transcoding; the job will be tried again\n");
+  else
+    fprintf (memory_report,
+             "error memory_limit 0 The recording needs more memory than one transcode may use "
+             "(%llu MB); raise transcode-memory or re-encode the file at a lower resolution\n",
+             (unsigned long long) (rl.rlim_cur >> 20));
+  fflush (memory_report);
+  _exit (3);
+}
+
+/**
+ * yg_job_runner_watch_memory:
+ * @report: the report stream
+ *
+ * Installs the process's log writer (call before anything logs).
+ */
+void
+yg_job_runner_watch_memory (FILE *report)
+{
+  memory_report = report;
+  g_log_set_writer_func (memory_watch, NULL, NULL);
 }
 
 /**

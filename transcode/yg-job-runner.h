@@ -15,6 +15,7 @@ typedef struct
   const char *preset;  /* x264 preset; NULL = the pipeline's default */
 } YgJobRunnerOptions;
 
+void yg_job_runner_watch_memory (FILE *report);
 int yg_job_runner_run (const YgJobRunnerOptions *options, FILE *report);
 
 G_END_DECLS

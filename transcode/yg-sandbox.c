@@ -23,15 +23,15 @@
 #include <unistd.h>
 
 #if defined(__SANITIZE_ADDRESS__)
-#define ADDRESS_SPACE_LIMIT 0 /* AddressSanitizer reserves terabytes of shadow memory */
+#define ADDRESS_SPACE_LIMITED FALSE /* AddressSanitizer reserves terabytes of shadow memory */
 #else
-#define ADDRESS_SPACE_LIMIT (G_GUINT64_CONSTANT (8) << 30) /* x264 at 1080p × 4 rungs fits */
+#define ADDRESS_SPACE_LIMITED TRUE
 #endif
 
 void
 yg_sandbox_limits_default (YgSandboxLimits *limits)
 {
-  limits->address_space = ADDRESS_SPACE_LIMIT;
+  limits->address_space = G_GUINT64_CONSTANT (8) << 30; /* x264 at 1080p × 4 rungs fits */
   limits->file_size = G_GUINT64_CONSTANT (64) << 30;
   limits->open_files = 256;
   limits->processes = 4096;
@@ -123,10 +123,14 @@ yg_sandbox_child_setup (gpointer data)
     say ("yunguan sandbox: no network namespace available (kernel or container policy); "
          "the transcode runs with the host network\n");
   prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-  limit (RLIMIT_AS, limits->address_space);
+  if (ADDRESS_SPACE_LIMITED)
+    limit (RLIMIT_AS, limits->address_space);
   limit (RLIMIT_FSIZE, limits->file_size);
   limit (RLIMIT_NOFILE, limits->open_files);
   limit (RLIMIT_NPROC, limits->processes);
   limit (RLIMIT_CPU, limits->cpu_seconds);
-  limit (RLIMIT_CORE, 0);
+  {
+    struct rlimit none = { 0, 0 }; /* no core dumps of decoded hostile content */
+    setrlimit (RLIMIT_CORE, &none);
+  }
 }
