@@ -5,7 +5,9 @@
  * Tokens carry 256 bits from the kernel CSPRNG and are stored only as their
  * SHA-256 (a slow password hash buys nothing at that entropy). Item ids are
  * 80 random bits in lowercase base32 (16 characters, URL- and path-safe).
- * Thread-safe once yg_secret_init() has returned.
+ * A YgSha256 state can be saved and resumed, so a long upload is hashed as
+ * it arrives rather than all at its end.
+ * Thread-safe once yg_secret_init() has returned (a YgSha256 is not shared).
  */
 #include "yg-secret.h"
 
@@ -69,6 +71,88 @@ yg_secret_hex (const guint8 *bytes, gsize len)
 
   sodium_bin2hex (hex, len * 2 + 1, bytes, len);
   return hex;
+}
+
+/* --- SHA-256 in pieces --------------------------------------------------------------- */
+
+#define SHA256_SAVE_MAGIC "ygsha256.1"
+
+struct _YgSha256
+{
+  crypto_hash_sha256_state state;
+};
+
+YgSha256 *
+yg_sha256_new (void)
+{
+  YgSha256 *sha = g_new0 (YgSha256, 1);
+
+  crypto_hash_sha256_init (&sha->state);
+  return sha;
+}
+
+void
+yg_sha256_update (YgSha256 *sha, const void *data, gsize len)
+{
+  crypto_hash_sha256_update (&sha->state, data, len);
+}
+
+/**
+ * yg_sha256_hex:
+ *
+ * Returns: (transfer full): the digest of everything so far, in lowercase
+ * hex; @sha is unchanged and may take more data
+ */
+char *
+yg_sha256_hex (const YgSha256 *sha)
+{
+  crypto_hash_sha256_state copy = sha->state;
+  guint8 digest[YG_SHA256_LEN];
+
+  crypto_hash_sha256_final (&copy, digest);
+  return yg_secret_hex (digest, sizeof digest);
+}
+
+/**
+ * yg_sha256_save:
+ *
+ * Returns: (transfer full): the state as bytes for yg_sha256_load()
+ */
+GBytes *
+yg_sha256_save (const YgSha256 *sha)
+{
+  gsize magic = sizeof SHA256_SAVE_MAGIC;
+  guint8 *buf = g_malloc (magic + sizeof sha->state);
+
+  memcpy (buf, SHA256_SAVE_MAGIC, magic);
+  memcpy (buf + magic, &sha->state, sizeof sha->state);
+  return g_bytes_new_take (buf, magic + sizeof sha->state);
+}
+
+/**
+ * yg_sha256_load:
+ *
+ * Returns: (transfer full) (nullable): the saved state, or %NULL when
+ * @saved is not one (wrong size or marker)
+ */
+YgSha256 *
+yg_sha256_load (GBytes *saved)
+{
+  gsize len, magic = sizeof SHA256_SAVE_MAGIC;
+  const guint8 *p = g_bytes_get_data (saved, &len);
+  YgSha256 *sha;
+
+  if (len != magic + sizeof sha->state || memcmp (p, SHA256_SAVE_MAGIC, magic) != 0)
+    return NULL;
+  sha = g_new (YgSha256, 1);
+  memcpy (&sha->state, p + magic, sizeof sha->state);
+  return sha;
+}
+
+void
+yg_sha256_free (YgSha256 *sha)
+{
+  g_free (sha);
 }
 
 gboolean

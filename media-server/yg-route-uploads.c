@@ -257,6 +257,7 @@ salvaged (GObject *source, GAsyncResult *res, gpointer data)
               g_warning ("upload %s: %s", u->id, error->message);
               u->offset = sv->start;
             }
+          yg_upload_hash_advance (yg_tus_store_get_hash (sv->store, u), u->offset);
         }
       u->locked = FALSE;
     }
@@ -357,6 +358,7 @@ typedef struct
   char *rel;        /* originals/<item>/original.<ext> */
   char *sha256;
   gint64 size;
+  YgUploadHash *hash; /* hashed as it arrived; finished here */
 } Finish;
 
 static void
@@ -369,6 +371,8 @@ finish_free (Finish *f)
   g_free (f->ext);
   g_free (f->rel);
   g_free (f->sha256);
+  if (f->hash != NULL)
+    yg_upload_hash_unref (f->hash);
   g_free (f);
 }
 
@@ -386,37 +390,23 @@ extension_of (const char *filename)
   return g_ascii_strdown (dot + 1, -1);
 }
 
-/* Thread: hash the whole file, check it, move it under originals/. */
+/* Thread: finish the hash (normally only the last chunk is left), check
+ * it, move the file under originals/. */
 static void
 finish_in_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
 {
   Finish *f = data;
-  g_autofree guint8 *buf = g_malloc (1 << 20);
   g_autofree char *dir = g_build_filename (f->data_dir, "originals", f->item_id, NULL);
   g_autofree char *dst = g_build_filename (f->data_dir, f->rel, NULL);
-  GChecksum *sum = g_checksum_new (G_CHECKSUM_SHA256);
+  GError *error = NULL;
   /* After a crash the file may already have been moved. */
   gboolean moved = !g_file_test (f->src, G_FILE_TEST_EXISTS) && g_file_test (dst, G_FILE_TEST_EXISTS);
-  int fd = open (moved ? dst : f->src, O_RDONLY | O_CLOEXEC), dfd;
-  ssize_t n;
+  int dfd;
 
-  f->size = 0;
-  while (fd >= 0 && (n = read (fd, buf, 1 << 20)) != 0)
+  f->sha256 = yg_upload_hash_complete (f->hash, moved ? dst : f->src, f->size, &error);
+  if (f->sha256 == NULL)
     {
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        break;
-      g_checksum_update (sum, buf, n);
-      f->size += n;
-    }
-  if (fd >= 0)
-    close (fd);
-  f->sha256 = g_strdup (g_checksum_get_string (sum));
-  g_checksum_free (sum);
-  if (fd < 0)
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "The upload's data is gone");
+      g_task_return_error (task, error);
       return;
     }
   if (f->expected != NULL && g_ascii_strcasecmp (f->expected, f->sha256) != 0)
@@ -505,6 +495,7 @@ ingested (GObject *source, GAsyncResult *res, gpointer data)
       return;
     }
   u->state = YG_TUS_DONE;
+  yg_tus_store_drop_hash (u);
   g_free (u->item_id);
   u->item_id = g_strdup (item);
   if (!yg_tus_store_save (store, u, &error))
@@ -535,6 +526,7 @@ finished_moving (GObject *source, GAsyncResult *res, gpointer data)
           g_autofree char *path = yg_tus_store_data_path (store, u);
           g_unlink (path);
           u->state = YG_TUS_FAILED;
+          yg_tus_store_drop_hash (u);
           u->error_code = g_strdup ("checksum_mismatch");
           u->error_message = g_strdup (error->message);
           yg_tus_store_save (store, u, NULL);
@@ -591,6 +583,8 @@ begin_finishing (YgServer *server, YgRequest *req, YgTusUpload *u, guint status)
   f->item_id = g_strdup (u->item_id);
   f->ext = extension_of (g_hash_table_lookup (u->metadata, "filename"));
   f->rel = g_strdup_printf ("originals/%s/original.%s", f->item_id, f->ext);
+  f->size = u->length;
+  f->hash = yg_upload_hash_ref (yg_tus_store_get_hash (store, u));
   a->server = server;
   a->msg = req ? g_object_ref (req->msg) : NULL;
   a->upload_id = g_strdup (u->id);
@@ -658,6 +652,7 @@ synced (GObject *source, GAsyncResult *res, gpointer data)
     }
   u->offset = rx->start + rx->received;
   u->expires_at = rx->new_expiry;
+  yg_upload_hash_advance (yg_tus_store_get_hash (rx->store, u), u->offset);
   if (u->offset == u->length)
     begin_finishing (req->server, req, u, s->status);
   else

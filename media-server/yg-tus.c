@@ -8,7 +8,9 @@
  * disk. The store keeps every upload in memory (loaded at start), checks
  * Tus-Max-Size and the per-owner quota (bytes of unfinished uploads) at
  * creation, and deletes expired unfinished uploads. The parsers accept
- * exactly the grammar of the tus 1.0.0 spec and nothing else.
+ * exactly the grammar of the tus 1.0.0 spec and nothing else. An upload's
+ * bytes are hashed as they are acknowledged (yg-upload-hash.c), its progress
+ * cached in <id>.sha256.
  * Thread: main thread, except yg_tus_store_save, which the upload's owner
  * may call from a worker thread while the upload is locked.
  */
@@ -228,6 +230,7 @@ upload_free (YgTusUpload *u)
   g_free (u->item_id);
   g_free (u->error_code);
   g_free (u->error_message);
+  yg_upload_hash_release (u->hash, FALSE);
   g_free (u);
 }
 
@@ -242,6 +245,33 @@ char *
 yg_tus_store_data_path (YgTusStore *store, const YgTusUpload *u)
 {
   return g_build_filename (store->dir, u->id, NULL);
+}
+
+/**
+ * yg_tus_store_get_hash:
+ *
+ * Returns: (transfer none): the upload's hasher, made (and resumed from
+ * its saved state) on first use
+ */
+YgUploadHash *
+yg_tus_store_get_hash (YgTusStore *store, YgTusUpload *u)
+{
+  if (u->hash == NULL)
+    {
+      g_autofree char *data = yg_tus_store_data_path (store, u);
+      g_autofree char *name = g_strdup_printf ("%s.sha256", u->id);
+      g_autofree char *state = g_build_filename (store->dir, name, NULL);
+      u->hash = yg_upload_hash_new (data, state);
+    }
+  return u->hash;
+}
+
+/* The upload is done with (finished, failed or gone): forget its hashing. */
+void
+yg_tus_store_drop_hash (YgTusUpload *u)
+{
+  yg_upload_hash_release (u->hash, TRUE);
+  u->hash = NULL;
 }
 
 static gboolean
@@ -527,6 +557,8 @@ yg_tus_store_remove (YgTusStore *store, YgTusUpload *u)
   g_autofree char *data = yg_tus_store_data_path (store, u);
   g_autofree char *info = info_path (store, u->id);
 
+  yg_tus_store_get_hash (store, u); /* so a state saved by an earlier run goes too */
+  yg_tus_store_drop_hash (u);
   g_unlink (data);
   g_unlink (info);
   g_hash_table_remove (store->uploads, u->id);

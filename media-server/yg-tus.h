@@ -3,6 +3,8 @@
 
 #include <gio/gio.h>
 
+#include "yg-upload-hash.h"
+
 G_BEGIN_DECLS
 
 #define YG_TUS_VERSION "1.0.0"
@@ -39,6 +41,7 @@ typedef struct
   char *error_code;
   char *error_message;
   gboolean locked;           /* a PATCH is writing it */
+  YgUploadHash *hash;        /* SHA-256 so far; see yg_tus_store_get_hash */
 } YgTusUpload;
 
 typedef struct _YgTusStore YgTusStore;
@@ -60,6 +63,8 @@ YgTusUpload *yg_tus_store_create (YgTusStore *store,
                                   GError    **error);
 char *yg_tus_store_data_path (YgTusStore *store, const YgTusUpload *upload);
 gboolean yg_tus_store_save (YgTusStore *store, YgTusUpload *upload, GError **error);
+YgUploadHash *yg_tus_store_get_hash (YgTusStore *store, YgTusUpload *upload);
+void yg_tus_store_drop_hash (YgTusUpload *upload);
 void yg_tus_store_touch (YgTusStore *store, YgTusUpload *upload);
 void yg_tus_store_remove (YgTusStore *store, YgTusUpload *upload);
 guint yg_tus_store_collect_expired (YgTusStore *store);
