@@ -1,7 +1,10 @@
 /* yg-route-jobs.c: the job protocol (workers) and job control (staff).
  *
  * Workers (auth class worker; the lease owner is the worker token's id):
- *   POST /api/v1/worker/lease                 → 200 {job, input, output} | 204
+ *   POST /api/v1/worker/lease  [{wait: s}]     → 200 {job, input, output} | 204
+ *     With "wait" (1..30 s) an empty queue parks the request (long poll): it
+ *     is answered as soon as a job can be leased, checked every 200 ms (jobs
+ *     also arrive from `yunguan import`, another process), or 204 at the end.
  *   POST /api/v1/worker/jobs/{id}/heartbeat   {progress}           → 200 | 409 lease lost
  *   POST /api/v1/worker/jobs/{id}/files       {role, path}         → 200
  *   POST /api/v1/worker/jobs/{id}/complete    {duration}           → 200
@@ -144,13 +147,10 @@ do_lease (YgDbConn *conn, gpointer owner, GError **error)
   return l;
 }
 
+/* Answers a lease request: the job (taking @l), 204 (nothing), or @error. */
 static void
-lease_done (GObject *source, GAsyncResult *res, gpointer data)
+answer_lease (YgRequest *req, Lease *l, const GError *error)
 {
-  g_autoptr (SoupServerMessage) msg = data;
-  YgRequest *req = yg_request_get (msg);
-  g_autoptr (GError) error = NULL;
-  Lease *l = yg_db_run_finish (YG_DB (source), res, &error);
   g_autoptr (JsonBuilder) b = NULL;
   g_autofree char *output = NULL;
 
@@ -184,12 +184,196 @@ lease_done (GObject *source, GAsyncResult *res, gpointer data)
   yg_request_respond_json (req, 200, json_builder_get_root (b));
 }
 
+/* Parked lease requests, oldest first, kept on the server object. */
+typedef struct
+{
+  SoupServerMessage *msg;
+  char *owner;
+  gint64 deadline_us;
+  gboolean gone; /* the worker hung up */
+} Waiter;
+
+typedef struct
+{
+  YgServer *server;
+  GQueue waiters;
+  GSource *tick; /* in the server's (thread-default) context while anyone waits */
+  gboolean leasing; /* a lease for the oldest waiter is on the DB thread */
+} Parking;
+
+#define PARKING_KEY "yg-lease-parking"
+#define PARKING_TICK_MS 200
+#define MAX_WAIT_SECONDS 30
+
+static void
+waiter_free (Waiter *w)
+{
+  g_signal_handlers_disconnect_by_data (w->msg, w);
+  g_object_unref (w->msg);
+  g_free (w->owner);
+  g_free (w);
+}
+
+static void
+parking_free (Parking *p)
+{
+  if (p->tick != NULL)
+    g_source_destroy (p->tick);
+  g_clear_pointer (&p->tick, g_source_unref);
+  g_queue_clear_full (&p->waiters, (GDestroyNotify) waiter_free);
+  g_free (p);
+}
+
+static void
+on_waiter_gone (SoupServerMessage *msg, gpointer data)
+{
+  ((Waiter *) data)->gone = TRUE;
+}
+
+static gboolean parking_tick (gpointer data);
+
+static void
+parked_lease_done (GObject *source, GAsyncResult *res, gpointer data)
+{
+  Parking *p = data;
+  Waiter *w = g_queue_peek_head (&p->waiters);
+  g_autoptr (GError) error = NULL;
+  Lease *l = yg_db_run_finish (YG_DB (source), res, &error);
+
+  p->leasing = FALSE;
+  if (l == NULL && error == NULL)
+    return; /* still nothing: the waiter stays */
+  g_queue_pop_head (&p->waiters);
+  if (w->gone)
+    {
+      /* Nobody to give it to: the lease expires and the job is requeued. */
+      if (l != NULL)
+        g_info ("job %" G_GINT64_FORMAT ": its worker hung up while it was leased", l->job->id);
+      g_clear_pointer (&l, lease_free);
+    }
+  else
+    answer_lease (yg_request_get (w->msg), l, error);
+  waiter_free (w); /* the next tick serves the next waiter */
+}
+
+static gboolean
+parking_tick (gpointer data)
+{
+  Parking *p = data;
+  gint64 now = g_get_monotonic_time ();
+  Waiter *w;
+
+  if (p->leasing)
+    return G_SOURCE_CONTINUE;
+  /* Answer those whose wait is over, and drop those who left. */
+  for (GList *l = p->waiters.head; l != NULL;)
+    {
+      GList *next = l->next;
+      w = l->data;
+      if (w->gone || now >= w->deadline_us)
+        {
+          if (!w->gone)
+            answer_lease (yg_request_get (w->msg), NULL, NULL);
+          g_queue_delete_link (&p->waiters, l);
+          waiter_free (w);
+        }
+      l = next;
+    }
+  if (g_queue_is_empty (&p->waiters))
+    {
+      g_clear_pointer (&p->tick, g_source_unref);
+      return G_SOURCE_REMOVE;
+    }
+  w = g_queue_peek_head (&p->waiters);
+  p->leasing = TRUE;
+  yg_db_run_async (yg_server_get_db (p->server), do_lease, g_strdup (w->owner), g_free,
+                   (GDestroyNotify) lease_free, NULL, parked_lease_done, p);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+park (YgRequest *req, guint wait_s)
+{
+  Parking *p = g_object_get_data (G_OBJECT (req->server), PARKING_KEY);
+  Waiter *w = g_new0 (Waiter, 1);
+
+  if (p == NULL)
+    {
+      p = g_new0 (Parking, 1);
+      p->server = req->server;
+      g_object_set_data_full (G_OBJECT (req->server), PARKING_KEY, p,
+                              (GDestroyNotify) parking_free);
+    }
+  w->msg = g_object_ref (req->msg);
+  w->owner = lease_owner (req);
+  w->deadline_us = g_get_monotonic_time () + (gint64) wait_s * G_USEC_PER_SEC;
+  g_signal_connect (req->msg, "disconnected", G_CALLBACK (on_waiter_gone), w);
+  g_queue_push_tail (&p->waiters, w);
+  if (p->tick == NULL)
+    {
+      p->tick = g_timeout_source_new (PARKING_TICK_MS);
+      g_source_set_callback (p->tick, parking_tick, p, NULL);
+      g_source_attach (p->tick, g_main_context_get_thread_default ());
+    }
+}
+
+typedef struct
+{
+  SoupServerMessage *msg;
+  guint wait_s;
+} LeaseCall;
+
+static void
+first_lease_done (GObject *source, GAsyncResult *res, gpointer data)
+{
+  LeaseCall *c = data;
+  YgRequest *req = yg_request_get (c->msg);
+  g_autoptr (GError) error = NULL;
+  Lease *l = yg_db_run_finish (YG_DB (source), res, &error);
+
+  if (l == NULL && error == NULL && c->wait_s > 0)
+    park (req, c->wait_s);
+  else
+    answer_lease (req, l, error);
+  g_object_unref (c->msg);
+  g_free (c);
+}
+
 void
 yg_route_worker_lease (YgServer *server, YgRequest *req)
 {
+  SoupMessageBody *body = soup_server_message_get_request_body (req->msg);
+  LeaseCall *c = g_new0 (LeaseCall, 1);
+
+  if (body->length > 0)
+    {
+      g_autoptr (JsonNode) doc = NULL;
+      g_autoptr (GError) error = NULL;
+      JsonObject *o = yg_request_parse_json_object (req, &doc, &error);
+      JsonNode *wait = o ? json_object_get_member (o, "wait") : NULL;
+
+      if (o == NULL)
+        {
+          g_free (c);
+          yg_request_respond_error (req, error);
+          return;
+        }
+      if (wait != NULL
+          && (json_node_get_value_type (wait) != G_TYPE_INT64 || json_node_get_int (wait) < 0
+              || json_node_get_int (wait) > MAX_WAIT_SECONDS))
+        {
+          g_free (c);
+          yg_request_fail (req, YG_HTTP_ERROR_BAD_REQUEST,
+                           "\"wait\" must be a whole number of seconds from 0 to %d",
+                           MAX_WAIT_SECONDS);
+          return;
+        }
+      c->wait_s = wait ? (guint) json_node_get_int (wait) : 0;
+    }
+  c->msg = g_object_ref (req->msg);
   yg_request_pause (req);
   yg_db_run_async (yg_server_get_db (server), do_lease, lease_owner (req), g_free,
-                   (GDestroyNotify) lease_free, NULL, lease_done, g_object_ref (req->msg));
+                   (GDestroyNotify) lease_free, NULL, first_lease_done, c);
 }
 
 /* --- worker reports -------------------------------------------------------------------- */

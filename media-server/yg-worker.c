@@ -12,6 +12,7 @@
  * 10 s extends the lease; a 409 answer means the job was cancelled or taken
  * back, and the child is killed. Thread: main thread, one GMainLoop.
  */
+#define LEASE_WAIT_SECONDS 20 /* below the session timeout (30 s) */
 #define G_LOG_DOMAIN "yg-jobs"
 
 #include "yg-worker.h"
@@ -38,6 +39,7 @@ typedef struct
   GMainLoop *loop;
   gboolean stopping;
   guint retry_ms;
+  gint64 lease_sent_us; /* when the pending lease request went out */
 
   /* the current job */
   gint64 job_id;
@@ -437,6 +439,8 @@ leased (GObject *source, GAsyncResult *res, gpointer data)
     {
       if (w->opts->once)
         g_main_loop_quit (w->loop);
+      else if (g_get_monotonic_time () - w->lease_sent_us >= G_USEC_PER_SEC)
+        lease (w); /* the server held the request (long poll): ask again at once */
       else
         schedule (w, w->opts->poll_ms + g_random_int_range (0, w->opts->poll_ms / 4 + 1),
                   lease_again);
@@ -464,7 +468,10 @@ lease (Worker *w)
       g_main_loop_quit (w->loop);
       return;
     }
-  msg = new_post (w, "/api/v1/worker/lease", "{}");
+  /* Idle workers wait on the server for work (long poll) rather than poll. */
+  msg = new_post (w, "/api/v1/worker/lease", w->opts->once ? "{}" : "{\"wait\":" G_STRINGIFY (
+                                                                        LEASE_WAIT_SECONDS) "}");
+  w->lease_sent_us = g_get_monotonic_time ();
   soup_session_send_and_read_async (w->session, msg, G_PRIORITY_DEFAULT, NULL, leased, w);
 }
 

@@ -4,7 +4,7 @@
  * temporary data directory and catalogue) is driven with raw HTTP/1.1
  * requests. Items, original-file rows and jobs are seeded with the catalogue
  * functions on the server's DB thread. Covered: leasing (204 when idle, the
- * job/input/output document, an item without its original), auth classes on
+ * job/input/output document, long polls answered by a job queued meanwhile, an item without its original), auth classes on
  * every job route, heartbeats and progress as staff see it, malformed bodies
  * refused without side effects, published files (path rules, files that do
  * not exist yet, symlinks, the item becoming playable), completion, another
@@ -389,6 +389,67 @@ test_lease_job (Fixture *f, gconstpointer data)
   }
   again = post_json (f, "/api/v1/worker/lease", f->worker2, "{}", &status);
   g_assert_cmpuint (status, ==, 204);
+  assert_job (f, s->job_id, "running", 0);
+}
+
+/* Long poll: {"wait": s} holds the request until a job can be leased. */
+typedef struct
+{
+  Fixture *f;
+  const char *body;
+  guint status;
+  char *response;
+} ParkedLease;
+
+static gpointer
+parked_lease (gpointer data)
+{
+  ParkedLease *p = data;
+
+  p->response = post_json (p->f, "/api/v1/worker/lease", p->f->worker, p->body, &p->status);
+  return NULL;
+}
+
+static void
+test_lease_wait (Fixture *f, gconstpointer data)
+{
+  const char *bad[] = { "{\"wait\":-1}", "{\"wait\":31}", "{\"wait\":\"5\"}", "{\"wait\":1.5}",
+                        "{\"wait\":null}", "[1]", "{\"wait\":" };
+  ParkedLease idle = { f, "{\"wait\":1}", 0, NULL };
+  ParkedLease busy = { f, "{\"wait\":20}", 0, NULL };
+  g_autoptr (Seed) s = NULL;
+  g_autoptr (JsonNode) root = NULL;
+  GThread *t;
+  gint64 t0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      guint status;
+      g_autofree char *r = post_json (f, "/api/v1/worker/lease", f->worker, bad[i], &status);
+      g_test_message ("%s → %u", bad[i], status);
+      g_assert_cmpuint (status, ==, 400);
+    }
+
+  /* Nothing arrives: 204 once the wait is over, not at once. */
+  t0 = g_get_monotonic_time ();
+  parked_lease (&idle);
+  g_assert_cmpuint (idle.status, ==, 204);
+  g_assert_cmpint (g_get_monotonic_time () - t0, >=, G_USEC_PER_SEC * 9 / 10);
+  g_free (idle.response);
+
+  /* A job queued while the worker waits is handed to it (not at the deadline). */
+  t = g_thread_new ("parked", parked_lease, &busy);
+  g_usleep (500 * 1000);
+  s = seed (f, TRUE);
+  t0 = g_get_monotonic_time ();
+  g_thread_join (t);
+  g_assert_cmpuint (busy.status, ==, 200);
+  g_assert_cmpint (g_get_monotonic_time () - t0, <, 15 * G_USEC_PER_SEC);
+  root = body_json (busy.response);
+  g_assert_cmpint (json_object_get_int_member (
+                     json_object_get_object_member (json_node_get_object (root), "job"), "id"),
+                   ==, s->job_id);
+  g_free (busy.response);
   assert_job (f, s->job_id, "running", 0);
 }
 
@@ -1121,6 +1182,7 @@ main (int argc, char **argv)
 #define ADD(path, fn) g_test_add ("/jobs/http/" path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
   ADD ("lease/empty-204", test_lease_empty);
   ADD ("lease/job", test_lease_job);
+  ADD ("lease/wait", test_lease_wait);
   ADD ("lease/original-missing", test_lease_original_missing);
   ADD ("auth", test_auth);
   ADD ("heartbeat", test_heartbeat);

@@ -431,9 +431,25 @@ add_queue (Job *job, guint max_buffers, guint max_bytes, GstClockTime max_time, 
 
 /* --- probes (streaming threads) ------------------------------------------ */
 
+/* Segment boundaries in running time: a lead-in at a quarter and a half of
+ * the segment length (1 s and 2 s by default), so the first segments close
+ * and publish within seconds of the start and a viewer can begin watching
+ * while the rest is encoded; then every multiple of the segment length. */
+static GstClockTime
+next_boundary (const Job *job, GstClockTime rt)
+{
+  GstClockTime seg = job->segment_ns;
+
+  if (seg >= 2 * GST_SECOND && rt < seg / 4)
+    return seg / 4;
+  if (seg >= 2 * GST_SECOND && rt < seg / 2)
+    return seg / 2;
+  return (rt / seg + 1) * seg;
+}
+
 /* Before the video tee: a force-key-unit event ahead of the first frame at
- * or after each segment boundary, which every branch sees in the same place
- * in its stream. */
+ * or after each segment boundary (next_boundary), which every branch sees in
+ * the same place in its stream. */
 static GstPadProbeReturn
 keyframe_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
@@ -449,7 +465,7 @@ keyframe_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
     {
       event = gst_video_event_new_downstream_force_key_unit (GST_BUFFER_PTS (buffer), stream_time,
                                                              rt, TRUE, ++job->key_count);
-      job->next_key_rt = (rt / job->segment_ns + 1) * job->segment_ns;
+      job->next_key_rt = next_boundary (job, rt);
     }
   g_mutex_unlock (&job->lock);
   if (event != NULL)
@@ -1298,10 +1314,12 @@ on_no_more_pads (GstElement *demuxer, gpointer user_data)
  *
  * Alignment: the keyframe probe on the video tee's sink pad sends a
  * downstream force-key-unit event before the first frame at or after each
- * multiple of the segment length; every branch receives it at the same
- * frame, x264 (scenecut=0, key-int-max = one segment) makes that frame an
- * IDR and adds none of its own on constant-rate input, and splitmuxsink
- * (max-size-time = one segment) cuts only at keyframes. So segment k of
+ * boundary (1 s, 2 s, then every multiple of the segment length); every
+ * branch receives it at the same frame, x264 (scenecut=0, key-int-max = one
+ * segment) makes that frame an IDR and adds none of its own on constant-rate
+ * input, and a video rung's splitmuxsink (max-size-time = an eighth of a
+ * segment, below any gap between boundaries) cuts at every keyframe and only
+ * there. The audio-only rung cuts every segment length. So segment k of
  * every rung starts at the same PTS. Queues after the demuxer (10 s) and
  * before each muxer's audio pad (30 s) absorb x264's latency and poorly
  * interleaved files without deadlocking the demuxer thread.
@@ -1353,8 +1371,10 @@ add_rung (Job *job, const char *name, const YgRungPlan *plan, guint nominal_kbps
   /* Every fragment gets a fresh muxer, so each segment starts with PAT and
    * PMT anyway; repeating them every second (not 0.1 s) saves ~25 kbit/s. */
   g_object_set (mux, "pat-interval", 90000, "pmt-interval", 90000, "si-interval", 90000, NULL);
+  /* Video: keyframes exist only at boundaries, so cut at each of them. */
   g_object_set (rung->splitmux, "muxer", mux, "max-size-time",
-                (guint64) job->segment_ns, "send-keyframe-requests", FALSE, NULL);
+                (guint64) (plan != NULL ? job->segment_ns / 8 : job->segment_ns),
+                "send-keyframe-requests", FALSE, NULL);
   g_signal_connect (rung->splitmux, "format-location", G_CALLBACK (format_location), rung);
   return rung;
 }
@@ -1829,7 +1849,7 @@ yg_hls_transcode (const char               *input_path,
   job.out_dir = g_strdup (out_dir);
   job.master_path = g_build_filename (out_dir, "master.m3u8", NULL);
   job.segment_ns = (GstClockTime) job.opts.segment_seconds * GST_SECOND;
-  job.next_key_rt = job.segment_ns;
+  job.next_key_rt = next_boundary (&job, 0);
   job.last_position = GST_CLOCK_TIME_NONE;
   job.rungs = g_ptr_array_new_with_free_func (rung_free);
   g_mutex_init (&job.lock);
