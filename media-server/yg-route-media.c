@@ -206,6 +206,11 @@ serve_public (YgServer *server, YgRequest *req)
   const char *item = yg_request_param (req, 0);
   CacheEntry *e;
 
+  if (g_str_equal (item, "t")) /* /hls/t/<item>/<name>: a signed URL without its token */
+    {
+      yg_request_fail (req, YG_HTTP_ERROR_FORBIDDEN, "This playback address has no token");
+      return;
+    }
   if (!valid_item_id (item))
     {
       yg_request_fail (req, YG_HTTP_ERROR_NOT_FOUND, "No such media");
