@@ -15,7 +15,9 @@
  * Throttling: every attempt takes a token from the account's and the
  * client address's bucket (yg-throttle.c) before the password is checked;
  * a success gives the address's back and refills the account's. An empty
- * bucket is 429 with Retry-After, whatever the password.
+ * bucket is 429 with Retry-After, whatever the password. Registrations
+ * take a token from a per-address bucket of their own (each hashes a
+ * password), once the body is valid.
  * Every body is validated strictly (yg_request_parse_form): unknown
  * members, wrong types, over-long or missing values are 400 "invalid" with
  * the field, and nothing is written.
@@ -154,6 +156,18 @@ parse_registration (JsonObject *form, const char **field, GError **error)
   return g_steal_pointer (&r);
 }
 
+/* 429 with Retry-After. */
+static void
+refuse_for (YgRequest *req, guint wait, const char *what)
+{
+  g_autofree char *after = g_strdup_printf ("%u", wait);
+
+  soup_message_headers_replace (soup_server_message_get_response_headers (req->msg), "Retry-After",
+                                after);
+  yg_request_fail (req, YG_HTTP_ERROR_TOO_MANY_REQUESTS, "Too many %s; try again in %u seconds",
+                   what, wait);
+}
+
 /* --- POST /api/v1/accounts ---------------------------------------------------------- */
 
 typedef struct
@@ -231,12 +245,26 @@ yg_route_accounts_create (YgServer *server, YgRequest *req)
   Registration *r;
   AccountCall *call;
 
+  g_autofree char *address = NULL;
+  YgThrottle *signups = yg_server_get_signup_throttle (server);
+  gint64 now = g_get_monotonic_time ();
+  guint wait;
+
   r = form != NULL ? parse_registration (form, &field, &error) : NULL;
   if (r == NULL)
     {
       yg_request_respond_field_error (req, field, error);
       return;
     }
+  address = yg_request_client_address (req, yg_server_get_config (server)->behind_tls);
+  wait = yg_throttle_retry_after (signups, address, now);
+  if (wait > 0)
+    {
+      registration_free (r);
+      refuse_for (req, wait, "registrations from this address");
+      return;
+    }
+  yg_throttle_take (signups, address, now);
   call = g_new0 (AccountCall, 1);
   call->msg = g_object_ref (req->msg);
   call->by_phone = r->by_phone;
@@ -395,11 +423,7 @@ yg_route_session_create (YgServer *server, YgRequest *req)
               yg_throttle_retry_after (by_address, call->address_key, now));
   if (wait > 0)
     {
-      g_autofree char *after = g_strdup_printf ("%u", wait);
-      soup_message_headers_replace (soup_server_message_get_response_headers (req->msg),
-                                    "Retry-After", after);
-      yg_request_fail (req, YG_HTTP_ERROR_TOO_MANY_REQUESTS,
-                       "Too many failed sign-ins; try again in %u seconds", wait);
+      refuse_for (req, wait, "failed sign-ins");
       g_free (call->account_key);
       g_free (call->address_key);
       g_free (call);

@@ -51,6 +51,7 @@ struct _YgServer
   YgPlaybackKeys *playback_keys;
   YgThrottle *login_by_account;
   YgThrottle *login_by_address;
+  YgThrottle *signup_by_address;
   GHashTable *visibility_cache; /* item id → YgVisibilityCacheEntry */
 };
 
@@ -518,6 +519,7 @@ yg_server_finalize (GObject *object)
   g_clear_pointer (&self->playback_keys, yg_playback_keys_free);
   g_clear_pointer (&self->login_by_account, yg_throttle_free);
   g_clear_pointer (&self->login_by_address, yg_throttle_free);
+  g_clear_pointer (&self->signup_by_address, yg_throttle_free);
   g_clear_pointer (&self->visibility_cache, g_hash_table_unref);
   g_clear_pointer (&self->metrics, yg_metrics_free);
   g_clear_pointer (&self->config, yg_config_free);
@@ -539,6 +541,9 @@ yg_server_init (YgServer *self)
    * 20 per client address, then one every 15 s. At most 10 000 keys each. */
   self->login_by_account = yg_throttle_new (5, 60, 10000);
   self->login_by_address = yg_throttle_new (20, 15, 10000);
+  /* Registrations (each costs an Argon2id hash): 10 per address, then one
+   * every 30 s. */
+  self->signup_by_address = yg_throttle_new (10, 30, 10000);
   self->visibility_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
@@ -779,6 +784,12 @@ yg_server_get_login_throttles (YgServer *self, YgThrottle **by_account, YgThrott
 {
   *by_account = self->login_by_account;
   *by_address = self->login_by_address;
+}
+
+YgThrottle *
+yg_server_get_signup_throttle (YgServer *self)
+{
+  return self->signup_by_address;
 }
 
 GHashTable *

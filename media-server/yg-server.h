@@ -36,6 +36,7 @@ typedef struct _YgThrottle YgThrottle;
 void yg_server_get_login_throttles (YgServer   *self,
                                     YgThrottle **by_account,
                                     YgThrottle **by_address);
+YgThrottle *yg_server_get_signup_throttle (YgServer *self);
 GHashTable *yg_server_get_visibility_cache (YgServer *self);
 
 void yg_server_answer_early (YgServer *self, YgRequest *req, const GError *error);

@@ -7,7 +7,8 @@
  * session on every sign-in with the old cookie dead; CSRF refusals (missing,
  * wrong, another session's token) and acceptance, and bearer requests
  * exempt; throttling per account and per client address (clients at
- * 127.0.0.2 and 127.0.0.3) with 429 and Retry-After, and failures that do
+ * 127.0.0.2 and 127.0.0.3) and of registrations per address, with 429 and
+ * Retry-After, and failures that do
  * not tell unknown users from wrong passwords; table-driven bad input on
  * every write endpoint (malformed JSON, wrong types, unknown members and
  * values, oversized and missing values → 400 "invalid" naming the field,
@@ -325,6 +326,44 @@ test_rotation (Fixture *f, gconstpointer data)
   g_assert_cmpuint (me (f, &c, NULL), ==, 200);
 }
 
+typedef struct
+{
+  const char *username;
+  gboolean disable;
+} Change;
+
+static gpointer
+change_account (gpointer conn, gpointer data, GError **error)
+{
+  Change *c = data;
+  gboolean ok = c->disable ? yg_user_store_set_disabled (conn, c->username, TRUE, error)
+                           : yg_user_store_set_password (conn, c->username, "a new password", error);
+  return ok ? GINT_TO_POINTER (1) : NULL;
+}
+
+/* A new password or a disabled account ends the account's sessions. */
+static void
+test_sessions_end (Fixture *f, gconstpointer data)
+{
+  g_auto (Session) a = { 0 };
+  g_auto (Session) b = { 0 };
+  g_auto (Session) c = { 0 };
+  Change pw = { "alice", FALSE }, off = { "bob", TRUE };
+
+  make_user (f, "alice", YG_ROLE_RESIDENT);
+  make_user (f, "bob", YG_ROLE_RESIDENT);
+  sign_in (f, "alice", &a);
+  sign_in (f, "bob", &b);
+  yg_test_server_db_sync (f->ts, change_account, &pw);
+  g_assert_cmpuint (me (f, &a, NULL), ==, 401);
+  g_assert_cmpuint (me (f, &b, NULL), ==, 200);
+  g_assert_cmpuint (sign_in_full (f, NULL, "alice", "a new password", NULL, &c), ==, 200);
+  yg_test_server_db_sync (f->ts, change_account, &off);
+  g_assert_cmpuint (me (f, &b, NULL), ==, 401);
+  g_assert_cmpuint (sign_in_full (f, NULL, "bob", PASSWORD, NULL, NULL), ==, 401);
+  g_assert_cmpint (rows (f, "sessions"), ==, 1);
+}
+
 /* --- CSRF ---------------------------------------------------------------------------------- */
 
 static gpointer
@@ -494,6 +533,28 @@ test_throttle_address (Fixture *f, gconstpointer data)
   g_assert_cmpuint (sign_in_full (f, "127.0.0.4", "bob", PASSWORD, NULL, NULL), ==, 200);
 }
 
+static void
+test_throttle_registration (Fixture *f, gconstpointer data)
+{
+  for (int i = 0; i < 10; i++)
+    {
+      g_autofree char *body = g_strdup_printf (
+        "{\"username\":\"user%02d\",\"password\":\"" PASSWORD "\",\"display_name\":\"x\"}", i);
+      g_autoptr (YgTestResponse) r = send_json (f, "127.0.0.5", "POST", "/api/v1/accounts", NULL, body);
+      g_assert_cmpuint (r->status, ==, 201);
+    }
+  {
+    const char *body = "{\"username\":\"user10\",\"password\":\"" PASSWORD "\",\"display_name\":\"x\"}";
+    g_autoptr (YgTestResponse) r = send_json (f, "127.0.0.5", "POST", "/api/v1/accounts", NULL, body);
+    g_autoptr (YgTestResponse) r2 = send_json (f, "127.0.0.6", "POST", "/api/v1/accounts", NULL, body);
+    g_autofree char *after = yg_test_response_header (r, "Retry-After", 0);
+    assert_code (r, 429, "too_many_requests");
+    g_assert_cmpint (atoi (after), >, 0);
+    g_assert_cmpuint (r2->status, ==, 201); /* another address is not affected */
+  }
+  g_assert_cmpint (rows (f, "users"), ==, 11);
+}
+
 /* --- bad input ----------------------------------------------------------------------------- */
 
 typedef struct
@@ -649,9 +710,11 @@ main (int argc, char **argv)
   g_test_add ("/accounts/cookie/behind-tls", Fixture, GINT_TO_POINTER (TRUE), fixture_setup,
               test_cookie_behind_tls, fixture_teardown);
   ADD ("rotation", test_rotation);
+  ADD ("sessions-end", test_sessions_end);
   ADD ("csrf", test_csrf);
   ADD ("throttle/per-account", test_throttle_account);
   ADD ("throttle/per-address", test_throttle_address);
+  ADD ("throttle/registration", test_throttle_registration);
   ADD ("bad-input", test_bad_input);
   ADD ("markup-is-text", test_markup_is_text);
   return g_test_run ();
