@@ -72,6 +72,25 @@ append_escaped (GString *out, const char *s, gsize max)
     }
 }
 
+/* A signed playback URL is a credential for hours: the log keeps its expiry
+ * and key id (to tell which key served a request), never its mac. */
+static char *
+redact_path (const char *path)
+{
+  const char *token, *mac, *end;
+
+  if (path == NULL || !g_str_has_prefix (path, "/hls/t/"))
+    return g_strdup (path);
+  token = path + strlen ("/hls/t/");
+  end = strchr (token, '/');
+  if (end == NULL)
+    end = token + strlen (token);
+  mac = g_strrstr_len (token, end - token, ".");
+  if (mac == NULL)
+    mac = token - 1;
+  return g_strdup_printf ("%.*s.-%s", (int) (mac - path), path, end);
+}
+
 static void
 log_request (YgServer *self, SoupServerMessage *msg, YgRequest *req, guint status, goffset bytes)
 {
@@ -85,6 +104,7 @@ log_request (YgServer *self, SoupServerMessage *msg, YgRequest *req, guint statu
       g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
       g_autofree char *ts = g_date_time_format_iso8601 (now);
       g_autofree char *peer = NULL;
+      g_autofree char *path = NULL;
       GSocketAddress *addr = soup_server_message_get_remote_address (msg);
       GUri *uri = soup_server_message_get_uri (msg);
       GString *line = g_string_new (NULL);
@@ -95,7 +115,8 @@ log_request (YgServer *self, SoupServerMessage *msg, YgRequest *req, guint statu
       g_string_append_printf (line, "%s %s %s \"", ts, req ? req->id : "-", peer ? peer : "-");
       append_escaped (line, method, 16);
       g_string_append_c (line, ' ');
-      append_escaped (line, uri ? g_uri_get_path (uri) : "-", 512);
+      path = redact_path (uri ? g_uri_get_path (uri) : "-");
+      append_escaped (line, path, 512);
       g_string_append_printf (line, "\" %u %" G_GOFFSET_FORMAT " %.4f\n", status, bytes, seconds);
       fputs (line->str, self->access_log);
       fflush (self->access_log);

@@ -10,7 +10,8 @@
  * items only) and through the signed URL from the item JSON. Then the
  * tokens: expiry, tampering with each part, another item's token, an unknown
  * key, a missing token, an older key still verifying after rotation, a
- * removed key refused; private caching bounded by the token; and a PATCH
+ * removed key refused; private caching bounded by the token; no mac in the
+ * access log; and a PATCH
  * taking effect on /hls/<item>/… at once. Suite: http.
  */
 #include <json-glib/json-glib.h>
@@ -51,6 +52,7 @@ static const gboolean may_see[N_VIS][N_CALLERS] = {
 typedef struct
 {
   YgTestServer *ts;
+  char *log_dir;
   char *ids[N_VIS];
   char *headers[N_CALLERS]; /* credential header lines */
 } Fixture;
@@ -129,7 +131,12 @@ bearer (Fixture *f, const char *role)
 static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
-  f->ts = yg_test_server_start (NULL, yg_routes, yg_n_routes);
+  YgConfig *config = yg_config_new ();
+
+  f->log_dir = yg_test_make_tmpdir ();
+  g_free (config->access_log);
+  config->access_log = g_build_filename (f->log_dir, "access.log", NULL);
+  f->ts = yg_test_server_start (config, yg_routes, yg_n_routes);
   for (int v = 0; v < N_VIS; v++)
     {
       Seed s = { vis_names[v], NULL };
@@ -152,6 +159,8 @@ static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
   yg_test_server_stop (f->ts);
+  yg_test_rm_rf (f->log_dir);
+  g_free (f->log_dir);
   for (int i = 0; i < N_VIS; i++)
     g_free (f->ids[i]);
   for (int i = 0; i < N_CALLERS; i++)
@@ -441,6 +450,15 @@ test_tokens (Fixture *f, gconstpointer data)
     g_autofree char *cc = yg_test_response_header (r, "Cache-Control", 0);
     g_assert_true (g_str_has_prefix (cc, "private, max-age="));
     g_assert_cmpint (g_ascii_strtoll (cc + strlen ("private, max-age="), NULL, 10), <=, expiry - now);
+  }
+  /* the access log shows which key served a request, never the mac */
+  {
+    g_autofree char *log_path = g_build_filename (f->log_dir, "access.log", NULL);
+    g_autofree char *log = NULL;
+    g_autofree char *shown = g_strdup_printf ("/hls/t/%" G_GINT64_FORMAT ".%s.-/%s/", expiry, key_id, id);
+    g_assert_true (g_file_get_contents (log_path, &log, NULL, NULL));
+    g_assert_nonnull (strstr (log, shown));
+    g_assert_null (strstr (log, strrchr (token, '.') + 1));
   }
 }
 
