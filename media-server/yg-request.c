@@ -430,8 +430,20 @@ yg_request_parse_form (YgRequest *req, JsonNode **owner, const char *const *allo
   JsonObjectIter iter;
   const char *name;
   JsonNode *value;
+  g_autoptr (GBytes) raw = NULL;
+  gsize raw_len = 0;
+  const char *raw_data;
 
   *field = NULL;
+  /* json-glib cuts a string at an escaped NUL; refuse rather than store less */
+  raw = soup_message_body_flatten (soup_server_message_get_request_body (req->msg));
+  raw_data = g_bytes_get_data (raw, &raw_len);
+  if (o != NULL && raw_data != NULL && g_strstr_len (raw_data, raw_len, "\\u0000") != NULL)
+    {
+      g_set_error_literal (error, YG_HTTP_ERROR, YG_HTTP_ERROR_INVALID,
+                           "Strings must not contain NUL characters (\\u0000)");
+      return NULL;
+    }
   if (o == NULL)
     {
       if (g_error_matches (local, YG_HTTP_ERROR, YG_HTTP_ERROR_UNSUPPORTED_MEDIA))

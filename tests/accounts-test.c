@@ -588,6 +588,7 @@ test_bad_input (Fixture *f, gconstpointer data)
     { "{\"username\":\"abc\",\"password\":\"" PASSWORD "\",\"display_name\":\"   \"}", "display_name" },
     { "{\"username\":\"abc\",\"password\":\"" PASSWORD "\",\"display_name\":true}", "display_name" },
     { "{\"username\":\"abc\",\"password\":\"" PASSWORD "\",\"display_name\":\"a\\u0001b\"}", "display_name" },
+    { "{\"username\":\"abc\\u0000x\",\"password\":\"" PASSWORD "\",\"display_name\":\"x\"}", NULL },
     { "{\"username\":\"abc\",\"password\":\"" PASSWORD "\",\"display_name\":\"x\",\"role\":\"admin\"}",
       "role" },
   };
