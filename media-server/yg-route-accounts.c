@@ -1,28 +1,17 @@
 /* yg-route-accounts.c: /api/v1/accounts and /api/v1/session: residents
  * register, sign in and sign out.
  *
- * Registration creates a resident (never staff: those are made with
- * `yunguan user add`) named by a username or an 11-digit mobile number.
- * Phone numbers are not verified: verify_phone_number is the place where an
- * SMS check would go, and it does nothing.
- * Sign-in checks the password on the DB thread (Argon2id, the same time
- * and the same answer for an unknown user and a wrong password), then
- * creates a session with a new secret, deleting the session the browser
- * presented (rotation), and sets the cookie: HttpOnly, SameSite=Lax,
- * Path=/, and with --behind-tls named __Host-yg_session and Secure; over
- * plain HTTP it is yg_session without Secure (browsers refuse __Host-
- * cookies without Secure). The CSRF token comes back in the body.
- * Throttling: every attempt takes a token from the account's and the
- * client address's bucket (yg-throttle.c) before the password is checked;
- * a success gives the address's back and refills the account's. An empty
- * bucket is 429 with Retry-After, whatever the password. Registrations
- * take a token from a per-address bucket of their own (each hashes a
- * password), once the body is valid.
- * Every body is validated strictly (yg_request_parse_form): unknown
- * members, wrong types, over-long or missing values are 400 "invalid" with
- * the field, and nothing is written.
- * Thread: main thread; accounts and sessions are read and written on the
- * DB thread.
+ * Registration makes residents only (staff come from `yunguan user add`);
+ * phone numbers are not verified (verify_phone_number is an empty hook).
+ * Sign-in checks the password on the DB thread (same time and answer for an
+ * unknown user and a wrong password), makes a session with a new secret,
+ * deletes the one the browser sent (rotation) and sets the cookie (see
+ * yg_auth_session_cookie); the CSRF token comes back in the body. Each
+ * attempt first takes a token from the account's and the address's bucket
+ * (yg-throttle.c), given back on success; empty → 429 with Retry-After.
+ * Registrations have a per-address bucket too. Bodies are validated strictly
+ * (400 "invalid" with the field; nothing written).
+ * Thread: main thread; accounts and sessions live on the DB thread.
  */
 #define G_LOG_DOMAIN "yg-server"
 

@@ -2,13 +2,15 @@
  *
  * Per request: (1) at got-headers the early handler attaches a YgRequest,
  * refuses oversized heads (431) and bodies (413) before reading them, and
- * routes the raw path; a routing failure is remembered and answered after
- * the (bounded) body. (2) at got-body the main handler checks the route's
- * auth class (bearer tokens are looked up on the DB thread with the message
- * paused) and calls the handler. (3) request-finished/aborted writes the
- * access log line and the metrics. The server owns the catalogue (YgDb),
- * the listener and the metrics; it refuses to exist with an invalid route
- * table. Thread: main thread.
+ * routes the raw path. (2) at got-body the route's auth class is checked and
+ * the handler called. (3) request-finished/aborted logs and counts it.
+ * The caller is a bearer token if Authorization is sent (no CSRF check), else
+ * the session cookie (looked up for /api/ and non-public routes only; unknown
+ * means anonymous; a cookie-authenticated write needs X-CSRF-Token, else 403
+ * "csrf"); playback-token routes are decided by their URL alone, without the
+ * database. The server owns the catalogue, listener, metrics, playback keys,
+ * sign-in throttles and visibility cache, and refuses an invalid route table.
+ * Thread: main thread.
  */
 #define G_LOG_DOMAIN "yg-server"
 
@@ -52,7 +54,7 @@ struct _YgServer
   YgThrottle *login_by_account;
   YgThrottle *login_by_address;
   YgThrottle *signup_by_address;
-  GHashTable *visibility_cache; /* item id → YgVisibilityCacheEntry */
+  GHashTable *visibility_cache; /* item id → visibility for a few seconds (yg-route-media.c) */
 };
 
 G_DEFINE_FINAL_TYPE (YgServer, yg_server, G_TYPE_OBJECT)
