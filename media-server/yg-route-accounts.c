@@ -9,7 +9,9 @@
  * yg_auth_session_cookie); the CSRF token comes back in the body. Each
  * attempt first takes a token from the account's and the address's bucket
  * (yg-throttle.c), given back on success; empty → 429 with Retry-After.
- * Registrations have a per-address bucket too. Bodies are validated strictly
+ * Registrations have a per-address bucket too. At most MAX_HASHING password
+ * hashes wait on the DB thread at once (more → 503, Retry-After: 1), so a
+ * burst of them cannot stall every other request. Bodies are validated strictly
  * (400 "invalid" with the field; nothing written).
  * Thread: main thread; accounts and sessions live on the DB thread.
  */
@@ -27,6 +29,37 @@
 #define MAX_NAME_CHARS 64
 #define MAX_PASSWORD_CHARS 256
 #define MIN_PASSWORD_CHARS 8
+#define MAX_HASHING 4 /* Argon2id checks queued on the DB thread, ~70 ms and 64 MiB each */
+
+/* The number of hashes in flight, kept on the server object (main thread). */
+#define HASHING_KEY "yg-accounts-hashing"
+
+/* Takes a hashing slot, or answers 503 and returns FALSE. */
+static gboolean
+hashing_begin (YgRequest *req)
+{
+  guint hashing = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (req->server), HASHING_KEY));
+
+  if (hashing >= MAX_HASHING)
+    {
+      soup_message_headers_replace (soup_server_message_get_response_headers (req->msg),
+                                    "Retry-After", "1");
+      yg_request_fail (req, YG_HTTP_ERROR_UNAVAILABLE,
+                       "Too many sign-ins at this moment; try again in a second");
+      return FALSE;
+    }
+  g_object_set_data (G_OBJECT (req->server), HASHING_KEY, GUINT_TO_POINTER (hashing + 1));
+  return TRUE;
+}
+
+static void
+hashing_end (YgServer *server)
+{
+  guint hashing = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (server), HASHING_KEY));
+
+  g_return_if_fail (hashing > 0);
+  g_object_set_data (G_OBJECT (server), HASHING_KEY, GUINT_TO_POINTER (hashing - 1));
+}
 
 /* --- validation --------------------------------------------------------------------- */
 
@@ -211,6 +244,7 @@ account_created (GObject *source, GAsyncResult *res, gpointer data)
   g_autoptr (GError) error = NULL;
   g_autoptr (YgUser) u = yg_db_run_finish (YG_DB (source), res, &error);
 
+  hashing_end (req->server);
   if (u == NULL)
     yg_request_respond_field_error (req, call->by_phone ? "phone" : "username", error);
   else
@@ -251,6 +285,11 @@ yg_route_accounts_create (YgServer *server, YgRequest *req)
     {
       registration_free (r);
       refuse_for (req, wait, "registrations from this address");
+      return;
+    }
+  if (!hashing_begin (req))
+    {
+      registration_free (r);
       return;
     }
   yg_throttle_take (signups, address, now);
@@ -333,6 +372,7 @@ signed_in (GObject *source, GAsyncResult *res, gpointer data)
   SignedIn *s = yg_db_run_finish (YG_DB (source), res, &error);
   YgThrottle *by_account, *by_address;
 
+  hashing_end (server);
   yg_server_get_login_throttles (server, &by_account, &by_address);
   if (s == NULL && g_error_matches (error, YG_DB_ERROR, YG_DB_ERROR_NOT_FOUND))
     yg_request_fail (req, YG_HTTP_ERROR_UNAUTHORIZED, "Wrong username or password");
@@ -413,6 +453,13 @@ yg_route_session_create (YgServer *server, YgRequest *req)
   if (wait > 0)
     {
       refuse_for (req, wait, "failed sign-ins");
+      g_free (call->account_key);
+      g_free (call->address_key);
+      g_free (call);
+      return;
+    }
+  if (!hashing_begin (req))
+    {
       g_free (call->account_key);
       g_free (call->address_key);
       g_free (call);

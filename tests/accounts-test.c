@@ -555,6 +555,68 @@ test_throttle_registration (Fixture *f, gconstpointer data)
   g_assert_cmpint (rows (f, "users"), ==, 11);
 }
 
+typedef struct
+{
+  Fixture *f;
+  int n;
+  guint status;
+  gboolean retry_after;
+} Burst;
+
+static gpointer
+burst_one (gpointer data)
+{
+  Burst *b = data;
+  g_autofree char *body = g_strdup_printf (
+    "{\"username\":\"burst%02d\",\"password\":\"" PASSWORD "\",\"display_name\":\"x\"}", b->n);
+  g_autofree char *from = g_strdup_printf ("127.0.1.%d", b->n + 1); /* not throttled by address */
+  g_autoptr (YgTestResponse) r = send_json (b->f, from, "POST", "/api/v1/accounts", NULL, body);
+  g_autofree char *after = yg_test_response_header (r, "Retry-After", 0);
+
+  b->status = r->status;
+  b->retry_after = after != NULL;
+  return NULL;
+}
+
+/* Many registrations at once: each is created (201) or refused whole with
+ * 503 and Retry-After (at most a few hashes wait on the DB thread); no
+ * partial writes. How many are refused depends on timing. */
+static void
+test_hashing_cap (Fixture *f, gconstpointer data)
+{
+  Burst bursts[16];
+  GThread *threads[16];
+  int created = 0, refused = 0;
+
+  for (int i = 0; i < 16; i++)
+    {
+      bursts[i] = (Burst){ f, i, 0, FALSE };
+      threads[i] = g_thread_new ("burst", burst_one, &bursts[i]);
+    }
+  for (int i = 0; i < 16; i++)
+    {
+      g_thread_join (threads[i]);
+      if (bursts[i].status == 201)
+        created++;
+      else
+        {
+          g_assert_cmpuint (bursts[i].status, ==, 503);
+          g_assert_true (bursts[i].retry_after);
+          refused++;
+        }
+    }
+  g_test_message ("%d created, %d refused", created, refused);
+  g_assert_cmpint (created, >=, 1);
+  g_assert_cmpint (rows (f, "users"), ==, created);
+  /* the slots are all given back */
+  {
+    g_autoptr (YgTestResponse) r = send_json (f, NULL, "POST", "/api/v1/accounts", NULL,
+                                              "{\"username\":\"after\",\"password\":\"" PASSWORD
+                                              "\",\"display_name\":\"x\"}");
+    g_assert_cmpuint (r->status, ==, 201);
+  }
+}
+
 /* --- bad input ----------------------------------------------------------------------------- */
 
 typedef struct
@@ -716,6 +778,7 @@ main (int argc, char **argv)
   ADD ("throttle/per-account", test_throttle_account);
   ADD ("throttle/per-address", test_throttle_address);
   ADD ("throttle/registration", test_throttle_registration);
+  ADD ("throttle/hashing-cap", test_hashing_cap);
   ADD ("bad-input", test_bad_input);
   ADD ("markup-is-text", test_markup_is_text);
   return g_test_run ();
