@@ -14,6 +14,8 @@
 
 #include "yg-request.h"
 
+#include <string.h>
+
 #include "yg-http-error.h"
 #include "yg-db-error.h"
 #include "yg-server.h"
@@ -438,7 +440,7 @@ yg_request_parse_form (YgRequest *req, JsonNode **owner, const char *const *allo
   /* json-glib cuts a string at an escaped NUL; refuse rather than store less */
   raw = soup_message_body_flatten (soup_server_message_get_request_body (req->msg));
   raw_data = g_bytes_get_data (raw, &raw_len);
-  if (o != NULL && raw_data != NULL && g_strstr_len (raw_data, raw_len, "\\u0000") != NULL)
+  if (o != NULL && raw_data != NULL && memmem (raw_data, raw_len, "\\u0000", 6) != NULL)
     {
       g_set_error_literal (error, YG_HTTP_ERROR, YG_HTTP_ERROR_INVALID,
                            "Strings must not contain NUL characters (\\u0000)");
