@@ -3,6 +3,8 @@
  * Item ids are server-generated (yg_secret_new_id) and are the only names
  * used for an item's directories; titles and filenames never become paths.
  * "has_master"/"has_poster" come from item_files, the table fsck verifies.
+ * Visibility (migration 6) is one of four strings; lists filter on it in
+ * SQL so a hidden item never leaves the DB thread for a list.
  * Thread: the DB thread (YgDbConn).
  */
 #define G_LOG_DOMAIN "yg-catalog"
@@ -44,7 +46,8 @@ yg_item_kind_is_valid (const char *kind)
   " created_at, updated_at,"                                                              \
   " EXISTS (SELECT 1 FROM item_files f WHERE f.item_id = items.id AND f.role = 'master'),"\
   " EXISTS (SELECT 1 FROM item_files f WHERE f.item_id = items.id AND f.role = 'poster'),"\
-  " (SELECT progress FROM jobs j WHERE j.item_id = items.id ORDER BY j.id DESC LIMIT 1)"
+  " (SELECT progress FROM jobs j WHERE j.item_id = items.id ORDER BY j.id DESC LIMIT 1),"\
+  " visibility"
 
 static YgItem *
 item_from_row (sqlite3_stmt *stmt)
@@ -64,6 +67,7 @@ item_from_row (sqlite3_stmt *stmt)
   item->has_master = sqlite3_column_int (stmt, 10);
   item->has_poster = sqlite3_column_int (stmt, 11);
   item->progress = sqlite3_column_type (stmt, 12) == SQLITE_NULL ? -1 : sqlite3_column_double (stmt, 12);
+  item->visibility = yg_visibility_from_string ((const char *) sqlite3_column_text (stmt, 13));
   return item;
 }
 
@@ -88,6 +92,92 @@ yg_item_store_list_recent (YgDbConn *conn, guint limit, GError **error)
   if (rc < 0)
     return NULL;
   return g_steal_pointer (&items);
+}
+
+/**
+ * yg_item_store_list_visible:
+ * @visible: a bit (1 << v) for every YgVisibility v to include
+ *
+ * Returns: (transfer full) (element-type YgItem): newest first
+ */
+GPtrArray *
+yg_item_store_list_visible (YgDbConn *conn, guint limit, guint visible, GError **error)
+{
+  sqlite3_stmt *stmt = yg_db_conn_prepare (
+    conn,
+    "SELECT " ITEM_COLUMNS " FROM items WHERE visibility IN (?2, ?3, ?4, ?5)"
+    " ORDER BY created_at DESC, rowid DESC LIMIT ?1",
+    error);
+  g_autoptr (GPtrArray) items = g_ptr_array_new_with_free_func ((GDestroyNotify) yg_item_free);
+  int rc, slot = 2;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int (stmt, 1, limit);
+  for (YgVisibility v = YG_VISIBILITY_PUBLIC; v <= YG_VISIBILITY_STAFF; v++)
+    if (visible & (1u << v))
+      sqlite3_bind_text (stmt, slot++, yg_visibility_to_string (v), -1, SQLITE_STATIC);
+  for (; slot <= 5; slot++)
+    sqlite3_bind_null (stmt, slot);
+  while ((rc = yg_db_conn_step (conn, stmt, error)) == SQLITE_ROW)
+    g_ptr_array_add (items, item_from_row (stmt));
+  if (rc < 0)
+    return NULL;
+  return g_steal_pointer (&items);
+}
+
+gboolean
+yg_item_store_set_visibility (YgDbConn *conn, const char *id, YgVisibility visibility,
+                              GError **error)
+{
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (visibility > YG_VISIBILITY_INVALID && visibility <= YG_VISIBILITY_STAFF,
+                        FALSE);
+  stmt = yg_db_conn_prepare (conn, "UPDATE items SET visibility = ?2, updated_at = ?3 WHERE id = ?1",
+                             error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, yg_visibility_to_string (visibility), -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 3, g_get_real_time () / G_USEC_PER_SEC);
+  if (!yg_db_conn_step_done (conn, stmt, error))
+    return FALSE;
+  if (yg_db_conn_changes (conn) == 0)
+    {
+      g_set_error (error, YG_DB_ERROR, YG_DB_ERROR_NOT_FOUND, "No item with id \"%s\"", id);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/**
+ * yg_item_store_get_visibility:
+ *
+ * Returns: the item's visibility, or YG_VISIBILITY_INVALID with
+ *   YG_DB_ERROR_NOT_FOUND when there is no such item
+ */
+YgVisibility
+yg_item_store_get_visibility (YgDbConn *conn, const char *id, GError **error)
+{
+  sqlite3_stmt *stmt = yg_db_conn_prepare (conn, "SELECT visibility FROM items WHERE id = ?1", error);
+  YgVisibility v;
+  int rc;
+
+  if (stmt == NULL)
+    return YG_VISIBILITY_INVALID;
+  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
+  rc = yg_db_conn_step (conn, stmt, error);
+  if (rc < 0)
+    return YG_VISIBILITY_INVALID;
+  if (rc == SQLITE_DONE)
+    {
+      g_set_error (error, YG_DB_ERROR, YG_DB_ERROR_NOT_FOUND, "No item with id \"%s\"", id);
+      return YG_VISIBILITY_INVALID;
+    }
+  v = yg_visibility_from_string ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  return v;
 }
 
 YgItem *

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "yg-db.h"
+#include "yg-visibility.h"
 
 G_BEGIN_DECLS
 
@@ -20,6 +21,7 @@ typedef struct
   double progress;     /* of the latest job, 0..1; < 0 when there is none */
   gint64 created_at;
   gint64 updated_at;
+  YgVisibility visibility;
 } YgItem;
 
 void yg_item_free (YgItem *item);
@@ -35,6 +37,13 @@ char *yg_item_store_insert (YgDbConn   *conn,
                             GError    **error);
 
 GPtrArray *yg_item_store_list_recent (YgDbConn *conn, guint limit, GError **error);
+/* @visible: bit (1 << YgVisibility) set for each visibility to include */
+GPtrArray *yg_item_store_list_visible (YgDbConn *conn, guint limit, guint visible, GError **error);
+gboolean yg_item_store_set_visibility (YgDbConn    *conn,
+                                       const char  *id,
+                                       YgVisibility visibility,
+                                       GError     **error);
+YgVisibility yg_item_store_get_visibility (YgDbConn *conn, const char *id, GError **error);
 char *yg_item_store_file_path (YgDbConn   *conn,
                                const char *item_id,
                                const char *role,

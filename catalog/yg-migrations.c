@@ -83,6 +83,23 @@ static const char *const migrations[] = {
   "  created_at INTEGER NOT NULL,"
   "  disabled_at INTEGER"
   ");",
+
+  /* 5: sign-in sessions; the cookie carries a secret, the row only its hash */
+  "CREATE TABLE sessions ("
+  "  id INTEGER PRIMARY KEY,"
+  "  hash BLOB NOT NULL UNIQUE,"                /* SHA-256 of the cookie's secret */
+  "  user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+  "  csrf_token TEXT NOT NULL,"                 /* sent back in X-CSRF-Token */
+  "  created_at INTEGER NOT NULL,"
+  "  last_seen_at INTEGER NOT NULL,"
+  "  expires_at INTEGER NOT NULL"
+  ");"
+  "CREATE INDEX sessions_user ON sessions (user_id);"
+  "CREATE INDEX sessions_expires ON sessions (expires_at);",
+
+  /* 6: who may see an item */
+  "ALTER TABLE items ADD COLUMN visibility TEXT NOT NULL DEFAULT 'public'"
+  "  CHECK (visibility IN ('public','residents','unlisted','staff'));",
 };
 
 int

@@ -1,6 +1,8 @@
 /* yg-principal.c: roles and the principal (the authenticated caller) value.
  *
- * A principal is a plain value, copied freely between threads.
+ * A principal is a plain value, copied freely between threads. It comes
+ * from a bearer token (token_id set) or from a sign-in session (user_id,
+ * session_id, username and csrf_token set; role resident, staff or admin).
  * The role strings are those stored in the tokens table and printed by CLI.
  */
 #include "yg-principal.h"
@@ -40,7 +42,13 @@ yg_principal_new (gint64 token_id, YgRole role, const char *name)
 YgPrincipal *
 yg_principal_copy (const YgPrincipal *p)
 {
-  return yg_principal_new (p->token_id, p->role, p->name);
+  YgPrincipal *c = yg_principal_new (p->token_id, p->role, p->name);
+
+  c->user_id = p->user_id;
+  c->session_id = p->session_id;
+  c->username = g_strdup (p->username);
+  c->csrf_token = g_strdup (p->csrf_token);
+  return c;
 }
 
 void
@@ -49,5 +57,7 @@ yg_principal_free (YgPrincipal *p)
   if (p == NULL)
     return;
   g_free (p->name);
+  g_free (p->username);
+  g_free (p->csrf_token);
   g_free (p);
 }

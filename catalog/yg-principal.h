@@ -17,9 +17,14 @@ typedef enum
 
 typedef struct
 {
-  gint64 token_id;
+  gint64 token_id;   /* bearer tokens: the token's id; 0 for a session */
   YgRole role;
-  char *name;
+  char *name;        /* the token's name, or the account's display name */
+  /* set only for a signed-in account (cookie session) */
+  gint64 user_id;
+  gint64 session_id;
+  char *username;
+  char *csrf_token;
 } YgPrincipal;
 
 const char *yg_role_to_string (YgRole role);

@@ -7,6 +7,8 @@
  * 80 random bits in lowercase base32 (16 characters, URL- and path-safe).
  * A YgSha256 state can be saved and resumed, so a long upload is hashed as
  * it arrives rather than all at its end.
+ * Playback URLs are signed with HMAC-SHA-256 (crypto_auth_hmacsha256) and
+ * checked with the constant-time crypto_verify_32.
  * Thread-safe once yg_secret_init() has returned (a YgSha256 is not shared).
  */
 #include "yg-secret.h"
@@ -187,4 +189,54 @@ yg_secret_verify_password (const char *hash, const char *password)
 {
   return hash != NULL && password != NULL
          && crypto_pwhash_str_verify (hash, password, strlen (password)) == 0;
+}
+
+void
+yg_secret_random (guint8 *out, gsize len)
+{
+  randombytes_buf (out, len);
+}
+
+void
+yg_secret_hmac_sha256 (const guint8 key[YG_HMAC_KEY_LEN], const void *data, gsize len,
+                       guint8 out[YG_HMAC_LEN])
+{
+  crypto_auth_hmacsha256 (out, data, len, key);
+}
+
+/* Constant time: the answer takes as long for the first byte wrong as the last. */
+gboolean
+yg_secret_verify_32 (const guint8 a[32], const guint8 b[32])
+{
+  return crypto_verify_32 (a, b) == 0;
+}
+
+/**
+ * yg_secret_base64url:
+ *
+ * Returns: (transfer full): base64url without padding
+ */
+char *
+yg_secret_base64url (const guint8 *bytes, gsize len)
+{
+  gsize size = sodium_base64_ENCODED_LEN (len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  char *out = g_malloc (size);
+
+  sodium_bin2base64 (out, size, bytes, len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  return out;
+}
+
+/* Decodes base64url without padding into exactly @out_len bytes. */
+gboolean
+yg_secret_base64url_decode (const char *text, guint8 *out, gsize out_len)
+{
+  gsize got = 0;
+  const char *end = NULL;
+
+  if (text == NULL
+      || sodium_base642bin (out, out_len, text, strlen (text), NULL, &got, &end,
+                            sodium_base64_VARIANT_URLSAFE_NO_PADDING)
+           != 0)
+    return FALSE;
+  return got == out_len && end != NULL && *end == '\0';
 }

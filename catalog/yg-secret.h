@@ -27,4 +27,15 @@ gboolean yg_secret_equal (const void *a, const void *b, gsize len);
 char *yg_secret_hash_password (const char *password, GError **error);
 gboolean yg_secret_verify_password (const char *hash, const char *password);
 
+#define YG_HMAC_LEN 32
+#define YG_HMAC_KEY_LEN 32
+void yg_secret_random (guint8 *out, gsize len);
+void yg_secret_hmac_sha256 (const guint8 key[YG_HMAC_KEY_LEN],
+                            const void  *data,
+                            gsize        len,
+                            guint8       out[YG_HMAC_LEN]);
+gboolean yg_secret_verify_32 (const guint8 a[32], const guint8 b[32]);
+char *yg_secret_base64url (const guint8 *bytes, gsize len);
+gboolean yg_secret_base64url_decode (const char *text, guint8 *out, gsize out_len);
+
 G_END_DECLS

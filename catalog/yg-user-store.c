@@ -5,7 +5,9 @@
  * stored as given after lower-casing. Passwords are never stored, only
  * crypto_pwhash_str output; at least 8 characters. Authentication answers
  * the same error for an unknown user, a wrong password and a disabled
- * account, so it does not reveal which usernames exist.
+ * account, so it does not reveal which usernames exist. Setting a password
+ * or disabling an account ends the account's sign-in sessions in the same
+ * transaction.
  * Thread: the DB thread (YgDbConn); hashing runs there too (tens of ms).
  */
 #define G_LOG_DOMAIN "yg-catalog"
@@ -169,6 +171,39 @@ update_one (YgDbConn *conn, const char *sql, const char *username, const char *t
   return TRUE;
 }
 
+/* Runs update_one and deletes the user's sessions, in one transaction. */
+static gboolean
+update_and_end_sessions (YgDbConn *conn, const char *sql, const char *username, const char *text,
+                         gint64 number, gboolean end_sessions, GError **error)
+{
+  g_autofree char *name = username ? g_ascii_strdown (username, -1) : g_strdup ("");
+  sqlite3_stmt *stmt;
+
+  if (!yg_db_conn_begin (conn, error))
+    return FALSE;
+  if (!update_one (conn, sql, username, text, number, error))
+    goto fail;
+  if (end_sessions)
+    {
+      stmt = yg_db_conn_prepare (conn,
+                                 "DELETE FROM sessions WHERE user_id ="
+                                 " (SELECT id FROM users WHERE username = ?1)",
+                                 error);
+      if (stmt == NULL)
+        goto fail;
+      sqlite3_bind_text (stmt, 1, name, -1, SQLITE_TRANSIENT);
+      if (!yg_db_conn_step_done (conn, stmt, error))
+        goto fail;
+    }
+  if (!yg_db_conn_commit (conn, error))
+    goto fail;
+  return TRUE;
+
+fail:
+  yg_db_conn_rollback (conn);
+  return FALSE;
+}
+
 gboolean
 yg_user_store_set_password (YgDbConn *conn, const char *username, const char *password,
                             GError **error)
@@ -177,15 +212,16 @@ yg_user_store_set_password (YgDbConn *conn, const char *username, const char *pa
 
   if (!check_password (password, error) || (hash = yg_secret_hash_password (password, error)) == NULL)
     return FALSE;
-  return update_one (conn, "UPDATE users SET password_hash = ?2 WHERE username = ?1", username, hash,
-                     0, error);
+  return update_and_end_sessions (conn, "UPDATE users SET password_hash = ?2 WHERE username = ?1",
+                                  username, hash, 0, TRUE, error);
 }
 
 gboolean
 yg_user_store_set_disabled (YgDbConn *conn, const char *username, gboolean disabled, GError **error)
 {
-  return update_one (conn, "UPDATE users SET disabled_at = ?2 WHERE username = ?1", username, NULL,
-                     disabled ? g_get_real_time () / G_USEC_PER_SEC : 0, error);
+  return update_and_end_sessions (conn, "UPDATE users SET disabled_at = ?2 WHERE username = ?1",
+                                  username, NULL, disabled ? g_get_real_time () / G_USEC_PER_SEC : 0,
+                                  disabled, error);
 }
 
 /**

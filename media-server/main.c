@@ -1,4 +1,4 @@
-/* main.c: the `yunguan` command: serve, token, migrate, fsck, version.
+/* main.c: the `yunguan` command: serve, token, user, keys, migrate, fsck, version.
  *
  * Each subcommand parses its own options (so `yunguan CMD --help` is
  * specific), reads configuration through YgConfig, and maps failures to a
@@ -23,6 +23,7 @@
 #include "yg-job-runner.h"
 #include <gst/gst.h>
 #include "yg-migrations.h"
+#include "yg-playback-keys.h"
 #include "yg-routes.h"
 #include "yg-secret.h"
 #include "yg-server.h"
@@ -520,6 +521,54 @@ cmd_user (int argc, char **argv)
   return 0;
 }
 
+/* --- keys --------------------------------------------------------------------------- */
+
+static int
+cmd_keys (int argc, char **argv)
+{
+  g_autoptr (YgConfig) config = yg_config_new ();
+  g_autoptr (GError) error = NULL;
+  int status = 0;
+
+  if (!parse_options ("keys", "rotate | list | remove ID",
+                      "Manages the keys that sign playback URLs (/hls/t/…) of items that are\n"
+                      "not public; they live in DATA/keys/playback.keys (created at first start).\n"
+                      "rotate adds a new key and makes it current: new URLs use it, URLs signed\n"
+                      "by older keys keep working until those keys are removed. remove ID drops\n"
+                      "an older key: URLs it signed stop working (403). A running server picks\n"
+                      "the change up within a second. list prints id, creation time, current.\n\n"
+                      "  yunguan keys rotate --data DIR\n"
+                      "  yunguan keys remove --data DIR k3v7q2mz",
+                      NULL, config, FALSE, &argc, &argv, &status))
+    return status;
+  if (argc == 2 && g_str_equal (argv[1], "rotate"))
+    {
+      g_autofree char *id = NULL;
+      if (!yg_data_dir_prepare (config->data_dir, &error)
+          || (id = yg_playback_keys_rotate (config->data_dir, &error)) == NULL)
+        return fail (error);
+      g_print ("%s\n", id);
+      return 0;
+    }
+  if (argc == 2 && g_str_equal (argv[1], "list"))
+    {
+      g_autofree char *text = yg_playback_keys_describe (config->data_dir, &error);
+      if (text == NULL)
+        return fail (error);
+      g_print ("%s", text);
+      return 0;
+    }
+  if (argc == 3 && g_str_equal (argv[1], "remove"))
+    {
+      if (!yg_playback_keys_remove (config->data_dir, argv[2], &error))
+        return fail (error);
+      g_printerr ("key %s removed\n", argv[2]);
+      return 0;
+    }
+  g_printerr ("yunguan keys: say rotate, list or remove ID; see yunguan keys --help\n");
+  return 2;
+}
+
 /* --- migrate ------------------------------------------------------------------------ */
 
 static gpointer
@@ -618,6 +667,7 @@ static const Command commands[] = {
   { "worker", cmd_worker, "Run transcode jobs for a server (serve starts its own)" },
   { "token", cmd_token, "Create or revoke API bearer tokens" },
   { "user", cmd_user, "Add, list, disable accounts and set their passwords" },
+  { "keys", cmd_keys, "Rotate, list or remove the keys that sign playback URLs" },
   { "transcode-job", cmd_transcode_job, "(internal) Run one transcode; used by workers" },
   { "migrate", cmd_migrate, "Create or upgrade the catalogue schema" },
   { "fsck", cmd_fsck, "Check the catalogue and the files it points at" },

@@ -25,6 +25,7 @@ typedef enum
   OPT_UINT,
   OPT_SIZE,   /* into a guint */
   OPT_SIZE64, /* into a guint64 */
+  OPT_BOOL,   /* yes/no into a gboolean */
 } OptType;
 
 typedef struct
@@ -79,6 +80,12 @@ static const Option options[] = {
   { "transcode-memory", "YUNGUAN_TRANSCODE_MEMORY", OPT_SIZE64, FIELD (transcode_memory), "8G",
     G_GUINT64_CONSTANT (256) << 20, G_GUINT64_CONSTANT (1) << 40, FALSE, "BYTES",
     "Address space of one transcode process; a job needing more fails with memory_limit" },
+  { "behind-tls", "YUNGUAN_BEHIND_TLS", OPT_BOOL, FIELD (behind_tls), "no", 0, 1, TRUE, "yes|no",
+    "yes: a TLS proxy on this host forwards all requests (Secure __Host- session cookie, client "
+    "address from X-Forwarded-For); no: plain HTTP, cookie yg_session" },
+  { "playback-token-hours", "YUNGUAN_PLAYBACK_TOKEN_HOURS", OPT_UINT, FIELD (playback_token_hours),
+    "6", 1, 24 * 7, TRUE, "HOURS",
+    "Lifetime of the signed /hls/t/… URLs handed out for items that are not public" },
 };
 
 static gpointer
@@ -166,6 +173,20 @@ yg_config_set (YgConfig *config, const char *key, const char *value, GError **er
       return TRUE;
     }
 
+  if (o->type == OPT_BOOL)
+    {
+      static const char *const yes[] = { "yes", "true", "on", "1" };
+      static const char *const no[] = { "no", "false", "off", "0" };
+      for (guint i = 0; value != NULL && i < G_N_ELEMENTS (yes); i++)
+        if (g_ascii_strcasecmp (value, yes[i]) == 0 || g_ascii_strcasecmp (value, no[i]) == 0)
+          {
+            *(gboolean *) field (config, o) = g_ascii_strcasecmp (value, yes[i]) == 0;
+            return TRUE;
+          }
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "Option \"%s\": \"%s\" is not yes or no", key, value ? value : "");
+      return FALSE;
+    }
   if (o->type == OPT_UINT && g_strcmp0 (value, "auto") == 0 && g_str_equal (o->key, "workers"))
     {
       *(guint *) field (config, o) = YG_CONFIG_AUTO;

@@ -40,6 +40,8 @@ static const Answer http_answers[] = {
   [YG_HTTP_ERROR_PRECONDITION_FAILED] = { 412, "precondition_failed" },
   [YG_HTTP_ERROR_LOCKED] = { 423, "locked" },
   [YG_HTTP_ERROR_CHECKSUM_MISMATCH] = { 460, "checksum_mismatch" },
+  [YG_HTTP_ERROR_INVALID] = { 400, "invalid" },
+  [YG_HTTP_ERROR_CSRF] = { 403, "csrf" },
 };
 
 static const Answer db_answers[] = {

@@ -28,6 +28,8 @@ typedef enum
   YG_HTTP_ERROR_PRECONDITION_FAILED, /* 412 (tus: unsupported Tus-Resumable) */
   YG_HTTP_ERROR_LOCKED,            /* 423 */
   YG_HTTP_ERROR_CHECKSUM_MISMATCH, /* 460 (tus checksum extension) */
+  YG_HTTP_ERROR_INVALID,           /* 400 a field of the body is wrong ("field" names it) */
+  YG_HTTP_ERROR_CSRF,              /* 403 cookie-authenticated write without its CSRF token */
 } YgHttpError;
 
 guint yg_http_error_map (const GError *error, const char **code);

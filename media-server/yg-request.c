@@ -14,6 +14,8 @@
 
 #include "yg-request.h"
 
+#include <string.h>
+
 #include "yg-http-error.h"
 #include "yg-db-error.h"
 #include "yg-server.h"
@@ -282,6 +284,61 @@ yg_request_respond_error (YgRequest *req, const GError *error)
 }
 
 /**
+ * yg_request_respond_field_error:
+ * @field: (nullable): the body member that is wrong; NULL when the body as
+ *   a whole is (not JSON, not an object)
+ *
+ * Like yg_request_respond_error, with "field" in the error object, so a
+ * form can put the message next to the right input.
+ */
+void
+yg_request_respond_field_error (YgRequest *req, const char *field, const GError *error)
+{
+  const char *code;
+  guint status = yg_http_error_map (error, &code);
+  g_autoptr (JsonNode) doc = yg_request_error_document (code, error->message);
+  JsonObject *inner = json_object_get_object_member (json_node_get_object (doc), "error");
+
+  if (field != NULL)
+    json_object_set_string_member (inner, "field", field);
+  else
+    json_object_set_null_member (inner, "field");
+  yg_request_respond_json (req, status, g_steal_pointer (&doc));
+}
+
+/**
+ * yg_request_client_address:
+ * @behind_proxy: a proxy on this machine forwards the requests
+ *
+ * The address of the client: the peer, or, when @behind_proxy and the peer
+ * is a loopback address, the last entry of X-Forwarded-For (the one the
+ * proxy itself appended; entries before it are whatever the client sent).
+ *
+ * Returns: (transfer full): the address as text ("-" if unknown)
+ */
+char *
+yg_request_client_address (YgRequest *req, gboolean behind_proxy)
+{
+  GSocketAddress *addr = soup_server_message_get_remote_address (req->msg);
+  GInetAddress *inet = G_IS_INET_SOCKET_ADDRESS (addr)
+                         ? g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (addr))
+                         : NULL;
+  const char *xff = yg_request_header (req, "X-Forwarded-For");
+
+  if (inet == NULL)
+    return g_strdup ("-");
+  if (behind_proxy && xff != NULL && g_inet_address_get_is_loopback (inet))
+    {
+      const char *last = strrchr (xff, ',');
+      g_autofree char *entry = g_strstrip (g_strdup (last != NULL ? last + 1 : xff));
+      g_autoptr (GInetAddress) parsed = g_inet_address_new_from_string (entry);
+      if (parsed != NULL)
+        return g_inet_address_to_string (parsed);
+    }
+  return g_inet_address_to_string (inet);
+}
+
+/**
  * yg_request_fail:
  * @code: a #YgHttpError
  */
@@ -351,6 +408,109 @@ yg_request_parse_json_object (YgRequest *req, JsonNode **owner, GError **error)
       return NULL;
     }
   return json_node_get_object (node);
+}
+
+/**
+ * yg_request_parse_form:
+ * @owner: (out): the document holding the object; free it after use
+ * @allowed: (array zero-terminated=1): the member names the endpoint knows
+ * @field: (out): on error, the member at fault (NULL: the body as a whole)
+ *
+ * The strict start of every JSON write endpoint: the body must be a JSON
+ * object (else YG_HTTP_ERROR_INVALID, or 415 without the JSON content type)
+ * whose members are all in @allowed (an unknown member is an error naming
+ * it, so a typo is not silently ignored).
+ *
+ * Returns: (transfer none): the object, or %NULL with @error and @field
+ */
+JsonObject *
+yg_request_parse_form (YgRequest *req, JsonNode **owner, const char *const *allowed,
+                       const char **field, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  JsonObject *o = yg_request_parse_json_object (req, owner, &local);
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *value;
+  g_autoptr (GBytes) raw = NULL;
+  gsize raw_len = 0;
+  const char *raw_data;
+
+  *field = NULL;
+  /* json-glib cuts a string at an escaped NUL; refuse rather than store less */
+  raw = soup_message_body_flatten (soup_server_message_get_request_body (req->msg));
+  raw_data = g_bytes_get_data (raw, &raw_len);
+  if (o != NULL && raw_data != NULL && memmem (raw_data, raw_len, "\\u0000", 6) != NULL)
+    {
+      g_set_error_literal (error, YG_HTTP_ERROR, YG_HTTP_ERROR_INVALID,
+                           "Strings must not contain NUL characters (\\u0000)");
+      return NULL;
+    }
+  if (o == NULL)
+    {
+      if (g_error_matches (local, YG_HTTP_ERROR, YG_HTTP_ERROR_UNSUPPORTED_MEDIA))
+        g_propagate_error (error, g_steal_pointer (&local));
+      else
+        g_set_error_literal (error, YG_HTTP_ERROR, YG_HTTP_ERROR_INVALID, local->message);
+      return NULL;
+    }
+  json_object_iter_init (&iter, o);
+  while (json_object_iter_next (&iter, &name, &value))
+    if (!g_strv_contains (allowed, name))
+      {
+        *field = name;
+        g_set_error (error, YG_HTTP_ERROR, YG_HTTP_ERROR_INVALID,
+                     "\"%s\" is not a field of this request", name);
+        return NULL;
+      }
+  return o;
+}
+
+/**
+ * yg_request_form_string:
+ * @max_chars: the longest value accepted, in characters
+ * @value: (out): the string (owned by @form), NULL when absent and optional
+ *
+ * A string member: present (if @required), a JSON string, valid UTF-8, no
+ * control characters, at most @max_chars characters. HTML is text like any
+ * other: it is stored as sent and escaped by whoever renders it.
+ */
+gboolean
+yg_request_form_string (JsonObject *form, const char *name, gboolean required, guint max_chars,
+                        const char **value, GError **error)
+{
+  JsonNode *node = json_object_get_member (form, name);
+  const char *s;
+
+  *value = NULL;
+  if (node == NULL)
+    {
+      if (!required)
+        return TRUE;
+      g_set_error (error, YG_HTTP_ERROR, YG_HTTP_ERROR_INVALID, "\"%s\" is required", name);
+      return FALSE;
+    }
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    {
+      g_set_error (error, YG_HTTP_ERROR, YG_HTTP_ERROR_INVALID, "\"%s\" must be a string", name);
+      return FALSE;
+    }
+  s = json_node_get_string (node);
+  if (!g_utf8_validate (s, -1, NULL) || g_utf8_strlen (s, -1) > max_chars)
+    {
+      g_set_error (error, YG_HTTP_ERROR, YG_HTTP_ERROR_INVALID,
+                   "\"%s\" must have at most %u characters", name, max_chars);
+      return FALSE;
+    }
+  for (const char *p = s; *p; p++)
+    if ((guchar) *p < 0x20 || *p == 0x7f)
+      {
+        g_set_error (error, YG_HTTP_ERROR, YG_HTTP_ERROR_INVALID,
+                     "\"%s\" must not contain control characters", name);
+        return FALSE;
+      }
+  *value = s;
+  return TRUE;
 }
 
 typedef struct

@@ -45,6 +45,19 @@ void yg_request_respond_bytes (YgRequest  *req,
                                const char *content_type,
                                GBytes     *body);
 void yg_request_fail (YgRequest *req, guint code, const char *format, ...) G_GNUC_PRINTF (3, 4);
+void yg_request_respond_field_error (YgRequest *req, const char *field, const GError *error);
+char *yg_request_client_address (YgRequest *req, gboolean behind_proxy);
+JsonObject *yg_request_parse_form (YgRequest   *req,
+                                   JsonNode   **owner,
+                                   const char *const *allowed,
+                                   const char **field,
+                                   GError     **error);
+gboolean yg_request_form_string (JsonObject  *form,
+                                 const char  *name,
+                                 gboolean     required,
+                                 guint        max_chars,
+                                 const char **value,
+                                 GError     **error);
 JsonNode *yg_request_parse_json_body (YgRequest *req, GError **error);
 JsonObject *yg_request_parse_json_object (YgRequest *req, JsonNode **owner, GError **error);
 

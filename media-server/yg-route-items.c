@@ -3,16 +3,29 @@
  * The item JSON contract (DESIGN.md): id, kind, title, status, error (code and
  * message, only when failed), playable, hls_url (null until a master playlist
  * is published), page_url, embed_url, poster_url (null until a poster
- * exists), duration (null until known). URLs are paths on this server.
- * Thread: main thread; the row is read on the DB thread.
+ * exists), duration (null until known), visibility. URLs are paths on this
+ * server. A public item's media URLs are the stable /hls/<id>/…; any other
+ * item's are signed /hls/t/<token>/<id>/… valid for --playback-token-hours
+ * (the expiry is rounded up to 10 minutes so caches see one URL per item for
+ * a while), and only callers who may see the item ever get them.
+ * Visibility (decided in yg-auth.c): an item the caller may not see is 404,
+ * exactly like one that does not exist; lists contain only what the caller
+ * may see and never unlisted items.
+ * PATCH /api/v1/items/<id> (staff) changes the visibility; parse_item_patch
+ * is the whole of its validation, so more fields can join it.
+ * Thread: main thread; rows are read and written on the DB thread.
  */
 #define G_LOG_DOMAIN "yg-server"
 
+#include "yg-auth.h"
 #include "yg-http-error.h"
 #include "yg-item-store.h"
+#include "yg-playback-keys.h"
 #include "yg-request.h"
 #include "yg-routes.h"
 #include "yg-server.h"
+
+#define TOKEN_ROUNDING 600 /* seconds */
 
 static void
 add_string_or_null (JsonBuilder *b, const char *name, const char *value)
@@ -24,14 +37,31 @@ add_string_or_null (JsonBuilder *b, const char *name, const char *value)
     json_builder_add_null_value (b);
 }
 
+/* The directory URL of an item's media, ending in '/'. */
+static char *
+media_base (YgServer *server, const YgItem *item)
+{
+  gint64 now, expires;
+  g_autofree char *token = NULL;
+
+  if (item->visibility == YG_VISIBILITY_PUBLIC)
+    return g_strdup_printf ("/hls/%s/", item->id);
+  now = g_get_real_time () / G_USEC_PER_SEC;
+  expires = now + (gint64) yg_server_get_config (server)->playback_token_hours * 3600;
+  expires = (expires / TOKEN_ROUNDING + 1) * TOKEN_ROUNDING;
+  token = yg_playback_keys_sign (yg_server_get_playback_keys (server), item->id, expires);
+  return g_strdup_printf ("/hls/t/%s/%s/", token, item->id);
+}
+
 static JsonNode *
-item_to_json (const YgItem *item)
+item_to_json (YgServer *server, const YgItem *item)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
-  g_autofree char *hls = g_strdup_printf ("/hls/%s/master.m3u8", item->id);
+  g_autofree char *base = media_base (server, item);
+  g_autofree char *hls = g_strconcat (base, "master.m3u8", NULL);
   g_autofree char *page = g_strdup_printf ("/items/%s", item->id);
   g_autofree char *embed = g_strdup_printf ("/embed/%s", item->id);
-  g_autofree char *poster = g_strdup_printf ("/hls/%s/poster.jpg", item->id);
+  g_autofree char *poster = g_strconcat (base, "poster.jpg", NULL);
 
   json_builder_begin_object (b);
   add_string_or_null (b, "id", item->id);
@@ -39,6 +69,7 @@ item_to_json (const YgItem *item)
   add_string_or_null (b, "title", item->title);
   add_string_or_null (b, "description", item->description);
   add_string_or_null (b, "status", item->status);
+  add_string_or_null (b, "visibility", yg_visibility_to_string (item->visibility));
   json_builder_set_member_name (b, "error");
   if (g_strcmp0 (item->status, "failed") == 0)
     {
@@ -79,39 +110,79 @@ load_item (YgDbConn *conn, gpointer data, GError **error)
   return yg_item_store_get (conn, data, error);
 }
 
-static JsonNode *
-item_json (gpointer item)
+static GError *
+not_found (const char *id)
 {
-  return item_to_json (item);
+  return g_error_new (YG_DB_ERROR, YG_DB_ERROR_NOT_FOUND, "No item with id \"%s\"", id);
+}
+
+static void
+item_loaded (GObject *source, GAsyncResult *res, gpointer data)
+{
+  g_autoptr (SoupServerMessage) msg = data;
+  YgRequest *req = yg_request_get (msg);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (YgItem) item = yg_db_run_finish (YG_DB (source), res, &error);
+
+  if (item != NULL && !yg_auth_may_see (item->visibility, req->principal))
+    error = not_found (item->id); /* the same answer as for no such item */
+  if (error != NULL)
+    yg_request_respond_error (req, error);
+  else
+    yg_request_respond_json (req, 200, item_to_json (req->server, item));
 }
 
 void
 yg_route_item_get (YgServer *server, YgRequest *req)
 {
-  yg_request_run_db (req, load_item, g_strdup (yg_request_param (req, 0)), g_free,
-                     (GDestroyNotify) yg_item_free, 200, item_json);
+  yg_request_pause (req);
+  yg_db_run_async (yg_server_get_db (server), load_item, g_strdup (yg_request_param (req, 0)),
+                   g_free, (GDestroyNotify) yg_item_free, NULL, item_loaded,
+                   g_object_ref (req->msg));
 }
+
+typedef struct
+{
+  guint limit;
+  guint visible;
+} ListArgs;
 
 static gpointer
 list_items (YgDbConn *conn, gpointer data, GError **error)
 {
-  return yg_item_store_list_recent (conn, GPOINTER_TO_UINT (data), error);
+  ListArgs *a = data;
+  return yg_item_store_list_visible (conn, a->limit, a->visible, error);
 }
 
-static JsonNode *
-items_json (gpointer result)
+static void
+items_listed (GObject *source, GAsyncResult *res, gpointer data)
 {
-  GPtrArray *items = result;
-  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (SoupServerMessage) msg = data;
+  YgRequest *req = yg_request_get (msg);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) items = yg_db_run_finish (YG_DB (source), res, &error);
+  g_autoptr (JsonBuilder) b = NULL;
 
+  if (items == NULL)
+    {
+      yg_request_respond_error (req, error);
+      return;
+    }
+  b = json_builder_new ();
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "items");
   json_builder_begin_array (b);
   for (guint i = 0; i < items->len; i++)
-    json_builder_add_value (b, item_to_json (items->pdata[i]));
+    {
+      const YgItem *item = items->pdata[i];
+      /* the SQL filtered already; this keeps the rule in one place */
+      if (item->visibility != YG_VISIBILITY_UNLISTED
+          && yg_auth_may_see (item->visibility, req->principal))
+        json_builder_add_value (b, item_to_json (req->server, item));
+    }
   json_builder_end_array (b);
   json_builder_end_object (b);
-  return json_builder_get_root (b);
+  yg_request_respond_json (req, 200, json_builder_get_root (b));
 }
 
 void
@@ -119,12 +190,103 @@ yg_route_items_list (YgServer *server, YgRequest *req)
 {
   const char *limit_s = g_hash_table_lookup (yg_request_query (req), "limit");
   guint64 limit = 24;
+  ListArgs *args;
 
   if (limit_s != NULL && !g_ascii_string_to_unsigned (limit_s, 10, 1, 100, &limit, NULL))
     {
       yg_request_fail (req, YG_HTTP_ERROR_BAD_REQUEST, "\"limit\" must be a number from 1 to 100");
       return;
     }
-  yg_request_run_db (req, list_items, GUINT_TO_POINTER ((guint) limit), NULL,
-                     (GDestroyNotify) g_ptr_array_unref, 200, items_json);
+  args = g_new0 (ListArgs, 1);
+  args->limit = (guint) limit;
+  args->visible = yg_auth_listed_visibilities (req->principal);
+  yg_request_pause (req);
+  yg_db_run_async (yg_server_get_db (server), list_items, args, g_free,
+                   (GDestroyNotify) g_ptr_array_unref, NULL, items_listed, g_object_ref (req->msg));
+}
+
+/* --- PATCH /api/v1/items/{id} --------------------------------------------------------- */
+
+typedef struct
+{
+  char *id;
+  YgVisibility visibility; /* INVALID: unchanged */
+} ItemPatch;
+
+static void
+item_patch_free (ItemPatch *p)
+{
+  g_free (p->id);
+  g_free (p);
+}
+
+/* The fields a PATCH may carry, and their validation. */
+static const char *const patch_fields[] = { "visibility", NULL };
+
+static gboolean
+parse_item_patch (JsonObject *form, ItemPatch *patch, const char **field, GError **error)
+{
+  const char *visibility;
+
+  *field = "visibility";
+  if (!yg_request_form_string (form, "visibility", TRUE, 16, &visibility, error))
+    return FALSE;
+  patch->visibility = yg_visibility_from_string (visibility);
+  if (patch->visibility == YG_VISIBILITY_INVALID)
+    {
+      g_set_error_literal (error, YG_HTTP_ERROR, YG_HTTP_ERROR_INVALID,
+                           "\"visibility\" must be one of public, residents, unlisted, staff");
+      return FALSE;
+    }
+  *field = NULL;
+  return TRUE;
+}
+
+static gpointer
+apply_patch (YgDbConn *conn, gpointer data, GError **error)
+{
+  ItemPatch *p = data;
+
+  if (p->visibility != YG_VISIBILITY_INVALID
+      && !yg_item_store_set_visibility (conn, p->id, p->visibility, error))
+    return NULL;
+  return yg_item_store_get (conn, p->id, error);
+}
+
+static void
+item_patched (GObject *source, GAsyncResult *res, gpointer data)
+{
+  g_autoptr (SoupServerMessage) msg = data;
+  YgRequest *req = yg_request_get (msg);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (YgItem) item = yg_db_run_finish (YG_DB (source), res, &error);
+
+  /* HLS answers for this item must follow at once, not after the cache's few seconds */
+  g_hash_table_remove (yg_server_get_visibility_cache (req->server), yg_request_param (req, 0));
+  if (item == NULL)
+    yg_request_respond_error (req, error);
+  else
+    yg_request_respond_json (req, 200, item_to_json (req->server, item));
+}
+
+void
+yg_route_item_patch (YgServer *server, YgRequest *req)
+{
+  g_autoptr (JsonNode) owner = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *field = NULL;
+  JsonObject *form = yg_request_parse_form (req, &owner, patch_fields, &field, &error);
+  ItemPatch *patch = g_new0 (ItemPatch, 1);
+
+  if (form == NULL || !parse_item_patch (form, patch, &field, &error))
+    {
+      item_patch_free (patch);
+      yg_request_respond_field_error (req, field, error);
+      return;
+    }
+  patch->id = g_strdup (yg_request_param (req, 0));
+  yg_request_pause (req);
+  yg_db_run_async (yg_server_get_db (server), apply_patch, patch,
+                   (GDestroyNotify) item_patch_free, (GDestroyNotify) yg_item_free, NULL,
+                   item_patched, g_object_ref (req->msg));
 }

@@ -7,12 +7,21 @@
  * the server's id shape. Paths are built from those checked parts only.
  * Caching: segments are immutable; a VOD playlist (with ENDLIST) is cached
  * for minutes, a growing EVENT playlist must be revalidated every time.
- * Thread: main thread.
+ * Access: /hls/<item>/… serves public items only; any other item, and an
+ * item the catalogue does not know, is 404 there, so a guessed URL never
+ * reaches a hidden item's files. The item's visibility comes from a small
+ * cache (VISIBILITY_TTL seconds; PATCH clears its entry), so a public
+ * segment costs no database round trip once the cache is warm.
+ * /hls/t/<token>/<item>/… (auth class playback-token, checked by the server
+ * before the handler runs) serves any item its token was signed for, with
+ * private caching that never outlives the token.
+ * Thread: main thread; the visibility is read on the DB thread.
  */
 #define G_LOG_DOMAIN "yg-server"
 
 #include "yg-http-error.h"
 #include "yg-http-file.h"
+#include "yg-item-store.h"
 #include "yg-routes.h"
 #include "yg-server.h"
 
@@ -63,9 +72,33 @@ playlist_cache_control (const char *path)
   return strstr (text, "#EXT-X-ENDLIST") != NULL ? "public, max-age=300" : "no-cache";
 }
 
-static void
-serve (YgServer *server, YgRequest *req, const char *item, const char *rung, const char *name)
+#define VISIBILITY_TTL 5 /* seconds */
+#define VISIBILITY_CACHE_MAX 4096
+
+typedef struct
 {
+  YgVisibility visibility; /* INVALID: no such item */
+  gint64 until_us;
+} CacheEntry;
+
+/* For a token URL: "private" caching bounded by the token's lifetime. */
+static char *
+token_cache_control (const char *cache, gint64 expires_at)
+{
+  gint64 left = expires_at - g_get_real_time () / G_USEC_PER_SEC;
+  const char *age = strstr (cache, "max-age=");
+  gint64 max_age = age != NULL ? g_ascii_strtoll (age + 8, NULL, 10) : 0;
+
+  if (age == NULL || left <= 0)
+    return g_strdup ("private, no-cache");
+  return g_strdup_printf ("private, max-age=%" G_GINT64_FORMAT, MIN (max_age, left));
+}
+
+static void
+serve (YgServer *server, YgRequest *req, const char *item, const char *rung, const char *name,
+       gint64 token_expires_at)
+{
+  g_autofree char *private_cache = NULL;
   g_autofree char *root = g_build_filename (yg_server_get_config (server)->data_dir, "media", NULL);
   g_autofree char *rel = NULL;
   g_autofree char *path = NULL;
@@ -109,18 +142,120 @@ serve (YgServer *server, YgRequest *req, const char *item, const char *rung, con
       yg_request_fail (req, YG_HTTP_ERROR_NOT_FOUND, "No such media");
       return;
     }
+  if (token_expires_at > 0)
+    cache = private_cache = token_cache_control (cache, token_expires_at);
   yg_http_serve_file (req, root, rel, type, cache);
+}
+
+/* Serves the request's file if the item is public; else 404. */
+static void
+serve_if_public (YgServer *server, YgRequest *req, YgVisibility visibility)
+{
+  guint n = req->params->len;
+
+  if (visibility != YG_VISIBILITY_PUBLIC)
+    {
+      yg_request_fail (req, YG_HTTP_ERROR_NOT_FOUND, "No such media");
+      return;
+    }
+  serve (server, req, yg_request_param (req, 0), n == 3 ? yg_request_param (req, 1) : NULL,
+         yg_request_param (req, n - 1), 0);
+}
+
+static gpointer
+load_visibility (YgDbConn *conn, gpointer data, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  YgVisibility v = yg_item_store_get_visibility (conn, data, &local);
+
+  if (local != NULL && !g_error_matches (local, YG_DB_ERROR, YG_DB_ERROR_NOT_FOUND))
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return NULL;
+    }
+  return GINT_TO_POINTER (v + 1); /* never NULL: NULL means an error */
+}
+
+static void
+visibility_loaded (GObject *source, GAsyncResult *res, gpointer data)
+{
+  g_autoptr (SoupServerMessage) msg = data;
+  YgRequest *req = yg_request_get (msg);
+  GHashTable *cache = yg_server_get_visibility_cache (req->server);
+  g_autoptr (GError) error = NULL;
+  gpointer r = yg_db_run_finish (YG_DB (source), res, &error);
+  CacheEntry *e;
+
+  if (r == NULL)
+    {
+      yg_request_respond_error (req, error);
+      return;
+    }
+  if (g_hash_table_size (cache) >= VISIBILITY_CACHE_MAX)
+    g_hash_table_remove_all (cache); /* entries live seconds: refilling is cheap */
+  e = g_new0 (CacheEntry, 1);
+  e->visibility = GPOINTER_TO_INT (r) - 1;
+  e->until_us = g_get_monotonic_time () + VISIBILITY_TTL * G_USEC_PER_SEC;
+  g_hash_table_replace (cache, g_strdup (yg_request_param (req, 0)), e);
+  serve_if_public (req->server, req, e->visibility);
+}
+
+static void
+serve_public (YgServer *server, YgRequest *req)
+{
+  const char *item = yg_request_param (req, 0);
+  CacheEntry *e;
+
+  if (g_str_equal (item, "t")) /* /hls/t/<item>/<name>: a signed URL without its token */
+    {
+      yg_request_fail (req, YG_HTTP_ERROR_FORBIDDEN, "This playback address has no token");
+      return;
+    }
+  if (!valid_item_id (item))
+    {
+      yg_request_fail (req, YG_HTTP_ERROR_NOT_FOUND, "No such media");
+      return;
+    }
+  e = g_hash_table_lookup (yg_server_get_visibility_cache (server), item);
+  if (e != NULL && e->until_us > g_get_monotonic_time ())
+    {
+      serve_if_public (server, req, e->visibility);
+      return;
+    }
+  yg_request_pause (req);
+  yg_db_run_async (yg_server_get_db (server), load_visibility, g_strdup (item), g_free, NULL, NULL,
+                   visibility_loaded, g_object_ref (req->msg));
 }
 
 void
 yg_route_hls_item_file (YgServer *server, YgRequest *req)
 {
-  serve (server, req, yg_request_param (req, 0), NULL, yg_request_param (req, 1));
+  serve_public (server, req);
 }
 
 void
 yg_route_hls_rung_file (YgServer *server, YgRequest *req)
 {
-  serve (server, req, yg_request_param (req, 0), yg_request_param (req, 1),
-         yg_request_param (req, 2));
+  serve_public (server, req);
+}
+
+/* The server verified the token (params: token, item, [rung,] name). */
+static gint64
+token_expiry (YgRequest *req)
+{
+  return g_ascii_strtoll (yg_request_param (req, 0), NULL, 10);
+}
+
+void
+yg_route_hls_token_item_file (YgServer *server, YgRequest *req)
+{
+  serve (server, req, yg_request_param (req, 1), NULL, yg_request_param (req, 2),
+         token_expiry (req));
+}
+
+void
+yg_route_hls_token_rung_file (YgServer *server, YgRequest *req)
+{
+  serve (server, req, yg_request_param (req, 1), yg_request_param (req, 2),
+         yg_request_param (req, 3), token_expiry (req));
 }

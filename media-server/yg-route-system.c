@@ -1,5 +1,8 @@
 /* yg-route-system.c: /healthz, /metrics, the OpenAPI document and /api/v1/me.
  *
+ * /api/v1/me describes the caller: role and name for a token; for a signed-in
+ * account also its id, username, display name and the session's CSRF token.
+ *
  * /healthz answers 200 only when the catalogue answers a query (it goes
  * through the DB thread like any request would); 503 otherwise.
  * /metrics renders request metrics, connection figures from the listener and
@@ -251,6 +254,17 @@ yg_route_me (YgServer *server, YgRequest *req)
   json_builder_add_string_value (b, yg_role_to_string (req->principal->role));
   json_builder_set_member_name (b, "name");
   json_builder_add_string_value (b, req->principal->name);
+  if (req->principal->session_id != 0) /* signed in with a cookie */
+    {
+      json_builder_set_member_name (b, "user_id");
+      json_builder_add_int_value (b, req->principal->user_id);
+      json_builder_set_member_name (b, "username");
+      json_builder_add_string_value (b, req->principal->username);
+      json_builder_set_member_name (b, "display_name");
+      json_builder_add_string_value (b, req->principal->name);
+      json_builder_set_member_name (b, "csrf_token");
+      json_builder_add_string_value (b, req->principal->csrf_token);
+    }
   json_builder_end_object (b);
   yg_request_respond_json (req, 200, json_builder_get_root (b));
 }

@@ -17,6 +17,7 @@ void yg_route_me (YgServer *server, YgRequest *req);
 /* yg-route-items.c */
 void yg_route_item_get (YgServer *server, YgRequest *req);
 void yg_route_items_list (YgServer *server, YgRequest *req);
+void yg_route_item_patch (YgServer *server, YgRequest *req);
 
 /* yg-route-jobs.c */
 void yg_route_worker_lease (YgServer *server, YgRequest *req);
@@ -43,6 +44,13 @@ void yg_uploads_recover (YgServer *server);
 /* yg-route-media.c */
 void yg_route_hls_item_file (YgServer *server, YgRequest *req);
 void yg_route_hls_rung_file (YgServer *server, YgRequest *req);
+void yg_route_hls_token_item_file (YgServer *server, YgRequest *req);
+void yg_route_hls_token_rung_file (YgServer *server, YgRequest *req);
+
+/* yg-route-accounts.c */
+void yg_route_accounts_create (YgServer *server, YgRequest *req);
+void yg_route_session_create (YgServer *server, YgRequest *req);
+void yg_route_session_delete (YgServer *server, YgRequest *req);
 
 /* yg-route-web.c */
 void yg_route_web_home (YgServer *server, YgRequest *req);

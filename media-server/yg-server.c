@@ -2,13 +2,15 @@
  *
  * Per request: (1) at got-headers the early handler attaches a YgRequest,
  * refuses oversized heads (431) and bodies (413) before reading them, and
- * routes the raw path; a routing failure is remembered and answered after
- * the (bounded) body. (2) at got-body the main handler checks the route's
- * auth class (bearer tokens are looked up on the DB thread with the message
- * paused) and calls the handler. (3) request-finished/aborted writes the
- * access log line and the metrics. The server owns the catalogue (YgDb),
- * the listener and the metrics; it refuses to exist with an invalid route
- * table. Thread: main thread.
+ * routes the raw path. (2) at got-body the route's auth class is checked and
+ * the handler called. (3) request-finished/aborted logs and counts it.
+ * The caller is a bearer token if Authorization is sent (no CSRF check), else
+ * the session cookie (looked up for /api/ and non-public routes only; unknown
+ * means anonymous; a cookie-authenticated write needs X-CSRF-Token, else 403
+ * "csrf"); playback-token routes are decided by their URL alone, without the
+ * database. The server owns the catalogue, listener, metrics, playback keys,
+ * sign-in throttles and visibility cache, and refuses an invalid route table.
+ * Thread: main thread.
  */
 #define G_LOG_DOMAIN "yg-server"
 
@@ -24,6 +26,10 @@
 #include "yg-request.h"
 #include "yg-router.h"
 #include "yg-token-store.h"
+#include "yg-playback-keys.h"
+#include "yg-secret.h"
+#include "yg-session-store.h"
+#include "yg-throttle.h"
 #include "yg-worker-pool.h"
 #include "yg-tus.h"
 #include "yg-routes.h"
@@ -44,6 +50,11 @@ struct _YgServer
   YgWorkerPool *workers;
   YgTusStore *uploads;
   guint gc_id;
+  YgPlaybackKeys *playback_keys;
+  YgThrottle *login_by_account;
+  YgThrottle *login_by_address;
+  YgThrottle *signup_by_address;
+  GHashTable *visibility_cache; /* item id → visibility for a few seconds (yg-route-media.c) */
 };
 
 G_DEFINE_FINAL_TYPE (YgServer, yg_server, G_TYPE_OBJECT)
@@ -63,6 +74,25 @@ append_escaped (GString *out, const char *s, gsize max)
     }
 }
 
+/* A signed playback URL is a credential for hours: the log keeps its expiry
+ * and key id (to tell which key served a request), never its mac. */
+static char *
+redact_path (const char *path)
+{
+  const char *token, *mac, *end;
+
+  if (path == NULL || !g_str_has_prefix (path, "/hls/t/"))
+    return g_strdup (path);
+  token = path + strlen ("/hls/t/");
+  end = strchr (token, '/');
+  if (end == NULL)
+    end = token + strlen (token);
+  mac = g_strrstr_len (token, end - token, ".");
+  if (mac == NULL)
+    mac = token - 1;
+  return g_strdup_printf ("%.*s.-%s", (int) (mac - path), path, end);
+}
+
 static void
 log_request (YgServer *self, SoupServerMessage *msg, YgRequest *req, guint status, goffset bytes)
 {
@@ -76,6 +106,7 @@ log_request (YgServer *self, SoupServerMessage *msg, YgRequest *req, guint statu
       g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
       g_autofree char *ts = g_date_time_format_iso8601 (now);
       g_autofree char *peer = NULL;
+      g_autofree char *path = NULL;
       GSocketAddress *addr = soup_server_message_get_remote_address (msg);
       GUri *uri = soup_server_message_get_uri (msg);
       GString *line = g_string_new (NULL);
@@ -86,7 +117,8 @@ log_request (YgServer *self, SoupServerMessage *msg, YgRequest *req, guint statu
       g_string_append_printf (line, "%s %s %s \"", ts, req ? req->id : "-", peer ? peer : "-");
       append_escaped (line, method, 16);
       g_string_append_c (line, ' ');
-      append_escaped (line, uri ? g_uri_get_path (uri) : "-", 512);
+      path = redact_path (uri ? g_uri_get_path (uri) : "-");
+      append_escaped (line, path, 512);
       g_string_append_printf (line, "\" %u %" G_GOFFSET_FORMAT " %.4f\n", status, bytes, seconds);
       fputs (line->str, self->access_log);
       fflush (self->access_log);
@@ -173,18 +205,38 @@ yg_server_answer_early (YgServer *self, YgRequest *req, const GError *error)
 
 typedef void (*AuthedFunc) (YgServer *self, YgRequest *req, GError *denied);
 
-static GError *
-decide (YgRequest *req)
+static gboolean
+csrf_ok (YgRequest *req)
 {
-  if (yg_auth_allows (req->route->auth, req->principal))
+  const char *sent = yg_request_header (req, "X-CSRF-Token");
+  const char *want = req->principal->csrf_token;
+
+  return sent != NULL && want != NULL && strlen (sent) == strlen (want)
+         && yg_secret_equal (sent, want, strlen (want));
+}
+
+static GError *
+decide (YgRequest *req, gboolean url_token_valid)
+{
+  if (req->principal != NULL && req->principal->session_id != 0
+      && yg_auth_is_write (yg_request_method (req)) && !csrf_ok (req))
+    return g_error_new_literal (YG_HTTP_ERROR, YG_HTTP_ERROR_CSRF,
+                                "A signed-in browser must send its session's CSRF token in "
+                                "X-CSRF-Token (from sign-in or GET /api/v1/me)");
+  if (yg_auth_allows (req->route->auth, req->principal, url_token_valid))
     return NULL;
+  if (req->route->auth == YG_AUTH_PLAYBACK_TOKEN)
+    return g_error_new_literal (YG_HTTP_ERROR, YG_HTTP_ERROR_FORBIDDEN,
+                                "This playback address is expired or not valid; reload the item "
+                                "for a fresh one");
   if (req->principal == NULL)
     return g_error_new (YG_HTTP_ERROR, YG_HTTP_ERROR_UNAUTHORIZED,
-                        "This needs a %s credential: send Authorization: Bearer <token>",
+                        "This needs a %s credential: sign in, or send Authorization: Bearer <token>",
                         yg_auth_class_to_string (req->route->auth));
   return g_error_new (YG_HTTP_ERROR, YG_HTTP_ERROR_FORBIDDEN,
-                      "A %s token cannot use this; it needs %s",
+                      "A %s %s cannot use this; it needs %s",
                       yg_role_to_string (req->principal->role),
+                      req->principal->session_id != 0 ? "account" : "token",
                       yg_auth_class_to_string (req->route->auth));
 }
 
@@ -199,6 +251,35 @@ static gpointer
 lookup_token (YgDbConn *conn, gpointer data, GError **error)
 {
   return yg_token_store_lookup (conn, data, error);
+}
+
+static gpointer
+lookup_session (YgDbConn *conn, gpointer data, GError **error)
+{
+  return yg_session_store_lookup (conn, data, error);
+}
+
+static void
+session_looked_up (GObject *source, GAsyncResult *res, gpointer data)
+{
+  AuthCall *call = data;
+  YgRequest *req = yg_request_get (call->msg);
+  g_autoptr (GError) error = NULL;
+
+  req->principal = yg_db_run_finish (YG_DB (source), res, &error);
+  if (req->principal == NULL && !g_error_matches (error, YG_DB_ERROR, YG_DB_ERROR_NOT_FOUND))
+    call->then (call->self, req, g_steal_pointer (&error));
+  else /* an unknown or expired session is an anonymous caller */
+    call->then (call->self, req, decide (req, FALSE));
+  g_object_unref (call->msg);
+  g_free (call);
+}
+
+/* Pages, static files and public HLS do not depend on who asks. */
+static gboolean
+wants_session (const YgRoute *route)
+{
+  return route->auth != YG_AUTH_PUBLIC || g_str_has_prefix (route->pattern, "/api/");
 }
 
 static void
@@ -216,7 +297,7 @@ token_looked_up (GObject *source, GAsyncResult *res, gpointer data)
   else if (req->principal == NULL)
     call->then (call->self, req, g_steal_pointer (&error));
   else
-    call->then (call->self, req, decide (req));
+    call->then (call->self, req, decide (req, FALSE));
   g_object_unref (call->msg);
   g_free (call);
 }
@@ -228,12 +309,37 @@ static void
 authenticate (YgServer *self, YgRequest *req, AuthedFunc then)
 {
   const char *token = NULL;
+  g_autofree char *cookie = NULL;
   AuthCall *call;
 
+  if (req->route->auth == YG_AUTH_PLAYBACK_TOKEN)
+    {
+      /* /hls/t/{token}/{id}/…: the token is for this item and nothing else */
+      gboolean ok = req->params->len >= 2
+                    && yg_playback_keys_verify (self->playback_keys, yg_request_param (req, 0),
+                                                yg_request_param (req, 1),
+                                                g_get_real_time () / G_USEC_PER_SEC, NULL);
+      then (self, req, decide (req, ok));
+      return;
+    }
   switch (yg_auth_get_bearer (soup_server_message_get_request_headers (req->msg), &token))
     {
     case YG_AUTH_NO_CREDENTIALS:
-      then (self, req, decide (req));
+      if (wants_session (req->route))
+        cookie = yg_auth_get_cookie (soup_server_message_get_request_headers (req->msg),
+                                     yg_auth_session_cookie_name (self->config->behind_tls));
+      if (cookie == NULL || !yg_session_secret_is_well_formed (cookie))
+        {
+          then (self, req, decide (req, FALSE));
+          return;
+        }
+      call = g_new0 (AuthCall, 1);
+      call->self = self;
+      call->msg = g_object_ref (req->msg);
+      call->then = then;
+      yg_request_pause (req);
+      yg_db_run_async (self->db, lookup_session, g_steal_pointer (&cookie), g_free,
+                       (GDestroyNotify) yg_principal_free, NULL, session_looked_up, call);
       return;
     case YG_AUTH_MALFORMED:
       then (self, req,
@@ -433,6 +539,11 @@ yg_server_finalize (GObject *object)
     fclose (self->access_log);
   g_clear_pointer (&self->router, yg_router_free);
   g_clear_pointer (&self->uploads, yg_tus_store_free);
+  g_clear_pointer (&self->playback_keys, yg_playback_keys_free);
+  g_clear_pointer (&self->login_by_account, yg_throttle_free);
+  g_clear_pointer (&self->login_by_address, yg_throttle_free);
+  g_clear_pointer (&self->signup_by_address, yg_throttle_free);
+  g_clear_pointer (&self->visibility_cache, g_hash_table_unref);
   g_clear_pointer (&self->metrics, yg_metrics_free);
   g_clear_pointer (&self->config, yg_config_free);
   G_OBJECT_CLASS (yg_server_parent_class)->finalize (object);
@@ -449,6 +560,14 @@ static void
 yg_server_init (YgServer *self)
 {
   self->metrics = yg_metrics_new ();
+  /* Sign-in throttles: 5 failures per account, then one more every minute;
+   * 20 per client address, then one every 15 s. At most 10 000 keys each. */
+  self->login_by_account = yg_throttle_new (5, 60, 10000);
+  self->login_by_address = yg_throttle_new (20, 15, 10000);
+  /* Registrations (each costs an Argon2id hash): 10 per address, then one
+   * every 30 s. */
+  self->signup_by_address = yg_throttle_new (10, 30, 10000);
+  self->visibility_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
 /**
@@ -503,6 +622,10 @@ yg_server_new (const YgConfig *config, const YgRoute *routes, gsize n_routes, GE
   db_path = g_build_filename (config->data_dir, "catalog.db", NULL);
   self->db = yg_db_open (db_path, error);
   if (self->db == NULL)
+    return NULL;
+
+  self->playback_keys = yg_playback_keys_open (config->data_dir, error);
+  if (self->playback_keys == NULL)
     return NULL;
 
   self->uploads = yg_tus_store_new (config->data_dir, config->upload_max_size, config->upload_quota,
@@ -666,6 +789,36 @@ YgListener *
 yg_server_get_listener (YgServer *self)
 {
   return self->listener;
+}
+
+YgPlaybackKeys *
+yg_server_get_playback_keys (YgServer *self)
+{
+  return self->playback_keys;
+}
+
+/**
+ * yg_server_get_login_throttles:
+ * @by_account: (out): per account (key: the lower-cased name)
+ * @by_address: (out): per client address
+ */
+void
+yg_server_get_login_throttles (YgServer *self, YgThrottle **by_account, YgThrottle **by_address)
+{
+  *by_account = self->login_by_account;
+  *by_address = self->login_by_address;
+}
+
+YgThrottle *
+yg_server_get_signup_throttle (YgServer *self)
+{
+  return self->signup_by_address;
+}
+
+GHashTable *
+yg_server_get_visibility_cache (YgServer *self)
+{
+  return self->visibility_cache;
 }
 
 const YgRoute *

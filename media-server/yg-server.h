@@ -30,6 +30,14 @@ YgListener *yg_server_get_listener (YgServer *self);
 typedef struct _YgTusStore YgTusStore;
 YgTusStore *yg_server_get_uploads (YgServer *self);
 const YgRoute *yg_server_get_routes (YgServer *self, gsize *n_routes);
+typedef struct _YgPlaybackKeys YgPlaybackKeys;
+YgPlaybackKeys *yg_server_get_playback_keys (YgServer *self);
+typedef struct _YgThrottle YgThrottle;
+void yg_server_get_login_throttles (YgServer   *self,
+                                    YgThrottle **by_account,
+                                    YgThrottle **by_address);
+YgThrottle *yg_server_get_signup_throttle (YgServer *self);
+GHashTable *yg_server_get_visibility_cache (YgServer *self);
 
 void yg_server_answer_early (YgServer *self, YgRequest *req, const GError *error);
 gboolean yg_server_start_workers (YgServer *self, const char *exe, guint n, GError **error);

@@ -70,7 +70,7 @@ static void
 test_help (Fixture *f, gconstpointer data)
 {
   static const char *const commands[] = { "serve", "token", "migrate", "fsck", "version", "import",
-                                          "worker", "user" };
+                                          "worker", "user", "keys" };
   g_autofree char *out = NULL, *err = NULL;
 
   g_assert_cmpint (run ((const char *[]){ NULL }, NULL, &out, &err), ==, 2);
@@ -417,6 +417,60 @@ test_config_precedence (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (err, "max-conections"));
 }
 
+static void
+test_keys (Fixture *f, gconstpointer data)
+{
+  g_autofree char *k1 = NULL, *k2 = NULL, *list = NULL, *err = NULL, *path = NULL, *text = NULL;
+  struct stat st;
+
+  g_assert_cmpint (run ((const char *[]){ "keys", "rotate", "--data", f->dir, NULL }, NULL, &k1, &err),
+                   ==, 0);
+  g_clear_pointer (&err, g_free);
+  g_strstrip (k1);
+  g_assert_cmpuint (strlen (k1), ==, 8);
+  path = g_build_filename (f->dir, "keys", "playback.keys", NULL);
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  g_assert_cmpint (run ((const char *[]){ "keys", "rotate", "--data", f->dir, NULL }, NULL, &k2, &err),
+                   ==, 0);
+  g_clear_pointer (&err, g_free);
+  g_strstrip (k2);
+  g_assert_cmpstr (k1, !=, k2);
+  g_assert_cmpint (run ((const char *[]){ "keys", "list", "--data", f->dir, NULL }, NULL, &list, &err),
+                   ==, 0);
+  g_clear_pointer (&err, g_free);
+  g_assert_nonnull (strstr (list, k1));
+  g_assert_nonnull (strstr (list, k2));
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  /* list never prints a secret */
+  {
+    g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+    for (guint i = 0; lines[i] != NULL; i++)
+      if (g_str_has_prefix (lines[i], "secret="))
+        g_assert_null (strstr (list, lines[i] + 7));
+  }
+  g_clear_pointer (&list, g_free);
+  /* the current key cannot be removed; an older one can */
+  g_assert_cmpint (run ((const char *[]){ "keys", "remove", "--data", f->dir, k2, NULL }, NULL, &list,
+                        &err),
+                   ==, 1);
+  g_assert_nonnull (strstr (err, "current"));
+  g_clear_pointer (&err, g_free);
+  g_clear_pointer (&list, g_free);
+  g_assert_cmpint (run ((const char *[]){ "keys", "remove", "--data", f->dir, k1, NULL }, NULL, &list,
+                        &err),
+                   ==, 0);
+  g_clear_pointer (&err, g_free);
+  g_clear_pointer (&list, g_free);
+  g_assert_cmpint (run ((const char *[]){ "keys", "list", "--data", f->dir, NULL }, NULL, &list, &err),
+                   ==, 0);
+  g_assert_null (strstr (list, k1));
+  g_clear_pointer (&err, g_free);
+  g_clear_pointer (&list, g_free);
+  g_assert_cmpint (run ((const char *[]){ "keys", "frob", "--data", f->dir, NULL }, NULL, &list, &err),
+                   ==, 2);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -429,5 +483,6 @@ main (int argc, char **argv)
   ADD ("user", test_user);
   ADD ("fsck/missing-file", test_fsck);
   ADD ("config/precedence", test_config_precedence);
+  ADD ("keys", test_keys);
   return g_test_run ();
 }

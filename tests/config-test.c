@@ -29,6 +29,10 @@ test_values (void)
     { "header-timeout", "3601", FALSE },     { "workers", "auto", TRUE },
     { "workers", "0", TRUE },                { "workers", "65", FALSE },
     { "listen", "", FALSE },                 { "no-such-option", "1", FALSE },
+    { "behind-tls", "yes", TRUE },           { "behind-tls", "no", TRUE },
+    { "behind-tls", "maybe", FALSE },        { "behind-tls", "", FALSE },
+    { "playback-token-hours", "0", FALSE },  { "playback-token-hours", "169", FALSE },
+    { "playback-token-hours", "24", TRUE },
   };
   g_autoptr (YgConfig) c = yg_config_new ();
 
@@ -47,6 +51,10 @@ test_values (void)
   g_assert_cmpuint (yg_config_get_workers (c), >=, 1);
   g_assert_true (yg_config_set (c, "workers", "0", NULL));
   g_assert_cmpuint (yg_config_get_workers (c), ==, 0);
+  g_assert_true (yg_config_set (c, "behind-tls", "YES", NULL));
+  g_assert_true (c->behind_tls);
+  g_assert_true (yg_config_set (c, "behind-tls", "off", NULL));
+  g_assert_false (c->behind_tls);
 }
 
 static void

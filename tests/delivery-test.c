@@ -10,7 +10,9 @@
  * single ranges (206/416) and the cases answered with the whole file
  * (several ranges, malformed), If-Range, HEAD, names outside the grammar and
  * symlinks out of the data directory (404, never the target's bytes), and a
- * new ETag after a file is replaced by rename. Suite: http.
+ * new ETag after a file is replaced by rename. The item row exists (public),
+ * since /hls/<item>/ serves only items the catalogue knows as public; the
+ * visibility rules themselves are in visibility-test.c. Suite: http.
  */
 #include <json-glib/json-glib.h>
 #include <glib/gstdio.h>
@@ -18,6 +20,7 @@
 #include <unistd.h>
 #include <utime.h>
 
+#include "yg-item-store.h"
 #include "yg-routes.h"
 #include "yg-secret.h"
 #include "yg-test-server.h"
@@ -63,6 +66,12 @@ put_file (Fixture *f, const char *rel, const void *data, gsize len)
   g_assert_no_error (error);
 }
 
+static gpointer
+insert_item (gpointer conn, gpointer data, GError **error)
+{
+  return yg_item_store_insert (conn, ITEM, "lesson", "delivery", "", error);
+}
+
 static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
@@ -72,6 +81,7 @@ fixture_setup (Fixture *f, gconstpointer data)
                                  0x00, 0x00, 0x0a, 0xff, 0xd9 };
 
   f->ts = yg_test_server_start (NULL, yg_routes, yg_n_routes);
+  g_free (yg_test_server_db_sync (f->ts, insert_item, NULL));
   f->outside = yg_test_make_tmpdir ();
   /* Random bytes, NULs included: a body compared as a C string would pass by accident. */
   for (gsize i = 0; i < SEGMENT_SIZE; i++)

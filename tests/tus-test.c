@@ -1174,7 +1174,8 @@ test_complete_hostile_filename (Fixture *f, gconstpointer data)
   {
     /* and nothing appeared anywhere else in the data directory */
     const char *known[] = {
-      "catalog.db", "catalog.db-wal", "catalog.db-shm", "uploads", "originals", "media", "tmp", NULL
+      "catalog.db", "catalog.db-wal", "catalog.db-shm", "uploads", "originals", "media", "tmp",
+      "keys", NULL
     };
     g_autoptr (GDir) d = g_dir_open (f->ts->data_dir, 0, NULL);
     const char *name;

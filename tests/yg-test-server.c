@@ -262,3 +262,90 @@ yg_test_http (guint16 port, const char *raw_request, guint *status)
   g_assert_no_error (error);
   return yg_test_read_response (conn, status);
 }
+
+void
+yg_test_response_free (YgTestResponse *r)
+{
+  if (r == NULL)
+    return;
+  g_free (r->head);
+  g_free (r->body);
+  g_free (r);
+}
+
+/**
+ * yg_test_request:
+ * @from: (nullable): a loopback source address such as "127.0.0.2" (Linux
+ *   routes all of 127/8 to lo), so tests can act as several clients
+ * @headers: (nullable): extra header lines, each ending in \r\n
+ * @body: (nullable): sent with Content-Length
+ *
+ * Sends one request with Connection: close and reads the answer to EOF.
+ *
+ * Returns: (transfer full): the response
+ */
+YgTestResponse *
+yg_test_request (guint16 port, const char *from, const char *method, const char *path,
+                 const char *headers, const char *body)
+{
+  g_autoptr (GSocketClient) client = g_socket_client_new ();
+  g_autoptr (GSocketConnection) conn = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GByteArray) buf = g_byte_array_new ();
+  g_autofree char *req = NULL;
+  g_autofree char *length = NULL;
+  YgTestResponse *r = g_new0 (YgTestResponse, 1);
+  GInputStream *in;
+  guint8 chunk[16384];
+  gssize n;
+  const char *end;
+
+  g_socket_client_set_timeout (client, 20);
+  if (from != NULL)
+    {
+      g_autoptr (GInetAddress) a = g_inet_address_new_from_string (from);
+      g_autoptr (GSocketAddress) local = g_inet_socket_address_new (a, 0);
+      g_socket_client_set_local_address (client, local);
+    }
+  conn = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, &error);
+  g_assert_no_error (error);
+  length = body != NULL ? g_strdup_printf ("Content-Length: %zu\r\n", strlen (body)) : g_strdup ("");
+  req = g_strdup_printf ("%s %s HTTP/1.1\r\nHost: t\r\nConnection: close\r\n%s%s\r\n%s", method,
+                         path, headers ? headers : "", length, body ? body : "");
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)), req, strlen (req),
+                             NULL, NULL, &error);
+  g_assert_no_error (error);
+  in = g_io_stream_get_input_stream (G_IO_STREAM (conn));
+  while ((n = g_input_stream_read (in, chunk, sizeof chunk, NULL, NULL)) > 0)
+    g_byte_array_append (buf, chunk, n);
+  g_byte_array_append (buf, (const guint8 *) "", 1);
+  end = strstr ((const char *) buf->data, "\r\n\r\n");
+  g_assert_nonnull (end);
+  r->head = g_strndup ((const char *) buf->data, end - (const char *) buf->data + 2);
+  r->body_len = buf->len - 1 - (end + 4 - (const char *) buf->data);
+  r->body = g_malloc (r->body_len + 1);
+  memcpy (r->body, end + 4, r->body_len);
+  r->body[r->body_len] = '\0';
+  if (g_str_has_prefix (r->head, "HTTP/1."))
+    r->status = atoi (r->head + 9);
+  g_test_message ("%s %s%s%s → %u", method, path, from ? " from " : "", from ? from : "", r->status);
+  return r;
+}
+
+/**
+ * yg_test_response_header:
+ * @nth: 0 for the first header with this name, 1 for the second…
+ *
+ * Returns: (transfer full) (nullable): its value
+ */
+char *
+yg_test_response_header (YgTestResponse *r, const char *name, guint nth)
+{
+  g_auto (GStrv) lines = g_strsplit (r->head, "\r\n", -1);
+  gsize len = strlen (name);
+
+  for (guint i = 1; lines[i] != NULL; i++)
+    if (g_ascii_strncasecmp (lines[i], name, len) == 0 && lines[i][len] == ':' && nth-- == 0)
+      return g_strstrip (g_strdup (lines[i] + len + 1));
+  return NULL;
+}

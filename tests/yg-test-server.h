@@ -34,4 +34,23 @@ GSocketConnection *yg_test_connect (guint16 port);
 char *yg_test_http (guint16 port, const char *raw_request, guint *status);
 char *yg_test_read_response (GSocketConnection *conn, guint *status);
 
+typedef struct
+{
+  guint status;
+  char *head;   /* status line and headers */
+  char *body;   /* NUL-terminated copy of the body */
+  gsize body_len;
+} YgTestResponse;
+
+void yg_test_response_free (YgTestResponse *r);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (YgTestResponse, yg_test_response_free)
+
+YgTestResponse *yg_test_request (guint16     port,
+                                 const char *from,
+                                 const char *method,
+                                 const char *path,
+                                 const char *headers,
+                                 const char *body);
+char *yg_test_response_header (YgTestResponse *r, const char *name, guint nth);
+
 G_END_DECLS
