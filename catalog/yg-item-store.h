@@ -2,6 +2,7 @@
 #pragma once
 
 #include "yg-db.h"
+#include "yg-item-meta.h"
 
 G_BEGIN_DECLS
 
@@ -20,6 +21,7 @@ typedef struct
   double progress;     /* of the latest job, 0..1; < 0 when there is none */
   gint64 created_at;
   gint64 updated_at;
+  YgItemMeta *meta;    /* nullable: descriptive metadata, when loaded (yg-item-meta-store.c) */
 } YgItem;
 
 void yg_item_free (YgItem *item);

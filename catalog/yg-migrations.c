@@ -83,6 +83,93 @@ static const char *const migrations[] = {
   "  created_at INTEGER NOT NULL,"
   "  disabled_at INTEGER"
   ");",
+
+  /* item metadata (yg-item-meta-store.c): core fields for every kind, the
+   * performance and heritage fields, tags, chapters, inheritors. performers
+   * and programme are JSON arrays owned by the item (validated on input,
+   * never queried by element). No course link yet: courses get their own
+   * table and migration when they arrive. */
+  "ALTER TABLE items ADD COLUMN language TEXT;"
+  "ALTER TABLE items ADD COLUMN recorded_date TEXT;"          /* YYYY-MM-DD */
+  "ALTER TABLE items ADD COLUMN venue TEXT;"
+  "ALTER TABLE items ADD COLUMN troupe TEXT;"                 /* performance */
+  "ALTER TABLE items ADD COLUMN performers TEXT;"             /* performance: JSON array */
+  "ALTER TABLE items ADD COLUMN performance_date TEXT;"       /* performance: YYYY-MM-DD */
+  "ALTER TABLE items ADD COLUMN programme TEXT;"              /* performance: JSON array */
+  "ALTER TABLE items ADD COLUMN project_name TEXT;"           /* heritage: 项目名称 */
+  "ALTER TABLE items ADD COLUMN category TEXT;"               /* heritage: folk_literature... */
+  "ALTER TABLE items ADD COLUMN level TEXT;"                  /* heritage: national... */
+  "ALTER TABLE items ADD COLUMN region TEXT;"                 /* heritage */
+  "CREATE TABLE item_tags ("
+  "  item_id TEXT NOT NULL REFERENCES items (id) ON DELETE CASCADE,"
+  "  tag TEXT NOT NULL,"
+  "  PRIMARY KEY (item_id, tag)"
+  ") WITHOUT ROWID;"
+  "CREATE INDEX item_tags_tag ON item_tags (tag, item_id);"
+  "CREATE TABLE item_chapters ("
+  "  item_id TEXT NOT NULL REFERENCES items (id) ON DELETE CASCADE,"
+  "  position INTEGER NOT NULL,"
+  "  title TEXT NOT NULL,"
+  "  start REAL NOT NULL CHECK (start >= 0),"
+  "  PRIMARY KEY (item_id, position)"
+  ") WITHOUT ROWID;"
+  "CREATE TABLE inheritors ("
+  "  id INTEGER PRIMARY KEY,"
+  "  name TEXT NOT NULL,"
+  "  birth_year INTEGER,"
+  "  gender TEXT CHECK (gender IN ('female','male')),"
+  "  level TEXT CHECK (level IN ('national','provincial','municipal','county')),"
+  "  region TEXT,"
+  "  bio TEXT NOT NULL DEFAULT '',"
+  "  created_at INTEGER NOT NULL,"
+  "  updated_at INTEGER NOT NULL"
+  ");"
+  "CREATE TABLE item_inheritors ("
+  "  item_id TEXT NOT NULL REFERENCES items (id) ON DELETE CASCADE,"
+  "  inheritor_id INTEGER NOT NULL REFERENCES inheritors (id) ON DELETE CASCADE,"
+  "  PRIMARY KEY (item_id, inheritor_id)"
+  ") WITHOUT ROWID;"
+  "CREATE INDEX item_inheritors_inheritor ON item_inheritors (inheritor_id, item_id);",
+
+  /* search (yg-search.c): one row per item with its searchable text and its
+   * filter values, a trigram FTS5 index over the text for queries of three
+   * characters or more, and an FTS5 index of the distinct 1- and 2-character
+   * substrings of the short fields for shorter queries. Both indexes are
+   * external-content tables that the search store updates in the same
+   * transaction as item_search (triggers cannot write FTS5 tables while
+   * trusted_schema is off). Existing items are indexed here by their titles
+   * (grams made by a recursive CTE). */
+  "CREATE TABLE item_search ("
+  "  doc INTEGER PRIMARY KEY,"
+  "  item_id TEXT NOT NULL UNIQUE REFERENCES items (id) ON DELETE CASCADE,"
+  "  kind TEXT NOT NULL,"
+  "  category TEXT,"
+  "  level TEXT,"
+  "  region TEXT,"
+  "  date TEXT NOT NULL DEFAULT '',"          /* recorded_date, '' when unknown */
+  "  title TEXT NOT NULL,"                    /* lower-cased */
+  "  names TEXT NOT NULL DEFAULT '',"         /* tags, people, troupe, project, venue, region */
+  "  body TEXT NOT NULL DEFAULT '',"          /* description, programme titles */
+  "  grams TEXT NOT NULL DEFAULT ''"          /* distinct 1-2 char substrings of title+names */
+  ");"
+  "CREATE INDEX item_search_date ON item_search (date, doc);"
+  "CREATE INDEX item_search_kind ON item_search (kind, date, doc);"
+  "CREATE INDEX item_search_category ON item_search (category, date, doc) WHERE category IS NOT NULL;"
+  "CREATE INDEX item_search_level ON item_search (level, date, doc) WHERE level IS NOT NULL;"
+  "CREATE INDEX item_search_region ON item_search (region, date, doc) WHERE region IS NOT NULL;"
+  "CREATE VIRTUAL TABLE item_fts USING fts5 (title, names, body, content='item_search',"
+  "  content_rowid='doc', tokenize='trigram');"
+  "CREATE VIRTUAL TABLE item_grams USING fts5 (grams, content='item_search', content_rowid='doc',"
+  "  tokenize=\"unicode61 remove_diacritics 0\", detail=none);"
+  "INSERT INTO item_search (item_id, kind, title, body, grams)"
+  "  SELECT id, kind, lower (title), lower (description),"
+  "    (WITH RECURSIVE g (i, s) AS (SELECT 1, '' UNION ALL"
+  "       SELECT i + 1, s || ' ' || substr (lower (title), i, 1) || ' ' || substr (lower (title), i, 2)"
+  "       FROM g WHERE i <= length (title))"
+  "     SELECT s FROM g ORDER BY i DESC LIMIT 1)"
+  "  FROM items;"
+  "INSERT INTO item_fts (item_fts) VALUES ('rebuild');"
+  "INSERT INTO item_grams (item_grams) VALUES ('rebuild');",
 };
 
 int
