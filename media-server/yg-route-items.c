@@ -4,12 +4,15 @@
  * message, only when failed), playable, hls_url (null until a master playlist
  * is published), page_url, embed_url, poster_url (null until a poster
  * exists), duration (null until known). URLs are paths on this server.
+ * The descriptive metadata (yg-meta-json.c) follows those members.
  * Thread: main thread; the row is read on the DB thread.
  */
 #define G_LOG_DOMAIN "yg-server"
 
 #include "yg-http-error.h"
+#include "yg-item-meta-store.h"
 #include "yg-item-store.h"
+#include "yg-meta-json.h"
 #include "yg-request.h"
 #include "yg-routes.h"
 #include "yg-server.h"
@@ -69,14 +72,45 @@ item_to_json (const YgItem *item)
   json_builder_add_int_value (b, item->created_at);
   json_builder_set_member_name (b, "updated_at");
   json_builder_add_int_value (b, item->updated_at);
+  if (item->meta != NULL)
+    yg_meta_json_add_item (b, item->meta);
   json_builder_end_object (b);
   return json_builder_get_root (b);
+}
+
+/**
+ * yg_route_items_load:
+ *
+ * Returns: (transfer full): the item with its metadata (DB thread)
+ */
+YgItem *
+yg_route_items_load (YgDbConn *conn, const char *id, GError **error)
+{
+  g_autoptr (YgItem) item = yg_item_store_get (conn, id, error);
+
+  if (item == NULL)
+    return NULL;
+  item->meta = yg_item_meta_store_get (conn, id, error);
+  if (item->meta == NULL)
+    return NULL;
+  return g_steal_pointer (&item);
 }
 
 static gpointer
 load_item (YgDbConn *conn, gpointer data, GError **error)
 {
-  return yg_item_store_get (conn, data, error);
+  return yg_route_items_load (conn, data, error);
+}
+
+/**
+ * yg_route_items_json:
+ *
+ * Returns: (transfer full): the item document (main thread)
+ */
+JsonNode *
+yg_route_items_json (gpointer item)
+{
+  return item_to_json (item);
 }
 
 static JsonNode *
@@ -95,7 +129,18 @@ yg_route_item_get (YgServer *server, YgRequest *req)
 static gpointer
 list_items (YgDbConn *conn, gpointer data, GError **error)
 {
-  return yg_item_store_list_recent (conn, GPOINTER_TO_UINT (data), error);
+  g_autoptr (GPtrArray) items = yg_item_store_list_recent (conn, GPOINTER_TO_UINT (data), error);
+
+  if (items == NULL)
+    return NULL;
+  for (guint i = 0; i < items->len; i++)
+    {
+      YgItem *item = items->pdata[i];
+      item->meta = yg_item_meta_store_get (conn, item->id, error);
+      if (item->meta == NULL)
+        return NULL;
+    }
+  return g_steal_pointer (&items);
 }
 
 static JsonNode *
