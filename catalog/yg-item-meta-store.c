@@ -135,12 +135,14 @@ apply (YgDbConn *conn, const char *item_id, const YgItemMeta *p, GError **error)
       for (guint i = 0; i < p->tags->len; i++)
         {
           s = yg_db_conn_prepare (conn,
-                                  "INSERT OR IGNORE INTO item_tags (item_id, tag) VALUES (?1, ?2)",
+                                  "INSERT OR IGNORE INTO item_tags (item_id, tag, position)"
+                                  " VALUES (?1, ?2, ?3)",
                                   error);
           if (s == NULL)
             return FALSE;
           sqlite3_bind_text (s, 1, item_id, -1, SQLITE_TRANSIENT);
           sqlite3_bind_text (s, 2, p->tags->pdata[i], -1, SQLITE_TRANSIENT);
+          sqlite3_bind_int (s, 3, i);
           if (!yg_db_conn_step_done (conn, s, error))
             return FALSE;
         }
@@ -288,7 +290,7 @@ yg_item_meta_store_get (YgDbConn *conn, const char *item_id, GError **error)
   meta->kind = yg_db_column_dup (s, 13);
   sqlite3_reset (s);
 
-  s = yg_db_conn_prepare (conn, "SELECT tag FROM item_tags WHERE item_id = ?1 ORDER BY tag", error);
+  s = yg_db_conn_prepare (conn, "SELECT tag FROM item_tags WHERE item_id = ?1 ORDER BY position", error);
   if (s == NULL)
     return NULL;
   sqlite3_bind_text (s, 1, item_id, -1, SQLITE_TRANSIENT);

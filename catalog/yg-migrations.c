@@ -102,7 +102,8 @@ static const char *const migrations[] = {
   "ALTER TABLE items ADD COLUMN region TEXT;"                 /* heritage */
   "CREATE TABLE item_tags ("
   "  item_id TEXT NOT NULL REFERENCES items (id) ON DELETE CASCADE,"
-  "  tag TEXT NOT NULL,"
+  "  tag TEXT NOT NULL,"                       /* normalised (yg_item_meta_normalize_tag) */
+  "  position INTEGER NOT NULL DEFAULT 0,"    /* order as given */
   "  PRIMARY KEY (item_id, tag)"
   ") WITHOUT ROWID;"
   "CREATE INDEX item_tags_tag ON item_tags (tag, item_id);"

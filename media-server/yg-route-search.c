@@ -5,7 +5,9 @@
  * (recorded date, YYYY-MM-DD, inclusive), sort (relevance | date; relevance
  * is the default with q, date without), limit (1..100, default 20), cursor
  * (opaque, from next_cursor). Every parameter is checked here; an unknown or
- * bad one is a 400 "invalid" naming it. The answer is
+ * bad one (also a repeated one, or one that is not UTF-8 once decoded) is a
+ * 400 "invalid" naming it; "+" in the query string is a space (HTML forms).
+ * The answer is
  * {"items":[item...], "next_cursor": string|null}; items are full item
  * documents as GET /api/v1/items/{id} returns them.
  * Thread: main thread; the query runs on the DB thread (yg-search.c).
@@ -197,13 +199,50 @@ parse (GHashTable *p, Call *c, GError **error)
   return TRUE;
 }
 
+/* The query string, decoded strictly enough to name a bad parameter. */
+static GHashTable *
+parse_query (YgRequest *req, GError **error)
+{
+  const char *raw = g_uri_get_query (soup_server_message_get_uri (req->msg));
+  g_autoptr (GHashTable) params = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_auto (GStrv) pairs = NULL;
+
+  if (raw == NULL)
+    return g_steal_pointer (&params);
+  pairs = g_strsplit (raw, "&", -1);
+  for (guint i = 0; pairs[i] != NULL; i++)
+    {
+      char *eq = strchr (pairs[i], '=');
+      g_autofree char *name = NULL, *value = NULL;
+
+      if (*pairs[i] == '\0')
+        continue;
+      for (char *p = pairs[i]; *p; p++)
+        if (*p == '+')
+          *p = ' ';
+      if (eq != NULL)
+        *eq = '\0';
+      name = g_uri_unescape_string (pairs[i], NULL);
+      value = g_uri_unescape_string (eq != NULL ? eq + 1 : "", NULL);
+      if (name == NULL || !g_utf8_validate (name, -1, NULL))
+        return yg_field_error_set (error, NULL, "A parameter name is not valid"), NULL;
+      if (value == NULL)
+        return yg_field_error_set (error, name, "\"%s\" is not correctly escaped", name), NULL;
+      if (g_hash_table_contains (params, name))
+        return yg_field_error_set (error, name, "\"%s\" is given twice", name), NULL;
+      g_hash_table_insert (params, g_steal_pointer (&name), g_steal_pointer (&value));
+    }
+  return g_steal_pointer (&params);
+}
+
 void
 yg_route_search (YgServer *server, YgRequest *req)
 {
   g_autoptr (GError) error = NULL;
+  g_autoptr (GHashTable) params = parse_query (req, &error);
   Call *c = g_new0 (Call, 1);
 
-  if (!parse (yg_request_query (req), c, &error))
+  if (params == NULL || !parse (params, c, &error))
     {
       call_free (c);
       yg_request_respond_error (req, error);

@@ -238,8 +238,8 @@ body_round_trip (YgDbConn *conn)
   g_assert_cmpstr (back->performance_date, ==, "2023-04-30");
   g_assert_cmpstr (back->programme, ==, p->programme);
   g_assert_cmpuint (back->tags->len, ==, 2);
-  g_assert_cmpstr (back->tags->pdata[0], ==, "戏曲 名段");
-  g_assert_cmpstr (back->tags->pdata[1], ==, "昆曲");
+  g_assert_cmpstr (back->tags->pdata[0], ==, "昆曲");
+  g_assert_cmpstr (back->tags->pdata[1], ==, "戏曲 名段");
   g_assert_null (back->project_name);
   g_clear_pointer (&back, yg_item_meta_free);
 
