@@ -132,43 +132,50 @@ static const char *const migrations[] = {
   ") WITHOUT ROWID;"
   "CREATE INDEX item_inheritors_inheritor ON item_inheritors (inheritor_id, item_id);",
 
-  /* search (yg-search.c): one row per item with its searchable text and its
-   * filter values, a trigram FTS5 index over the text for queries of three
-   * characters or more, and an FTS5 index of the distinct 1- and 2-character
-   * substrings of the short fields for shorter queries. Both indexes are
-   * external-content tables that the search store updates in the same
-   * transaction as item_search (triggers cannot write FTS5 tables while
-   * trusted_schema is off). Existing items are indexed here by their titles
-   * (grams made by a recursive CTE). */
+  /* search (yg-search.c): item_search holds one row per item with its
+   * filter values; its key "doc" is (recorded day << 32 | seq), so doc order
+   * is date order. item_text holds the lower-cased text under the same doc:
+   * a trigram FTS5 index over title, names and body answers queries of three
+   * characters or more; a unicode61 FTS5 index over the distinct 1- and
+   * 2-character substrings of title and names (tgrams, ngrams) answers
+   * shorter ones. Both are external-content tables that the search store
+   * updates in the same transaction as item_text (triggers cannot write FTS5
+   * tables while trusted_schema is off). Existing items are indexed here by
+   * their titles (grams made by a recursive CTE; date unknown). */
   "CREATE TABLE item_search ("
-  "  doc INTEGER PRIMARY KEY,"
+  "  doc INTEGER PRIMARY KEY,"                /* day << 32 | seq */
+  "  seq INTEGER NOT NULL UNIQUE,"            /* given once per item, kept */
   "  item_id TEXT NOT NULL UNIQUE REFERENCES items (id) ON DELETE CASCADE,"
   "  kind TEXT NOT NULL,"
   "  category TEXT,"
   "  level TEXT,"
-  "  region TEXT,"
-  "  date TEXT NOT NULL DEFAULT '',"          /* recorded_date, '' when unknown */
+  "  region TEXT"
+  ");"
+  "CREATE INDEX item_search_kind ON item_search (kind);"
+  "CREATE INDEX item_search_category ON item_search (category) WHERE category IS NOT NULL;"
+  "CREATE INDEX item_search_level ON item_search (level) WHERE level IS NOT NULL;"
+  "CREATE INDEX item_search_region ON item_search (region) WHERE region IS NOT NULL;"
+  "CREATE TABLE item_text ("
+  "  doc INTEGER PRIMARY KEY,"                /* = item_search.doc */
   "  title TEXT NOT NULL,"                    /* lower-cased */
   "  names TEXT NOT NULL DEFAULT '',"         /* tags, people, troupe, project, venue, region */
-  "  body TEXT NOT NULL DEFAULT '',"          /* description, programme titles */
-  "  grams TEXT NOT NULL DEFAULT ''"          /* distinct 1-2 char substrings of title+names */
+  "  body TEXT NOT NULL DEFAULT '',"          /* description, programme */
+  "  tgrams TEXT NOT NULL DEFAULT '',"        /* distinct 1-2 char substrings of title */
+  "  ngrams TEXT NOT NULL DEFAULT ''"         /* ... and of names */
   ");"
-  "CREATE INDEX item_search_date ON item_search (date, doc);"
-  "CREATE INDEX item_search_kind ON item_search (kind, date, doc);"
-  "CREATE INDEX item_search_category ON item_search (category, date, doc) WHERE category IS NOT NULL;"
-  "CREATE INDEX item_search_level ON item_search (level, date, doc) WHERE level IS NOT NULL;"
-  "CREATE INDEX item_search_region ON item_search (region, date, doc) WHERE region IS NOT NULL;"
-  "CREATE VIRTUAL TABLE item_fts USING fts5 (title, names, body, content='item_search',"
+  "CREATE VIRTUAL TABLE item_fts USING fts5 (title, names, body, content='item_text',"
   "  content_rowid='doc', tokenize='trigram');"
-  "CREATE VIRTUAL TABLE item_grams USING fts5 (grams, content='item_search', content_rowid='doc',"
-  "  tokenize=\"unicode61 remove_diacritics 0\", detail=none);"
-  "INSERT INTO item_search (item_id, kind, title, body, grams)"
-  "  SELECT id, kind, lower (title), lower (description),"
-  "    (WITH RECURSIVE g (i, s) AS (SELECT 1, '' UNION ALL"
-  "       SELECT i + 1, s || ' ' || substr (lower (title), i, 1) || ' ' || substr (lower (title), i, 2)"
-  "       FROM g WHERE i <= length (title))"
-  "     SELECT s FROM g ORDER BY i DESC LIMIT 1)"
-  "  FROM items;"
+  "CREATE VIRTUAL TABLE item_grams USING fts5 (tgrams, ngrams, content='item_text',"
+  "  content_rowid='doc', tokenize=\"unicode61 remove_diacritics 0\", detail=column);"
+  "INSERT INTO item_search (doc, seq, item_id, kind) SELECT rowid, rowid, id, kind FROM items;"
+  "INSERT INTO item_text (doc, title, body, tgrams)"
+  "  SELECT s.doc, lower (i.title), lower (i.description),"
+  "    (WITH RECURSIVE g (n, t) AS (SELECT 1, '' UNION ALL"
+  "       SELECT n + 1, t || ' ' || substr (lower (i.title), n, 1) || ' '"
+  "         || substr (lower (i.title), n, 2)"
+  "       FROM g WHERE n <= length (i.title))"
+  "     SELECT t FROM g ORDER BY n DESC LIMIT 1)"
+  "  FROM items i JOIN item_search s ON s.item_id = i.id;"
   "INSERT INTO item_fts (item_fts) VALUES ('rebuild');"
   "INSERT INTO item_grams (item_grams) VALUES ('rebuild');",
 };

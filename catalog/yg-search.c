@@ -1,23 +1,29 @@
-/* yg-search.c: the item search index (item_search + two FTS5 tables) and queries.
+/* yg-search.c: the item search index and queries over it.
  *
  * item_search holds one row per item: its filter values (kind, category,
- * level, region, recorded date) and its text, lower-cased, in three columns:
- * title; names (tags, performers, troupe, heritage project, inheritors,
- * venue, region); body (description, programme). item_fts (trigram) indexes
- * all three and answers queries of 3 characters or more as substrings.
- * Trigrams cannot answer 1- and 2-character queries (昆曲, 舞), so item_grams
- * (unicode61, detail=none) indexes the distinct 1- and 2-character
- * substrings of title and names, each as one token: such a query is one
- * token lookup. Descriptions are left out of the short index on purpose
- * (their grams would multiply its size; short queries are genres, crafts and
- * names, which live in titles, tags and names). A short query containing a
- * character unicode61 splits on (punctuation) is answered by a scan instead.
- * Both FTS tables use item_search as external content and are changed here,
- * in the caller's transaction, whenever item_search changes (triggers cannot
+ * level, region) under a key "doc" = (recorded day << 32 | seq), where seq
+ * is given once per item; so doc order is recorded-date order (unknown dates
+ * are day 0, last) and a date range is a doc range. item_text holds the
+ * lower-cased text under the same doc: title; names (tags, performers,
+ * troupe, heritage project, inheritors, venue, region); body (description,
+ * programme); and the distinct 1- and 2-character substrings of title and
+ * names (tgrams, ngrams). item_fts (trigram) indexes title, names and body
+ * and answers queries of 3 characters or more as substrings; trigrams cannot
+ * answer 1- and 2-character queries (昆曲, 舞), so item_grams (unicode61)
+ * indexes each gram as one token and such a query is one token lookup.
+ * Descriptions are left out of the gram index on purpose (their grams would
+ * multiply its size; short queries are genres, crafts and names, which live
+ * in titles, tags and names). A short query containing a character that
+ * unicode61 splits on (punctuation) is answered by a scan of item_text.
+ * Both FTS tables use item_text as external content and are changed here,
+ * in the caller's transaction, whenever item_text changes (triggers cannot
  * write FTS5 tables while trusted_schema is off).
- * Ordering is (score, date, doc) descending, where score depends only on the
- * row (title match 4, names 2, else 1), never on corpus statistics, so the
- * keyset cursor (sort, score, date, doc) is stable under inserts.
+ * Order: by date is doc descending, which the FTS indexes produce directly
+ * (rowid order), so a page stops after `limit` hits however common the term.
+ * By relevance: tiers of a score that depends only on the row (title and
+ * names 7, title 5, names 3, body only 1), each tier in doc order, one FTS
+ * query per tier. The keyset cursor (sort, score, doc) is stable under
+ * inserts: a new item lands before or after it, never shifts a page.
  * Thread: the DB thread (YgDbConn).
  */
 #define G_LOG_DOMAIN "yg-catalog"
@@ -96,7 +102,7 @@ static gboolean
 fts_delete (YgDbConn *conn, gint64 doc, GError **error)
 {
   sqlite3_stmt *old = yg_db_conn_prepare (
-    conn, "SELECT title, names, body, grams FROM item_search WHERE doc = ?1", error);
+    conn, "SELECT title, names, body, tgrams, ngrams FROM item_text WHERE doc = ?1", error);
   sqlite3_stmt *del;
   int rc;
 
@@ -118,12 +124,15 @@ fts_delete (YgDbConn *conn, gint64 doc, GError **error)
                        SQLITE_TRANSIENT);
   if (!yg_db_conn_step_done (conn, del, error))
     goto fail;
-  del = yg_db_conn_prepare (
-    conn, "INSERT INTO item_grams (item_grams, rowid, grams) VALUES ('delete', ?1, ?2)", error);
+  del = yg_db_conn_prepare (conn,
+                            "INSERT INTO item_grams (item_grams, rowid, tgrams, ngrams)"
+                            " VALUES ('delete', ?1, ?2, ?3)",
+                            error);
   if (del == NULL)
     goto fail;
   sqlite3_bind_int64 (del, 1, doc);
   sqlite3_bind_text (del, 2, (const char *) sqlite3_column_text (old, 3), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (del, 3, (const char *) sqlite3_column_text (old, 4), -1, SQLITE_TRANSIENT);
   if (!yg_db_conn_step_done (conn, del, error))
     goto fail;
   sqlite3_reset (old);
@@ -134,32 +143,85 @@ fail:
   return FALSE;
 }
 
-static gint64
-find_doc (YgDbConn *conn, const char *item_id, GError **error)
+/* The item's doc and seq; *doc = 0 when it has no search row. */
+static gboolean
+find_doc (YgDbConn *conn, const char *item_id, gint64 *doc, gint64 *seq, GError **error)
 {
-  sqlite3_stmt *s = yg_db_conn_prepare (conn, "SELECT doc FROM item_search WHERE item_id = ?1",
+  sqlite3_stmt *s = yg_db_conn_prepare (conn, "SELECT doc, seq FROM item_search WHERE item_id = ?1",
                                         error);
-  gint64 doc = 0;
   int rc;
 
+  *doc = *seq = 0;
   if (s == NULL)
-    return -1;
+    return FALSE;
   sqlite3_bind_text (s, 1, item_id, -1, SQLITE_TRANSIENT);
   rc = yg_db_conn_step (conn, s, error);
   if (rc < 0)
-    return -1;
+    return FALSE;
   if (rc == SQLITE_ROW)
     {
-      doc = sqlite3_column_int64 (s, 0);
+      *doc = sqlite3_column_int64 (s, 0);
+      *seq = sqlite3_column_int64 (s, 1);
       sqlite3_reset (s);
     }
-  return doc;
+  return TRUE;
+}
+
+static gboolean
+drop_doc (YgDbConn *conn, gint64 doc, GError **error)
+{
+  static const char *const sql[] = { "DELETE FROM item_text WHERE doc = ?1",
+                                     "DELETE FROM item_search WHERE doc = ?1" };
+
+  if (!fts_delete (conn, doc, error))
+    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (sql); i++)
+    {
+      sqlite3_stmt *s = yg_db_conn_prepare (conn, sql[i], error);
+      if (s == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (s, 1, doc);
+      if (!yg_db_conn_step_done (conn, s, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Days since 0001-01-01 (1-based) of a YYYY-MM-DD date; 0 when unknown. */
+static gint64
+day_of (const char *date)
+{
+  guint64 y, m, d;
+
+  if (date == NULL || strlen (date) != 10 || date[4] != '-' || date[7] != '-')
+    return 0;
+  y = g_ascii_strtoull (date, NULL, 10);
+  m = g_ascii_strtoull (date + 5, NULL, 10);
+  d = g_ascii_strtoull (date + 8, NULL, 10);
+  if (y < 1 || y > 9999 || !g_date_valid_dmy (d, m, y))
+    return 0;
+  {
+    GDate gd;
+    g_date_clear (&gd, 1);
+    g_date_set_dmy (&gd, d, m, y);
+    return g_date_get_julian (&gd);
+  }
+}
+
+#define DOC(day, seq) (((gint64) (day) << 32) | (seq))
+#define DOC_MAX_SEQ G_GINT64_CONSTANT (0xffffffff)
+
+static void
+bind_or_null (sqlite3_stmt *s, int idx, const char *value)
+{
+  if (value != NULL)
+    sqlite3_bind_text (s, idx, value, -1, SQLITE_TRANSIENT);
 }
 
 /**
  * yg_search_index_item:
  *
- * (Re)builds the search row of an item from the catalogue. Call it inside
+ * (Re)builds the search rows of an item from the catalogue. Call it inside
  * the transaction that changed the item, its tags or its inheritors.
  */
 gboolean
@@ -167,7 +229,7 @@ yg_search_index_item (YgDbConn *conn, const char *item_id, GError **error)
 {
   sqlite3_stmt *src = yg_db_conn_prepare (
     conn,
-    "SELECT i.kind, i.category, i.level, i.region, COALESCE (i.recorded_date, ''), i.title,"
+    "SELECT i.kind, i.category, i.level, i.region, i.recorded_date, i.title,"
     " i.description,"
     " (SELECT group_concat (tag, ' ') FROM item_tags WHERE item_id = i.id),"
     " (SELECT group_concat (value, ' ') FROM json_each (i.performers)),"
@@ -182,10 +244,10 @@ yg_search_index_item (YgDbConn *conn, const char *item_id, GError **error)
     error);
   g_autoptr (GString) names = g_string_new (NULL);
   g_autoptr (GString) body = g_string_new (NULL);
-  g_autofree char *title = NULL, *names_n = NULL, *body_n = NULL, *grams = NULL, *all = NULL;
-  g_autofree char *kind = NULL, *category = NULL, *level = NULL, *region = NULL, *date = NULL;
+  g_autofree char *title = NULL, *names_n = NULL, *body_n = NULL, *tgrams = NULL, *ngrams = NULL;
+  g_autofree char *kind = NULL, *category = NULL, *level = NULL, *region = NULL;
   sqlite3_stmt *w;
-  gint64 doc;
+  gint64 doc, seq, day;
   int rc;
 
   if (src == NULL)
@@ -200,7 +262,7 @@ yg_search_index_item (YgDbConn *conn, const char *item_id, GError **error)
   category = yg_db_column_dup (src, 1);
   level = yg_db_column_dup (src, 2);
   region = yg_db_column_dup (src, 3);
-  date = yg_db_column_dup (src, 4);
+  day = day_of ((const char *) sqlite3_column_text (src, 4));
   title = normalize ((const char *) sqlite3_column_text (src, 5));
   append_part (body, sqlite3_column_text (src, 6));
   for (int col = 7; col <= 13; col++)
@@ -210,52 +272,58 @@ yg_search_index_item (YgDbConn *conn, const char *item_id, GError **error)
   sqlite3_reset (src);
   names_n = normalize (names->str);
   body_n = normalize (body->str);
-  all = g_strconcat (title, "\n", names_n, NULL);
-  grams = yg_search_grams (all);
+  tgrams = yg_search_grams (title);
+  ngrams = yg_search_grams (names_n);
 
-  doc = find_doc (conn, item_id, error);
-  if (doc < 0)
+  if (!find_doc (conn, item_id, &doc, &seq, error))
     return FALSE;
-  if (doc > 0)
+  if (doc != 0 && !drop_doc (conn, doc, error))
+    return FALSE;
+  if (seq == 0)
     {
-      if (!fts_delete (conn, doc, error))
+      w = yg_db_conn_prepare (conn, "SELECT IFNULL (MAX (seq), 0) + 1 FROM item_search", error);
+      if (w == NULL || yg_db_conn_step (conn, w, error) != SQLITE_ROW)
         return FALSE;
-      w = yg_db_conn_prepare (conn,
-                              "UPDATE item_search SET kind = ?2, category = ?3, level = ?4,"
-                              " region = ?5, date = ?6, title = ?7, names = ?8, body = ?9,"
-                              " grams = ?10 WHERE doc = ?1",
-                              error);
-      if (w == NULL)
-        return FALSE;
-      sqlite3_bind_int64 (w, 1, doc);
+      seq = sqlite3_column_int64 (w, 0);
+      sqlite3_reset (w);
+      if (seq > DOC_MAX_SEQ)
+        {
+          g_set_error (error, YG_DB_ERROR, YG_DB_ERROR_FULL, "The search index is out of numbers");
+          return FALSE;
+        }
     }
-  else
-    {
-      w = yg_db_conn_prepare (conn,
-                              "INSERT INTO item_search (item_id, kind, category, level, region,"
-                              " date, title, names, body, grams)"
-                              " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                              error);
-      if (w == NULL)
-        return FALSE;
-      sqlite3_bind_text (w, 1, item_id, -1, SQLITE_TRANSIENT);
-    }
-  sqlite3_bind_text (w, 2, kind, -1, SQLITE_STATIC);
-  if (category != NULL)
-    sqlite3_bind_text (w, 3, category, -1, SQLITE_STATIC);
-  if (level != NULL)
-    sqlite3_bind_text (w, 4, level, -1, SQLITE_STATIC);
-  if (region != NULL)
-    sqlite3_bind_text (w, 5, region, -1, SQLITE_STATIC);
-  sqlite3_bind_text (w, 6, date, -1, SQLITE_STATIC);
-  sqlite3_bind_text (w, 7, title, -1, SQLITE_STATIC);
-  sqlite3_bind_text (w, 8, names_n, -1, SQLITE_STATIC);
-  sqlite3_bind_text (w, 9, body_n, -1, SQLITE_STATIC);
-  sqlite3_bind_text (w, 10, grams, -1, SQLITE_STATIC);
+  doc = DOC (day, seq);
+
+  w = yg_db_conn_prepare (conn,
+                          "INSERT INTO item_search (doc, seq, item_id, kind, category, level, region)"
+                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                          error);
+  if (w == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (w, 1, doc);
+  sqlite3_bind_int64 (w, 2, seq);
+  sqlite3_bind_text (w, 3, item_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (w, 4, kind, -1, SQLITE_STATIC);
+  bind_or_null (w, 5, category);
+  bind_or_null (w, 6, level);
+  bind_or_null (w, 7, region);
   if (!yg_db_conn_step_done (conn, w, error))
     return FALSE;
-  if (doc == 0)
-    doc = yg_db_conn_last_insert_rowid (conn);
+
+  w = yg_db_conn_prepare (conn,
+                          "INSERT INTO item_text (doc, title, names, body, tgrams, ngrams)"
+                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                          error);
+  if (w == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (w, 1, doc);
+  sqlite3_bind_text (w, 2, title, -1, SQLITE_STATIC);
+  sqlite3_bind_text (w, 3, names_n, -1, SQLITE_STATIC);
+  sqlite3_bind_text (w, 4, body_n, -1, SQLITE_STATIC);
+  sqlite3_bind_text (w, 5, tgrams, -1, SQLITE_STATIC);
+  sqlite3_bind_text (w, 6, ngrams, -1, SQLITE_STATIC);
+  if (!yg_db_conn_step_done (conn, w, error))
+    return FALSE;
 
   w = yg_db_conn_prepare (
     conn, "INSERT INTO item_fts (rowid, title, names, body) VALUES (?1, ?2, ?3, ?4)", error);
@@ -267,34 +335,30 @@ yg_search_index_item (YgDbConn *conn, const char *item_id, GError **error)
   sqlite3_bind_text (w, 4, body_n, -1, SQLITE_STATIC);
   if (!yg_db_conn_step_done (conn, w, error))
     return FALSE;
-  w = yg_db_conn_prepare (conn, "INSERT INTO item_grams (rowid, grams) VALUES (?1, ?2)", error);
+  w = yg_db_conn_prepare (conn,
+                          "INSERT INTO item_grams (rowid, tgrams, ngrams) VALUES (?1, ?2, ?3)",
+                          error);
   if (w == NULL)
     return FALSE;
   sqlite3_bind_int64 (w, 1, doc);
-  sqlite3_bind_text (w, 2, grams, -1, SQLITE_STATIC);
+  sqlite3_bind_text (w, 2, tgrams, -1, SQLITE_STATIC);
+  sqlite3_bind_text (w, 3, ngrams, -1, SQLITE_STATIC);
   return yg_db_conn_step_done (conn, w, error);
 }
 
 /**
  * yg_search_remove_item:
  *
- * Drops an item's search row and its index entries (before deleting the item).
+ * Drops an item's search rows and index entries (before deleting the item).
  */
 gboolean
 yg_search_remove_item (YgDbConn *conn, const char *item_id, GError **error)
 {
-  gint64 doc = find_doc (conn, item_id, error);
-  sqlite3_stmt *s;
+  gint64 doc, seq;
 
-  if (doc <= 0)
-    return doc == 0;
-  if (!fts_delete (conn, doc, error))
+  if (!find_doc (conn, item_id, &doc, &seq, error))
     return FALSE;
-  s = yg_db_conn_prepare (conn, "DELETE FROM item_search WHERE doc = ?1", error);
-  if (s == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (s, 1, doc);
-  return yg_db_conn_step_done (conn, s, error);
+  return doc == 0 || drop_doc (conn, doc, error);
 }
 
 /* --- queries ------------------------------------------------------------- */
@@ -311,15 +375,14 @@ typedef struct
 {
   char sort;   /* 'd' or 'r' */
   gint64 score;
-  char date[11];
   gint64 doc;
 } Cursor;
 
 static char *
 cursor_encode (const Cursor *c)
 {
-  g_autofree char *raw = g_strdup_printf ("1|%c|%" G_GINT64_FORMAT "|%s|%" G_GINT64_FORMAT, c->sort,
-                                          c->score, c->date, c->doc);
+  g_autofree char *raw = g_strdup_printf ("2|%c|%" G_GINT64_FORMAT "|%" G_GINT64_FORMAT, c->sort,
+                                          c->score, c->doc);
   char *b64 = g_base64_encode ((const guchar *) raw, strlen (raw));
 
   for (char *p = b64; *p != '\0'; p++)
@@ -358,19 +421,14 @@ cursor_decode (const char *text, char sort, Cursor *c, GError **error)
   raw = g_base64_decode (b64, &n);
   str = g_strndup ((const char *) raw, n);
   parts = g_strsplit (str, "|", -1);
-  if (g_strv_length (parts) != 5 || !g_str_equal (parts[0], "1") || parts[1][0] != sort
+  if (g_strv_length (parts) != 4 || !g_str_equal (parts[0], "2") || parts[1][0] != sort
       || parts[1][1] != '\0')
     goto bad;
-  if (!g_ascii_string_to_signed (parts[2], 10, 0, 100, &score, NULL)
-      || !g_ascii_string_to_unsigned (parts[4], 10, 1, G_MAXINT64, &doc, NULL)
-      || strlen (parts[3]) > 10)
+  if (!g_ascii_string_to_signed (parts[2], 10, 0, 7, &score, NULL)
+      || !g_ascii_string_to_unsigned (parts[3], 10, 1, G_MAXINT64, &doc, NULL))
     goto bad;
-  for (const char *p = parts[3]; *p; p++)
-    if (!g_ascii_isdigit (*p) && *p != '-')
-      goto bad;
   c->sort = sort;
   c->score = score;
-  g_strlcpy (c->date, parts[3], sizeof c->date);
   c->doc = (gint64) doc;
   return TRUE;
 
@@ -380,8 +438,6 @@ bad:
                              "without it",
                              sort == 'd' ? "date" : "relevance");
 }
-
-#define SCORE "((instr (s.title, :q) > 0) * 4 + (instr (s.names, :q) > 0) * 2 + 1)"
 
 static void
 bind_text (sqlite3_stmt *s, const char *name, const char *value)
@@ -401,6 +457,80 @@ bind_int (sqlite3_stmt *s, const char *name, gint64 value)
     sqlite3_bind_int64 (s, idx, value);
 }
 
+/* The filters shared by every query shape; @key is the doc expression. */
+static void
+append_filters (GString *sql, const YgSearchQuery *q, const char *key)
+{
+  if (q->kind)
+    g_string_append (sql, " AND s.kind = :kind");
+  if (q->category)
+    g_string_append (sql, " AND s.category = :category");
+  if (q->level)
+    g_string_append (sql, " AND s.level = :level");
+  if (q->region)
+    g_string_append (sql, " AND s.region = :region");
+  if (q->from || q->to)
+    g_string_append_printf (sql, " AND %s BETWEEN :lo AND :hi", key);
+  if (q->tag)
+    g_string_append (sql, " AND s.item_id IN (SELECT item_id FROM item_tags WHERE tag = :tag)");
+}
+
+static void
+bind_filters (sqlite3_stmt *s, const YgSearchQuery *q)
+{
+  bind_text (s, ":kind", q->kind);
+  bind_text (s, ":category", q->category);
+  bind_text (s, ":level", q->level);
+  bind_text (s, ":region", q->region);
+  bind_text (s, ":tag", q->tag);
+  if (q->from || q->to)
+    {
+      gint64 lo = q->from ? day_of (q->from) : 1, hi = q->to ? day_of (q->to) : 9999 * 366;
+      bind_int (s, ":lo", DOC (MAX (lo, 1), 0));
+      bind_int (s, ":hi", DOC (hi, DOC_MAX_SEQ));
+    }
+}
+
+/* Runs one prepared page query; rows are (item_id, doc[, score]). Returns
+ * the rows it added, or -1. */
+static int
+collect (YgDbConn *conn, sqlite3_stmt *s, YgSearchPage *page, GArray *keys, guint want,
+         gint64 score, char sort, GError **error)
+{
+  int rc, added = 0;
+
+  while ((rc = yg_db_conn_step (conn, s, error)) == SQLITE_ROW)
+    {
+      Cursor key = { sort, score >= 0 ? score : sqlite3_column_int64 (s, 2),
+                     sqlite3_column_int64 (s, 1) };
+      if (page->ids->len >= want)
+        {
+          sqlite3_reset (s);
+          return added;
+        }
+      g_ptr_array_add (page->ids, yg_db_column_dup (s, 0));
+      g_array_append_val (keys, key);
+      added++;
+    }
+  return rc < 0 ? -1 : added;
+}
+
+/* Relevance tiers: a score and the FTS5 expression (@: the quoted phrase)
+ * selecting exactly the rows of that score. */
+static const struct
+{
+  gint64 score;
+  const char *trigram;
+  const char *grams;
+} tiers[] = {
+  { 7, "(title : @) AND (names : @)", "(tgrams : @) AND (ngrams : @)" },
+  { 5, "(title : @) NOT (names : @)", "(tgrams : @) NOT (ngrams : @)" },
+  { 3, "(names : @) NOT (title : @)", "(ngrams : @) NOT (tgrams : @)" },
+  { 1, "(body : @) NOT (title : @ OR names : @)", NULL },
+};
+
+#define SCAN_SCORE "((instr (t.title, :q) > 0) * 4 + (instr (t.names, :q) > 0) * 2 + 1)"
+
 /**
  * yg_search_run:
  *
@@ -411,16 +541,16 @@ YgSearchPage *
 yg_search_run (YgDbConn *conn, const YgSearchQuery *query, GError **error)
 {
   g_autofree char *q = NULL;
-  g_autofree char *match = NULL;
-  g_autoptr (GString) sql = g_string_new (NULL);
+  g_autofree char *phrase = NULL;
   g_autoptr (YgSearchPage) page = g_new0 (YgSearchPage, 1);
   Mode mode = MODE_NONE;
   Cursor cursor = { 0 };
-  gboolean have_cursor = FALSE;
-  sqlite3_stmt *s;
+  g_autoptr (GArray) keys = g_array_new (FALSE, FALSE, sizeof (Cursor));
+  gboolean have_cursor = FALSE, by_date;
+  char sort;
+  const char *fts = NULL;
   glong n_chars = 0;
-  int rc;
-  guint rows = 0;
+  guint want = query->limit + 1;
 
   g_return_val_if_fail (query->limit >= 1 && query->limit <= 100, NULL);
   page->ids = g_ptr_array_new_with_free_func (g_free);
@@ -446,6 +576,8 @@ yg_search_run (YgDbConn *conn, const YgSearchQuery *query, GError **error)
         if (!g_unichar_isalnum (g_utf8_get_char (p)))
           mode = MODE_SCAN;
     }
+  by_date = query->by_date || mode == MODE_NONE;
+  sort = by_date ? 'd' : 'r';
   if (mode == MODE_TRIGRAM || mode == MODE_GRAMS)
     {
       GString *m = g_string_new ("\"");
@@ -456,86 +588,95 @@ yg_search_run (YgDbConn *conn, const YgSearchQuery *query, GError **error)
           g_string_append_c (m, *p);
         }
       g_string_append_c (m, '"');
-      match = g_string_free (m, FALSE);
+      phrase = g_string_free (m, FALSE);
+      fts = mode == MODE_TRIGRAM ? "item_fts" : "item_grams";
     }
   if (query->cursor != NULL)
     {
-      if (!cursor_decode (query->cursor, query->by_date || mode == MODE_NONE ? 'd' : 'r', &cursor,
-                          error))
+      if (!cursor_decode (query->cursor, sort, &cursor, error))
         return NULL;
       have_cursor = TRUE;
     }
 
-  g_string_append (sql, "SELECT s.item_id, s.date, s.doc, ");
-  g_string_append (sql, mode != MODE_NONE ? SCORE : "0");
-  g_string_append (sql, " FROM item_search s WHERE 1");
-  if (mode == MODE_TRIGRAM)
-    g_string_append (sql, " AND s.doc IN (SELECT rowid FROM item_fts WHERE item_fts MATCH :m)");
-  else if (mode == MODE_GRAMS)
-    g_string_append (sql, " AND s.doc IN (SELECT rowid FROM item_grams WHERE item_grams MATCH :m)");
-  else if (mode == MODE_SCAN)
-    g_string_append (sql, " AND (instr (s.title, :q) OR instr (s.names, :q) OR instr (s.body, :q))");
-  if (query->kind)
-    g_string_append (sql, " AND s.kind = :kind");
-  if (query->category)
-    g_string_append (sql, " AND s.category = :category");
-  if (query->level)
-    g_string_append (sql, " AND s.level = :level");
-  if (query->region)
-    g_string_append (sql, " AND s.region = :region");
-  if (query->from)
-    g_string_append (sql, " AND s.date >= :from");
-  if (query->to)
-    g_string_append (sql, " AND s.date <= :to AND s.date <> ''");
-  if (query->tag)
-    g_string_append (sql, " AND s.item_id IN (SELECT item_id FROM item_tags WHERE tag = :tag)");
-  if (have_cursor && cursor.sort == 'r')
-    g_string_append (sql, " AND (" SCORE " < :cs OR (" SCORE " = :cs AND"
-                          " (s.date < :cd OR (s.date = :cd AND s.doc < :cdoc))))");
-  else if (have_cursor)
-    g_string_append (sql, " AND (s.date < :cd OR (s.date = :cd AND s.doc < :cdoc))");
-  if (query->by_date || mode == MODE_NONE)
-    g_string_append (sql, " ORDER BY s.date DESC, s.doc DESC");
-  else
-    g_string_append (sql, " ORDER BY 4 DESC, s.date DESC, s.doc DESC");
-  g_string_append (sql, " LIMIT :limit");
+  if (mode == MODE_NONE || mode == MODE_SCAN)
+    {
+      g_autoptr (GString) sql = g_string_new (NULL);
+      sqlite3_stmt *s;
 
-  s = yg_db_conn_prepare (conn, sql->str, error);
-  if (s == NULL)
-    return NULL;
-  bind_text (s, ":q", q);
-  bind_text (s, ":m", match);
-  bind_text (s, ":kind", query->kind);
-  bind_text (s, ":category", query->category);
-  bind_text (s, ":level", query->level);
-  bind_text (s, ":region", query->region);
-  bind_text (s, ":from", query->from);
-  bind_text (s, ":to", query->to);
-  bind_text (s, ":tag", query->tag);
-  if (have_cursor)
-    {
+      if (mode == MODE_NONE)
+        g_string_append (sql, "SELECT s.item_id, s.doc, 0 FROM item_search s WHERE 1");
+      else
+        g_string_append (sql, "SELECT s.item_id, s.doc, " SCAN_SCORE " FROM item_search s"
+                              " JOIN item_text t ON t.doc = s.doc"
+                              " WHERE (instr (t.title, :q) OR instr (t.names, :q)"
+                              " OR instr (t.body, :q))");
+      append_filters (sql, query, "s.doc");
+      if (have_cursor && by_date)
+        g_string_append (sql, " AND s.doc < :cdoc");
+      else if (have_cursor)
+        g_string_append (sql, " AND (" SCAN_SCORE " < :cs OR (" SCAN_SCORE " = :cs"
+                              " AND s.doc < :cdoc))");
+      g_string_append (sql, by_date ? " ORDER BY s.doc DESC" : " ORDER BY 3 DESC, s.doc DESC");
+      g_string_append (sql, " LIMIT :limit");
+      s = yg_db_conn_prepare (conn, sql->str, error);
+      if (s == NULL)
+        return NULL;
+      bind_text (s, ":q", q);
+      bind_filters (s, query);
       bind_int (s, ":cs", cursor.score);
-      bind_text (s, ":cd", cursor.date);
       bind_int (s, ":cdoc", cursor.doc);
+      bind_int (s, ":limit", want);
+      if (collect (conn, s, page, keys, want, -1, sort, error) < 0)
+        return NULL;
     }
-  bind_int (s, ":limit", query->limit + 1);
-  while ((rc = yg_db_conn_step (conn, s, error)) == SQLITE_ROW)
+  else
     {
-      if (++rows > query->limit)
+      for (guint t = 0; t < G_N_ELEMENTS (tiers) && page->ids->len < want; t++)
         {
-          sqlite3_reset (s);
-          rc = SQLITE_DONE;
-          break;
+          g_autoptr (GString) sql = g_string_new (NULL);
+          g_autofree char *match = NULL;
+          const char *expr = mode == MODE_TRIGRAM ? tiers[t].trigram : tiers[t].grams;
+          gboolean same_tier;
+          sqlite3_stmt *s;
+
+          if (by_date)
+            {
+              if (t > 0)
+                break;
+              match = g_strdup (phrase);
+            }
+          else
+            {
+              if (expr == NULL || (have_cursor && tiers[t].score > cursor.score))
+                continue;
+              g_auto (GStrv) parts = g_strsplit (expr, "@", -1);
+              match = g_strjoinv (phrase, parts);
+            }
+          same_tier = have_cursor && (by_date || tiers[t].score == cursor.score);
+          g_string_append_printf (sql,
+                                  "SELECT s.item_id, f.rowid FROM %s f CROSS JOIN item_search s"
+                                  " ON s.doc = f.rowid WHERE %s MATCH :m",
+                                  fts, fts);
+          append_filters (sql, query, "f.rowid");
+          if (same_tier)
+            g_string_append (sql, " AND f.rowid < :cdoc");
+          g_string_append (sql, " ORDER BY f.rowid DESC LIMIT :limit");
+          s = yg_db_conn_prepare (conn, sql->str, error);
+          if (s == NULL)
+            return NULL;
+          bind_text (s, ":m", match);
+          bind_filters (s, query);
+          bind_int (s, ":cdoc", cursor.doc);
+          bind_int (s, ":limit", want - page->ids->len);
+          if (collect (conn, s, page, keys, want, by_date ? 0 : tiers[t].score, sort, error) < 0)
+            return NULL;
         }
-      g_ptr_array_add (page->ids, yg_db_column_dup (s, 0));
-      cursor.sort = query->by_date || mode == MODE_NONE ? 'd' : 'r';
-      cursor.score = sqlite3_column_int64 (s, 3);
-      g_strlcpy (cursor.date, (const char *) sqlite3_column_text (s, 1), sizeof cursor.date);
-      cursor.doc = sqlite3_column_int64 (s, 2);
     }
-  if (rc < 0)
-    return NULL;
-  if (rows > query->limit)
-    page->next_cursor = cursor_encode (&cursor);
+
+  if (page->ids->len > query->limit)
+    {
+      g_ptr_array_set_size (page->ids, query->limit);
+      page->next_cursor = cursor_encode (&g_array_index (keys, Cursor, query->limit - 1));
+    }
   return g_steal_pointer (&page);
 }

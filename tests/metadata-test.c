@@ -131,6 +131,8 @@ assert_index_intact (YgDbConn *conn)
   g_assert_no_error (error);
   g_assert_cmpint (count (conn, "SELECT count(*) FROM items"), ==,
                    count (conn, "SELECT count(*) FROM item_search"));
+  g_assert_cmpint (count (conn, "SELECT count(*) FROM items"), ==,
+                   count (conn, "SELECT count(*) FROM item_text"));
 }
 
 static char *
@@ -317,7 +319,7 @@ body_wrong_kind (YgDbConn *conn)
   g_assert_cmpstr (back->title, ==, "非遗");
   g_assert_false (yg_item_meta_store_update (conn, "nosuchitem", m, FALSE, &error));
   g_assert_error (error, YG_DB_ERROR, YG_DB_ERROR_NOT_FOUND);
-  g_assert_cmpint (count (conn, "SELECT count(*) FROM item_search WHERE title = '新标题'"), ==, 0);
+  g_assert_cmpint (count (conn, "SELECT count(*) FROM item_text WHERE title = '新标题'"), ==, 0);
 }
 
 static void
