@@ -134,14 +134,15 @@ static const char *const migrations[] = {
 
   /* search (yg-search.c): item_search holds one row per item with its
    * filter values; its key "doc" is (recorded day << 32 | seq), so doc order
-   * is date order. item_text holds the lower-cased text under the same doc:
-   * a trigram FTS5 index over title, names and body answers queries of three
-   * characters or more; a unicode61 FTS5 index over the distinct 1- and
-   * 2-character substrings of title and names (tgrams, ngrams) answers
-   * shorter ones. Both are external-content tables that the search store
-   * updates in the same transaction as item_text (triggers cannot write FTS5
-   * tables while trusted_schema is off). Existing items are indexed here by
-   * their titles (grams made by a recursive CTE; date unknown). */
+   * is date order; item_search_tags repeats the tags under the doc. item_text
+   * holds the lower-cased text under the same doc: trigram FTS5 indexes (one
+   * for titles, one for names and body) answer queries of three characters or
+   * more; unicode61 FTS5 indexes of the distinct 1- and 2-character
+   * substrings of titles (tgrams) and of names (ngrams) answer shorter ones.
+   * All four are external-content tables that the search store updates in
+   * the same transaction as item_text (triggers cannot write FTS5 tables while
+   * trusted_schema is off). Existing items are indexed here by their titles
+   * (grams made by a recursive CTE; date unknown). */
   "CREATE TABLE item_search ("
   "  doc INTEGER PRIMARY KEY,"                /* day << 32 | seq */
   "  seq INTEGER NOT NULL UNIQUE,"            /* given once per item, kept */
@@ -163,10 +164,20 @@ static const char *const migrations[] = {
   "  tgrams TEXT NOT NULL DEFAULT '',"        /* distinct 1-2 char substrings of title */
   "  ngrams TEXT NOT NULL DEFAULT ''"         /* ... and of names */
   ");"
-  "CREATE VIRTUAL TABLE item_fts USING fts5 (title, names, body, content='item_text',"
+  "CREATE TABLE item_search_tags ("
+  "  tag TEXT NOT NULL,"
+  "  doc INTEGER NOT NULL,"
+  "  PRIMARY KEY (tag, doc)"
+  ") WITHOUT ROWID;"
+  "CREATE INDEX item_search_tags_doc ON item_search_tags (doc);"
+  "CREATE VIRTUAL TABLE item_title_fts USING fts5 (title, content='item_text',"
   "  content_rowid='doc', tokenize='trigram');"
-  "CREATE VIRTUAL TABLE item_grams USING fts5 (tgrams, ngrams, content='item_text',"
-  "  content_rowid='doc', tokenize=\"unicode61 remove_diacritics 0\", detail=column);"
+  "CREATE VIRTUAL TABLE item_fts USING fts5 (names, body, content='item_text',"
+  "  content_rowid='doc', tokenize='trigram');"
+  "CREATE VIRTUAL TABLE item_title_grams USING fts5 (tgrams, content='item_text',"
+  "  content_rowid='doc', tokenize=\"unicode61 remove_diacritics 0\", detail=none);"
+  "CREATE VIRTUAL TABLE item_grams USING fts5 (ngrams, content='item_text',"
+  "  content_rowid='doc', tokenize=\"unicode61 remove_diacritics 0\", detail=none);"
   "INSERT INTO item_search (doc, seq, item_id, kind) SELECT rowid, rowid, id, kind FROM items;"
   "INSERT INTO item_text (doc, title, body, tgrams)"
   "  SELECT s.doc, lower (i.title), lower (i.description),"
@@ -176,7 +187,9 @@ static const char *const migrations[] = {
   "       FROM g WHERE n <= length (i.title))"
   "     SELECT t FROM g ORDER BY n DESC LIMIT 1)"
   "  FROM items i JOIN item_search s ON s.item_id = i.id;"
+  "INSERT INTO item_title_fts (item_title_fts) VALUES ('rebuild');"
   "INSERT INTO item_fts (item_fts) VALUES ('rebuild');"
+  "INSERT INTO item_title_grams (item_title_grams) VALUES ('rebuild');"
   "INSERT INTO item_grams (item_grams) VALUES ('rebuild');",
 };
 

@@ -98,12 +98,53 @@ append_part (GString *s, const unsigned char *text)
   g_string_append (s, (const char *) text);
 }
 
+/* The FTS5 tables over item_text: name and the item_text columns they index. */
+static const struct
+{
+  const char *table;
+  const char *columns;
+  const char *values;
+} fts_tables[] = {
+  { "item_title_fts", "title", "?2" },
+  { "item_fts", "names, body", "?3, ?4" },
+  { "item_title_grams", "tgrams", "?5" },
+  { "item_grams", "ngrams", "?6" },
+};
+
+/* Adds (or with @del removes) the index entries of one item_text row. */
+static gboolean
+fts_write (YgDbConn *conn, gboolean del, gint64 doc, const char *const text[5], GError **error)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (fts_tables); i++)
+    {
+      g_autofree char *sql = NULL;
+      sqlite3_stmt *s;
+
+      if (del)
+        sql = g_strdup_printf ("INSERT INTO %s (%s, rowid, %s) VALUES ('delete', ?1, %s)",
+                               fts_tables[i].table, fts_tables[i].table, fts_tables[i].columns,
+                               fts_tables[i].values);
+      else
+        sql = g_strdup_printf ("INSERT INTO %s (rowid, %s) VALUES (?1, %s)", fts_tables[i].table,
+                               fts_tables[i].columns, fts_tables[i].values);
+      s = yg_db_conn_prepare (conn, sql, error);
+      if (s == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (s, 1, doc);
+      for (int c = 0; c < 5; c++) /* parameters a statement lacks are refused harmlessly */
+        sqlite3_bind_text (s, c + 2, text[c], -1, SQLITE_TRANSIENT);
+      if (!yg_db_conn_step_done (conn, s, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 fts_delete (YgDbConn *conn, gint64 doc, GError **error)
 {
   sqlite3_stmt *old = yg_db_conn_prepare (
     conn, "SELECT title, names, body, tgrams, ngrams FROM item_text WHERE doc = ?1", error);
-  sqlite3_stmt *del;
+  char *text[5] = { NULL };
   int rc;
 
   if (old == NULL)
@@ -112,35 +153,15 @@ fts_delete (YgDbConn *conn, gint64 doc, GError **error)
   rc = yg_db_conn_step (conn, old, error);
   if (rc != SQLITE_ROW)
     return rc == SQLITE_DONE;
-  del = yg_db_conn_prepare (conn,
-                            "INSERT INTO item_fts (item_fts, rowid, title, names, body)"
-                            " VALUES ('delete', ?1, ?2, ?3, ?4)",
-                            error);
-  if (del == NULL)
-    goto fail;
-  sqlite3_bind_int64 (del, 1, doc);
-  for (int i = 0; i < 3; i++)
-    sqlite3_bind_text (del, i + 2, (const char *) sqlite3_column_text (old, i), -1,
-                       SQLITE_TRANSIENT);
-  if (!yg_db_conn_step_done (conn, del, error))
-    goto fail;
-  del = yg_db_conn_prepare (conn,
-                            "INSERT INTO item_grams (item_grams, rowid, tgrams, ngrams)"
-                            " VALUES ('delete', ?1, ?2, ?3)",
-                            error);
-  if (del == NULL)
-    goto fail;
-  sqlite3_bind_int64 (del, 1, doc);
-  sqlite3_bind_text (del, 2, (const char *) sqlite3_column_text (old, 3), -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (del, 3, (const char *) sqlite3_column_text (old, 4), -1, SQLITE_TRANSIENT);
-  if (!yg_db_conn_step_done (conn, del, error))
-    goto fail;
+  for (int i = 0; i < 5; i++)
+    text[i] = yg_db_column_dup (old, i);
   sqlite3_reset (old);
-  return TRUE;
-
-fail:
-  sqlite3_reset (old);
-  return FALSE;
+  {
+    gboolean ok = fts_write (conn, TRUE, doc, (const char *const *) text, error);
+    for (int i = 0; i < 5; i++)
+      g_free (text[i]);
+    return ok;
+  }
 }
 
 /* The item's doc and seq; *doc = 0 when it has no search row. */
@@ -171,6 +192,7 @@ static gboolean
 drop_doc (YgDbConn *conn, gint64 doc, GError **error)
 {
   static const char *const sql[] = { "DELETE FROM item_text WHERE doc = ?1",
+                                     "DELETE FROM item_search_tags WHERE doc = ?1",
                                      "DELETE FROM item_search WHERE doc = ?1" };
 
   if (!fts_delete (conn, doc, error))
@@ -325,25 +347,20 @@ yg_search_index_item (YgDbConn *conn, const char *item_id, GError **error)
   if (!yg_db_conn_step_done (conn, w, error))
     return FALSE;
 
-  w = yg_db_conn_prepare (
-    conn, "INSERT INTO item_fts (rowid, title, names, body) VALUES (?1, ?2, ?3, ?4)", error);
-  if (w == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (w, 1, doc);
-  sqlite3_bind_text (w, 2, title, -1, SQLITE_STATIC);
-  sqlite3_bind_text (w, 3, names_n, -1, SQLITE_STATIC);
-  sqlite3_bind_text (w, 4, body_n, -1, SQLITE_STATIC);
-  if (!yg_db_conn_step_done (conn, w, error))
-    return FALSE;
   w = yg_db_conn_prepare (conn,
-                          "INSERT INTO item_grams (rowid, tgrams, ngrams) VALUES (?1, ?2, ?3)",
+                          "INSERT INTO item_search_tags (tag, doc)"
+                          " SELECT tag, ?2 FROM item_tags WHERE item_id = ?1",
                           error);
   if (w == NULL)
     return FALSE;
-  sqlite3_bind_int64 (w, 1, doc);
-  sqlite3_bind_text (w, 2, tgrams, -1, SQLITE_STATIC);
-  sqlite3_bind_text (w, 3, ngrams, -1, SQLITE_STATIC);
-  return yg_db_conn_step_done (conn, w, error);
+  sqlite3_bind_text (w, 1, item_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (w, 2, doc);
+  if (!yg_db_conn_step_done (conn, w, error))
+    return FALSE;
+  {
+    const char *const text[5] = { title, names_n, body_n, tgrams, ngrams };
+    return fts_write (conn, FALSE, doc, text, error);
+  }
 }
 
 /**
@@ -459,7 +476,7 @@ bind_int (sqlite3_stmt *s, const char *name, gint64 value)
 
 /* The filters shared by every query shape; @key is the doc expression. */
 static void
-append_filters (GString *sql, const YgSearchQuery *q, const char *key)
+append_filters (GString *sql, const YgSearchQuery *q, const char *key, gboolean tag_done)
 {
   if (q->kind)
     g_string_append (sql, " AND s.kind = :kind");
@@ -471,8 +488,9 @@ append_filters (GString *sql, const YgSearchQuery *q, const char *key)
     g_string_append (sql, " AND s.region = :region");
   if (q->from || q->to)
     g_string_append_printf (sql, " AND %s BETWEEN :lo AND :hi", key);
-  if (q->tag)
-    g_string_append (sql, " AND s.item_id IN (SELECT item_id FROM item_tags WHERE tag = :tag)");
+  if (q->tag && !tag_done)
+    g_string_append (sql, " AND EXISTS (SELECT 1 FROM item_search_tags g"
+                          " WHERE g.tag = :tag AND g.doc = s.doc)");
 }
 
 static void
@@ -491,45 +509,124 @@ bind_filters (sqlite3_stmt *s, const YgSearchQuery *q)
     }
 }
 
-/* Runs one prepared page query; rows are (item_id, doc[, score]). Returns
- * the rows it added, or -1. */
-static int
+/* Steps a page query whose rows are (item_id, doc[, score]) into the page. */
+static gboolean
 collect (YgDbConn *conn, sqlite3_stmt *s, YgSearchPage *page, GArray *keys, guint want,
          gint64 score, char sort, GError **error)
 {
-  int rc, added = 0;
+  int rc;
 
-  while ((rc = yg_db_conn_step (conn, s, error)) == SQLITE_ROW)
+  while (page->ids->len < want && (rc = yg_db_conn_step (conn, s, error)) == SQLITE_ROW)
     {
       Cursor key = { sort, score >= 0 ? score : sqlite3_column_int64 (s, 2),
                      sqlite3_column_int64 (s, 1) };
-      if (page->ids->len >= want)
-        {
-          sqlite3_reset (s);
-          return added;
-        }
       g_ptr_array_add (page->ids, yg_db_column_dup (s, 0));
       g_array_append_val (keys, key);
-      added++;
     }
-  return rc < 0 ? -1 : added;
+  if (page->ids->len >= want)
+    {
+      sqlite3_reset (s);
+      return TRUE;
+    }
+  return rc >= 0;
 }
 
-/* Relevance tiers: a score and the FTS5 expression (@: the quoted phrase)
- * selecting exactly the rows of that score. */
-static const struct
+/* One FTS query: rows of @table matching @expr (@ = the quoted phrase), less
+ * those of @except matching the phrase, filtered, in doc order. */
+typedef struct
 {
   gint64 score;
-  const char *trigram;
-  const char *grams;
-} tiers[] = {
-  { 7, "(title : @) AND (names : @)", "(tgrams : @) AND (ngrams : @)" },
-  { 5, "(title : @) NOT (names : @)", "(tgrams : @) NOT (ngrams : @)" },
-  { 3, "(names : @) NOT (title : @)", "(ngrams : @) NOT (tgrams : @)" },
-  { 1, "(body : @) NOT (title : @ OR names : @)", NULL },
+  const char *table;
+  const char *expr;
+  const char *except;
+} Stream;
+
+/* Relevance: title 3, names 2, body only 1; each tier in doc order. */
+static const Stream trigram_tiers[] = {
+  { 3, "item_title_fts", "@", NULL },
+  { 2, "item_fts", "names : @", "item_title_fts" },
+  { 1, "item_fts", "(body : @) NOT (names : @)", "item_title_fts" },
+};
+static const Stream gram_tiers[] = {
+  { 3, "item_title_grams", "@", NULL },
+  { 2, "item_grams", "@", "item_title_grams" },
 };
 
-#define SCAN_SCORE "((instr (t.title, :q) > 0) * 4 + (instr (t.names, :q) > 0) * 2 + 1)"
+static sqlite3_stmt *
+stream_prepare (YgDbConn *conn, const Stream *st, const YgSearchQuery *q, const char *phrase,
+                gboolean after, gint64 cursor_doc, guint limit, GError **error)
+{
+  g_autoptr (GString) sql = g_string_new (NULL);
+  g_auto (GStrv) parts = g_strsplit (st->expr, "@", -1);
+  g_autofree char *match = g_strjoinv (phrase, parts);
+  sqlite3_stmt *s;
+
+  g_string_append_printf (sql,
+                          "SELECT s.item_id, f.rowid FROM %s f CROSS JOIN item_search s"
+                          " ON s.doc = f.rowid WHERE %s MATCH :m",
+                          st->table, st->table);
+  if (st->except != NULL)
+    g_string_append_printf (sql, " AND f.rowid NOT IN (SELECT rowid FROM %s WHERE %s MATCH :p)",
+                            st->except, st->except);
+  append_filters (sql, q, "f.rowid", FALSE);
+  if (after)
+    g_string_append (sql, " AND f.rowid < :cdoc");
+  g_string_append (sql, " ORDER BY f.rowid DESC LIMIT :limit");
+  s = yg_db_conn_prepare (conn, sql->str, error);
+  if (s == NULL)
+    return NULL;
+  bind_text (s, ":m", match);
+  bind_text (s, ":p", phrase);
+  bind_filters (s, q);
+  bind_int (s, ":cdoc", cursor_doc);
+  bind_int (s, ":limit", limit);
+  return s;
+}
+
+/* Date order over two streams (titles, the rest): a merge of two
+ * descending doc sequences, an item found by both counted once. */
+static gboolean
+merge_by_date (YgDbConn *conn, const Stream st[2], const YgSearchQuery *q, const char *phrase,
+               const Cursor *cursor, YgSearchPage *page, GArray *keys, guint want, GError **error)
+{
+  sqlite3_stmt *s[2];
+  int rc[2];
+
+  for (int i = 0; i < 2; i++)
+    {
+      Stream all = { 0, st[i].table, "@", NULL };
+      s[i] = stream_prepare (conn, &all, q, phrase, cursor != NULL, cursor ? cursor->doc : 0, want,
+                             error);
+      if (s[i] == NULL || (rc[i] = yg_db_conn_step (conn, s[i], error)) < 0)
+        goto fail;
+    }
+  while (page->ids->len < want && (rc[0] == SQLITE_ROW || rc[1] == SQLITE_ROW))
+    {
+      gint64 d0 = rc[0] == SQLITE_ROW ? sqlite3_column_int64 (s[0], 1) : -1;
+      gint64 d1 = rc[1] == SQLITE_ROW ? sqlite3_column_int64 (s[1], 1) : -1;
+      int take = d0 >= d1 ? 0 : 1;
+      Cursor key = { 'd', 0, MAX (d0, d1) };
+
+      g_ptr_array_add (page->ids, yg_db_column_dup (s[take], 0));
+      g_array_append_val (keys, key);
+      for (int i = 0; i < 2; i++)
+        if (rc[i] == SQLITE_ROW && sqlite3_column_int64 (s[i], 1) == key.doc
+            && (rc[i] = yg_db_conn_step (conn, s[i], error)) < 0)
+          goto fail;
+    }
+  sqlite3_reset (s[0]);
+  sqlite3_reset (s[1]);
+  return TRUE;
+
+fail:
+  for (int i = 0; i < 2; i++)
+    if (s[i] != NULL)
+      sqlite3_reset (s[i]);
+  return FALSE;
+}
+
+#define SCAN_SCORE \
+  "(CASE WHEN instr (t.title, :q) THEN 3 WHEN instr (t.names, :q) THEN 2 ELSE 1 END)"
 
 /**
  * yg_search_run:
@@ -543,14 +640,13 @@ yg_search_run (YgDbConn *conn, const YgSearchQuery *query, GError **error)
   g_autofree char *q = NULL;
   g_autofree char *phrase = NULL;
   g_autoptr (YgSearchPage) page = g_new0 (YgSearchPage, 1);
+  g_autoptr (GArray) keys = g_array_new (FALSE, FALSE, sizeof (Cursor));
   Mode mode = MODE_NONE;
   Cursor cursor = { 0 };
-  g_autoptr (GArray) keys = g_array_new (FALSE, FALSE, sizeof (Cursor));
   gboolean have_cursor = FALSE, by_date;
-  char sort;
-  const char *fts = NULL;
   glong n_chars = 0;
   guint want = query->limit + 1;
+  char sort;
 
   g_return_val_if_fail (query->limit >= 1 && query->limit <= 100, NULL);
   page->ids = g_ptr_array_new_with_free_func (g_free);
@@ -589,7 +685,6 @@ yg_search_run (YgDbConn *conn, const YgSearchQuery *query, GError **error)
         }
       g_string_append_c (m, '"');
       phrase = g_string_free (m, FALSE);
-      fts = mode == MODE_TRIGRAM ? "item_fts" : "item_grams";
     }
   if (query->cursor != NULL)
     {
@@ -601,22 +696,28 @@ yg_search_run (YgDbConn *conn, const YgSearchQuery *query, GError **error)
   if (mode == MODE_NONE || mode == MODE_SCAN)
     {
       g_autoptr (GString) sql = g_string_new (NULL);
+      gboolean by_tag = mode == MODE_NONE && query->tag != NULL;
+      const char *key = by_tag ? "g.doc" : "s.doc";
       sqlite3_stmt *s;
 
-      if (mode == MODE_NONE)
+      if (by_tag) /* walk the tag's docs, newest first */
+        g_string_append (sql, "SELECT s.item_id, s.doc, 0 FROM item_search_tags g"
+                              " CROSS JOIN item_search s ON s.doc = g.doc WHERE g.tag = :tag");
+      else if (mode == MODE_NONE)
         g_string_append (sql, "SELECT s.item_id, s.doc, 0 FROM item_search s WHERE 1");
       else
         g_string_append (sql, "SELECT s.item_id, s.doc, " SCAN_SCORE " FROM item_search s"
                               " JOIN item_text t ON t.doc = s.doc"
                               " WHERE (instr (t.title, :q) OR instr (t.names, :q)"
                               " OR instr (t.body, :q))");
-      append_filters (sql, query, "s.doc");
+      append_filters (sql, query, key, by_tag);
       if (have_cursor && by_date)
-        g_string_append (sql, " AND s.doc < :cdoc");
+        g_string_append_printf (sql, " AND %s < :cdoc", key);
       else if (have_cursor)
         g_string_append (sql, " AND (" SCAN_SCORE " < :cs OR (" SCAN_SCORE " = :cs"
                               " AND s.doc < :cdoc))");
-      g_string_append (sql, by_date ? " ORDER BY s.doc DESC" : " ORDER BY 3 DESC, s.doc DESC");
+      g_string_append_printf (sql, by_date ? " ORDER BY %s DESC" : " ORDER BY 3 DESC, %s DESC",
+                              key);
       g_string_append (sql, " LIMIT :limit");
       s = yg_db_conn_prepare (conn, sql->str, error);
       if (s == NULL)
@@ -626,51 +727,33 @@ yg_search_run (YgDbConn *conn, const YgSearchQuery *query, GError **error)
       bind_int (s, ":cs", cursor.score);
       bind_int (s, ":cdoc", cursor.doc);
       bind_int (s, ":limit", want);
-      if (collect (conn, s, page, keys, want, -1, sort, error) < 0)
+      if (!collect (conn, s, page, keys, want, -1, sort, error))
         return NULL;
     }
   else
     {
-      for (guint t = 0; t < G_N_ELEMENTS (tiers) && page->ids->len < want; t++)
-        {
-          g_autoptr (GString) sql = g_string_new (NULL);
-          g_autofree char *match = NULL;
-          const char *expr = mode == MODE_TRIGRAM ? tiers[t].trigram : tiers[t].grams;
-          gboolean same_tier;
-          sqlite3_stmt *s;
+      const Stream *tiers = mode == MODE_TRIGRAM ? trigram_tiers : gram_tiers;
+      guint n_tiers = mode == MODE_TRIGRAM ? G_N_ELEMENTS (trigram_tiers) : G_N_ELEMENTS (gram_tiers);
 
-          if (by_date)
-            {
-              if (t > 0)
-                break;
-              match = g_strdup (phrase);
-            }
-          else
-            {
-              if (expr == NULL || (have_cursor && tiers[t].score > cursor.score))
-                continue;
-              g_auto (GStrv) parts = g_strsplit (expr, "@", -1);
-              match = g_strjoinv (phrase, parts);
-            }
-          same_tier = have_cursor && (by_date || tiers[t].score == cursor.score);
-          g_string_append_printf (sql,
-                                  "SELECT s.item_id, f.rowid FROM %s f CROSS JOIN item_search s"
-                                  " ON s.doc = f.rowid WHERE %s MATCH :m",
-                                  fts, fts);
-          append_filters (sql, query, "f.rowid");
-          if (same_tier)
-            g_string_append (sql, " AND f.rowid < :cdoc");
-          g_string_append (sql, " ORDER BY f.rowid DESC LIMIT :limit");
-          s = yg_db_conn_prepare (conn, sql->str, error);
-          if (s == NULL)
-            return NULL;
-          bind_text (s, ":m", match);
-          bind_filters (s, query);
-          bind_int (s, ":cdoc", cursor.doc);
-          bind_int (s, ":limit", want - page->ids->len);
-          if (collect (conn, s, page, keys, want, by_date ? 0 : tiers[t].score, sort, error) < 0)
+      if (by_date)
+        {
+          if (!merge_by_date (conn, tiers, query, phrase, have_cursor ? &cursor : NULL, page, keys,
+                              want, error))
             return NULL;
         }
+      else
+        for (guint t = 0; t < n_tiers && page->ids->len < want; t++)
+          {
+            gboolean same_tier = have_cursor && tiers[t].score == cursor.score;
+            sqlite3_stmt *s;
+
+            if (have_cursor && tiers[t].score > cursor.score)
+              continue;
+            s = stream_prepare (conn, &tiers[t], query, phrase, same_tier, cursor.doc,
+                                want - page->ids->len, error);
+            if (s == NULL || !collect (conn, s, page, keys, want, tiers[t].score, sort, error))
+              return NULL;
+          }
     }
 
   if (page->ids->len > query->limit)

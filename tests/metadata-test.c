@@ -123,16 +123,20 @@ assert_index_intact (YgDbConn *conn)
 {
   g_autoptr (GError) error = NULL;
 
-  g_assert_true (yg_db_conn_exec (conn,
-                                  "INSERT INTO item_fts (item_fts, rank) VALUES ('integrity-check', 1);"
-                                  "INSERT INTO item_grams (item_grams, rank)"
-                                  " VALUES ('integrity-check', 1);",
-                                  &error));
+  g_assert_true (yg_db_conn_exec (
+    conn,
+    "INSERT INTO item_fts (item_fts, rank) VALUES ('integrity-check', 1);"
+    "INSERT INTO item_title_fts (item_title_fts, rank) VALUES ('integrity-check', 1);"
+    "INSERT INTO item_grams (item_grams, rank) VALUES ('integrity-check', 1);"
+    "INSERT INTO item_title_grams (item_title_grams, rank) VALUES ('integrity-check', 1);",
+    &error));
   g_assert_no_error (error);
   g_assert_cmpint (count (conn, "SELECT count(*) FROM items"), ==,
                    count (conn, "SELECT count(*) FROM item_search"));
   g_assert_cmpint (count (conn, "SELECT count(*) FROM items"), ==,
                    count (conn, "SELECT count(*) FROM item_text"));
+  g_assert_cmpint (count (conn, "SELECT count(*) FROM item_tags"), ==,
+                   count (conn, "SELECT count(*) FROM item_search_tags"));
 }
 
 static char *
