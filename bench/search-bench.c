@@ -286,6 +286,8 @@ query_string (const YgSearchQuery *q)
   P ("from", q->from);
   P ("to", q->to);
 #undef P
+  if (q->by_date)
+    g_string_append (s, "&sort=date");
   return g_string_free (s, FALSE);
 }
 
@@ -354,7 +356,8 @@ main (int argc, char *argv[])
   g_autoptr (GError) error = NULL;
   g_autoptr (GRand) r = NULL;
   YgTestServer *ts;
-  Workload workloads[6];
+  Workload workloads[8];
+  g_autofree char *load_before = NULL, *load_after = NULL;
   gint64 t0;
   g_autofree char *db_path = NULL;
   GStatBuf st;
@@ -385,6 +388,8 @@ main (int argc, char *argv[])
   workloads[3].name = "kind=heritage&category";
   workloads[4].name = "tag";
   workloads[5].name = "from..to (1 year)";
+  workloads[6].name = "q 1/2/4 chars, sort=date";
+  workloads[7].name = "q 2 chars w/ punct. (scan)";
   for (guint w = 0; w < G_N_ELEMENTS (workloads); w++)
     {
       workloads[w].queries = g_ptr_array_new_with_free_func ((GDestroyNotify) query_free);
@@ -414,11 +419,25 @@ main (int argc, char *argv[])
               q->from = g_strdup_printf ("%04d-%02d-01", year, g_rand_int_range (r, 1, 13));
               q->to = g_strdup_printf ("%04d-%s", year + 1, "06-30");
               break;
+            case 6:
+              q->q = g_strdup (i % 3 == 0   ? one[i % G_N_ELEMENTS (one)]
+                               : i % 3 == 1 ? two[i % G_N_ELEMENTS (two)]
+                                            : four[i % G_N_ELEMENTS (four)]);
+              q->by_date = TRUE;
+              break;
+            case 7:
+              {
+                g_autofree char *first = g_utf8_substring (PICK (r, pieces), 0, 1);
+                q->q = g_strconcat ("《", first, NULL);
+              }
+              break;
             }
           g_ptr_array_add (workloads[w].queries, q);
         }
     }
 
+  g_file_get_contents ("/proc/loadavg", &load_before, NULL, NULL);
+  g_print ("load average before: %s", load_before ? load_before : "?\n");
   g_print ("\n%-26s %8s %9s %9s %9s %9s %9s %9s\n", "workload", "hits/q", "store p50",
            "store p99", "store max", "http p50", "http p99", "http max");
   for (guint w = 0; w < G_N_ELEMENTS (workloads); w++)
@@ -439,6 +458,8 @@ main (int argc, char *argv[])
       g_array_unref (run.times_us);
       g_ptr_array_unref (workloads[w].queries);
     }
+  g_file_get_contents ("/proc/loadavg", &load_after, NULL, NULL);
+  g_print ("\nload average after: %s", load_after ? load_after : "?\n");
   yg_test_server_stop (ts);
   return 0;
 }

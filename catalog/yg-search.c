@@ -3,27 +3,31 @@
  * item_search holds one row per item: its filter values (kind, category,
  * level, region) under a key "doc" = (recorded day << 32 | seq), where seq
  * is given once per item; so doc order is recorded-date order (unknown dates
- * are day 0, last) and a date range is a doc range. item_text holds the
- * lower-cased text under the same doc: title; names (tags, performers,
- * troupe, heritage project, inheritors, venue, region); body (description,
- * programme); and the distinct 1- and 2-character substrings of title and
- * names (tgrams, ngrams). item_fts (trigram) indexes title, names and body
- * and answers queries of 3 characters or more as substrings; trigrams cannot
- * answer 1- and 2-character queries (昆曲, 舞), so item_grams (unicode61)
- * indexes each gram as one token and such a query is one token lookup.
- * Descriptions are left out of the gram index on purpose (their grams would
- * multiply its size; short queries are genres, crafts and names, which live
- * in titles, tags and names). A short query containing a character that
+ * are day 0, last) and a date range is a doc range. item_search_tags repeats
+ * the item's tags under its doc. item_text holds the lower-cased text under
+ * the same doc: title; names (tags, performers, troupe, heritage project,
+ * inheritors, venue, region); body (description, programme); and the
+ * distinct 1- and 2-character substrings of title (tgrams) and of names
+ * (ngrams). Four FTS5 tables index it: trigram over titles (item_title_fts)
+ * and over names + body (item_fts) answer queries of 3 characters or more as
+ * substrings; trigrams cannot answer 1- and 2-character queries (昆曲, 舞), so
+ * unicode61 tables index each title gram and name gram as one token
+ * (item_title_grams, item_grams) and such a query is one token lookup.
+ * Descriptions are left out of the gram indexes on purpose (their grams would
+ * multiply the size; short queries are genres, crafts and names, which live in
+ * titles, tags and names). A short query containing a character that
  * unicode61 splits on (punctuation) is answered by a scan of item_text.
- * Both FTS tables use item_text as external content and are changed here,
- * in the caller's transaction, whenever item_text changes (triggers cannot
- * write FTS5 tables while trusted_schema is off).
- * Order: by date is doc descending, which the FTS indexes produce directly
- * (rowid order), so a page stops after `limit` hits however common the term.
- * By relevance: tiers of a score that depends only on the row (title and
- * names 7, title 5, names 3, body only 1), each tier in doc order, one FTS
- * query per tier. The keyset cursor (sort, score, doc) is stable under
- * inserts: a new item lands before or after it, never shifts a page.
+ * The FTS tables use item_text as external content and are changed here, in
+ * the caller's transaction, whenever item_text changes (triggers cannot write
+ * FTS5 tables while trusted_schema is off).
+ * Order: by date is doc descending, which every FTS table yields directly
+ * (rowid order): a page merges the title and the other stream and stops after
+ * `limit` hits however common the term. By relevance: tiers of a score that
+ * depends only on the row (title 3, names 2, body only 1), each tier one FTS
+ * query in doc order minus the title matches. Titles have their own index so
+ * a term frequent in names but absent from titles costs nothing in the title
+ * tier. The keyset cursor (sort, score, doc) is stable under inserts: a new
+ * item lands before or after it, never shifts a page.
  * Thread: the DB thread (YgDbConn).
  */
 #define G_LOG_DOMAIN "yg-catalog"

@@ -236,6 +236,17 @@ repeat (const char *s, guint n)
   return g_string_free (out, FALSE);
 }
 
+/* A short, valid UTF-8 preview for test messages (TAP output must stay UTF-8). */
+static char *
+preview (const char *text, glong chars)
+{
+  if (text == NULL)
+    return g_strdup ("");
+  if (!g_utf8_validate (text, -1, NULL))
+    return g_strdup ("(not UTF-8)");
+  return g_utf8_substring (text, 0, MIN (chars, g_utf8_strlen (text, -1)));
+}
+
 static void
 expect_bad (Fixture *f, const char *method, const char *path, const char *body, const char *field)
 {
@@ -244,8 +255,10 @@ expect_bad (Fixture *f, const char *method, const char *path, const char *body, 
   g_autoptr (JsonNode) doc = NULL;
   JsonObject *err;
 
-  g_test_message ("%s %s %.80s → %u %.300s", method, path, body ? body : "", status,
-                  strstr (r, "\r\n\r\n") ? strstr (r, "\r\n\r\n") + 4 : r);
+  g_autofree char *sent = preview (body, 60);
+  g_autofree char *answer = preview (strstr (r, "\r\n\r\n") ? strstr (r, "\r\n\r\n") + 4 : r, 200);
+
+  g_test_message ("%s %s %s → %u %s", method, path, sent, status, answer);
   g_assert_cmpuint (status, ==, 400);
   doc = body_json (r);
   err = json_object_get_object_member (json_node_get_object (doc), "error");
