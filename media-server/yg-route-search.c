@@ -2,8 +2,10 @@
  *
  * Parameters: q (substring, any length from 1 character, Chinese or not),
  * kind, category (code or Chinese label), level, region, tag, from/to
- * (recorded date, YYYY-MM-DD, inclusive), sort (relevance | date; relevance
- * is the default with q, date without), limit (1..100, default 20), cursor
+ * (recorded date, YYYY-MM-DD, inclusive), sort (relevance: title matches,
+ * then name/tag matches, then description-only matches, each newest first;
+ * date: newest recorded first, unknown dates last; relevance is the default
+ * with q, date without), limit (1..100, default 20), cursor
  * (opaque, from next_cursor). Every parameter is checked here; an unknown or
  * bad one (also a repeated one, or one that is not UTF-8 once decoded) is a
  * 400 "invalid" naming it; "+" in the query string is a space (HTML forms).
