@@ -16,7 +16,9 @@
  * Descriptions are left out of the gram indexes on purpose (their grams would
  * multiply the size; short queries are genres, crafts and names, which live in
  * titles, tags and names). A short query containing a character that
- * unicode61 splits on (punctuation) is answered by a scan of item_text.
+ * unicode61 splits on (punctuation, e.g. 《牡) looks up the grams of its
+ * letters and checks the substring on those candidates only; punctuation
+ * alone finds nothing.
  * The FTS tables use item_text as external content and are changed here, in
  * the caller's transaction, whenever item_text changes (triggers cannot write
  * FTS5 tables while trusted_schema is off).
@@ -389,7 +391,7 @@ typedef enum
   MODE_NONE,
   MODE_TRIGRAM,
   MODE_GRAMS,
-  MODE_SCAN,
+  MODE_FILTERED, /* 1-2 characters with punctuation: grams of the rest, then a substring check */
 } Mode;
 
 typedef struct
@@ -543,22 +545,46 @@ typedef struct
   const char *table;
   const char *expr;
   const char *except;
+  const char *extra; /* nullable: one more condition on the row */
 } Stream;
 
-/* Relevance: title 3, names 2, body only 1; each tier in doc order. */
+#define TITLE_HAS "instr ((SELECT title FROM item_text WHERE doc = f.rowid), :q)"
+#define NAMES_HAS "instr ((SELECT names FROM item_text WHERE doc = f.rowid), :q)"
+
+/* Relevance: title 3, names 2, body only 1; each tier in doc order. Date
+ * order merges the first two streams of each list with "except" ignored. */
 static const Stream trigram_tiers[] = {
-  { 3, "item_title_fts", "@", NULL },
-  { 2, "item_fts", "names : @", "item_title_fts" },
-  { 1, "item_fts", "(body : @) NOT (names : @)", "item_title_fts" },
+  { 3, "item_title_fts", "@", NULL, NULL },
+  { 2, "item_fts", "names : @", "item_title_fts", NULL },
+  { 1, "item_fts", "(body : @) NOT (names : @)", "item_title_fts", NULL },
+};
+static const Stream trigram_by_date[] = {
+  { 0, "item_title_fts", "@", NULL, NULL },
+  { 0, "item_fts", "@", NULL, NULL },
 };
 static const Stream gram_tiers[] = {
-  { 3, "item_title_grams", "@", NULL },
-  { 2, "item_grams", "@", "item_title_grams" },
+  { 3, "item_title_grams", "@", NULL, NULL },
+  { 2, "item_grams", "@", "item_title_grams", NULL },
+};
+static const Stream gram_by_date[] = {
+  { 0, "item_title_grams", "@", NULL, NULL },
+  { 0, "item_grams", "@", NULL, NULL },
+};
+/* @ is every letter or digit of the query as a token, ANDed; the substring
+ * itself is then checked on the few candidate rows. */
+static const Stream filtered_tiers[] = {
+  { 3, "item_title_grams", "@", NULL, TITLE_HAS },
+  { 2, "item_grams", "@", NULL, NAMES_HAS " AND NOT " TITLE_HAS },
+};
+static const Stream filtered_by_date[] = {
+  { 0, "item_title_grams", "@", NULL, TITLE_HAS },
+  { 0, "item_grams", "@", NULL, NAMES_HAS },
 };
 
 static sqlite3_stmt *
-stream_prepare (YgDbConn *conn, const Stream *st, const YgSearchQuery *q, const char *phrase,
-                gboolean after, gint64 cursor_doc, guint limit, GError **error)
+stream_prepare (YgDbConn *conn, const Stream *st, const YgSearchQuery *q, const char *text,
+                const char *phrase, gboolean after, gint64 cursor_doc, guint limit,
+                GError **error)
 {
   g_autoptr (GString) sql = g_string_new (NULL);
   g_auto (GStrv) parts = g_strsplit (st->expr, "@", -1);
@@ -572,6 +598,8 @@ stream_prepare (YgDbConn *conn, const Stream *st, const YgSearchQuery *q, const 
   if (st->except != NULL)
     g_string_append_printf (sql, " AND f.rowid NOT IN (SELECT rowid FROM %s WHERE %s MATCH :p)",
                             st->except, st->except);
+  if (st->extra != NULL)
+    g_string_append_printf (sql, " AND %s", st->extra);
   append_filters (sql, q, "f.rowid", FALSE);
   if (after)
     g_string_append (sql, " AND f.rowid < :cdoc");
@@ -581,6 +609,7 @@ stream_prepare (YgDbConn *conn, const Stream *st, const YgSearchQuery *q, const 
     return NULL;
   bind_text (s, ":m", match);
   bind_text (s, ":p", phrase);
+  bind_text (s, ":q", text);
   bind_filters (s, q);
   bind_int (s, ":cdoc", cursor_doc);
   bind_int (s, ":limit", limit);
@@ -590,17 +619,17 @@ stream_prepare (YgDbConn *conn, const Stream *st, const YgSearchQuery *q, const 
 /* Date order over two streams (titles, the rest): a merge of two
  * descending doc sequences, an item found by both counted once. */
 static gboolean
-merge_by_date (YgDbConn *conn, const Stream st[2], const YgSearchQuery *q, const char *phrase,
-               const Cursor *cursor, YgSearchPage *page, GArray *keys, guint want, GError **error)
+merge_by_date (YgDbConn *conn, const Stream st[2], const YgSearchQuery *q, const char *text,
+               const char *phrase, const Cursor *cursor, YgSearchPage *page, GArray *keys,
+               guint want, GError **error)
 {
-  sqlite3_stmt *s[2];
+  sqlite3_stmt *s[2] = { NULL, NULL };
   int rc[2];
 
   for (int i = 0; i < 2; i++)
     {
-      Stream all = { 0, st[i].table, "@", NULL };
-      s[i] = stream_prepare (conn, &all, q, phrase, cursor != NULL, cursor ? cursor->doc : 0, want,
-                             error);
+      s[i] = stream_prepare (conn, &st[i], q, text, phrase, cursor != NULL,
+                             cursor ? cursor->doc : 0, want, error);
       if (s[i] == NULL || (rc[i] = yg_db_conn_step (conn, s[i], error)) < 0)
         goto fail;
     }
@@ -628,9 +657,6 @@ fail:
       sqlite3_reset (s[i]);
   return FALSE;
 }
-
-#define SCAN_SCORE \
-  "(CASE WHEN instr (t.title, :q) THEN 3 WHEN instr (t.names, :q) THEN 2 ELSE 1 END)"
 
 /**
  * yg_search_run:
@@ -674,7 +700,7 @@ yg_search_run (YgDbConn *conn, const YgSearchQuery *query, GError **error)
       mode = MODE_GRAMS;
       for (const char *p = q; *p; p = g_utf8_next_char (p))
         if (!g_unichar_isalnum (g_utf8_get_char (p)))
-          mode = MODE_SCAN;
+          mode = MODE_FILTERED;
     }
   by_date = query->by_date || mode == MODE_NONE;
   sort = by_date ? 'd' : 'r';
@@ -690,6 +716,20 @@ yg_search_run (YgDbConn *conn, const YgSearchQuery *query, GError **error)
       g_string_append_c (m, '"');
       phrase = g_string_free (m, FALSE);
     }
+  else if (mode == MODE_FILTERED)
+    {
+      GString *m = g_string_new (NULL);
+      for (const char *p = q; *p; p = g_utf8_next_char (p))
+        if (g_unichar_isalnum (g_utf8_get_char (p)))
+          g_string_append_printf (m, "%s\"%.*s\"", m->len ? " AND " : "",
+                                  (int) (g_utf8_next_char (p) - p), p);
+      if (m->len == 0) /* punctuation only: it names nothing */
+        {
+          g_string_free (m, TRUE);
+          return g_steal_pointer (&page);
+        }
+      phrase = g_string_free (m, FALSE);
+    }
   if (query->cursor != NULL)
     {
       if (!cursor_decode (query->cursor, sort, &cursor, error))
@@ -697,52 +737,45 @@ yg_search_run (YgDbConn *conn, const YgSearchQuery *query, GError **error)
       have_cursor = TRUE;
     }
 
-  if (mode == MODE_NONE || mode == MODE_SCAN)
+  if (mode == MODE_NONE)
     {
       g_autoptr (GString) sql = g_string_new (NULL);
-      gboolean by_tag = mode == MODE_NONE && query->tag != NULL;
+      gboolean by_tag = query->tag != NULL;
       const char *key = by_tag ? "g.doc" : "s.doc";
       sqlite3_stmt *s;
 
       if (by_tag) /* walk the tag's docs, newest first */
-        g_string_append (sql, "SELECT s.item_id, s.doc, 0 FROM item_search_tags g"
+        g_string_append (sql, "SELECT s.item_id, s.doc FROM item_search_tags g"
                               " CROSS JOIN item_search s ON s.doc = g.doc WHERE g.tag = :tag");
-      else if (mode == MODE_NONE)
-        g_string_append (sql, "SELECT s.item_id, s.doc, 0 FROM item_search s WHERE 1");
       else
-        g_string_append (sql, "SELECT s.item_id, s.doc, " SCAN_SCORE " FROM item_search s"
-                              " JOIN item_text t ON t.doc = s.doc"
-                              " WHERE (instr (t.title, :q) OR instr (t.names, :q)"
-                              " OR instr (t.body, :q))");
+        g_string_append (sql, "SELECT s.item_id, s.doc FROM item_search s WHERE 1");
       append_filters (sql, query, key, by_tag);
-      if (have_cursor && by_date)
+      if (have_cursor)
         g_string_append_printf (sql, " AND %s < :cdoc", key);
-      else if (have_cursor)
-        g_string_append (sql, " AND (" SCAN_SCORE " < :cs OR (" SCAN_SCORE " = :cs"
-                              " AND s.doc < :cdoc))");
-      g_string_append_printf (sql, by_date ? " ORDER BY %s DESC" : " ORDER BY 3 DESC, %s DESC",
-                              key);
-      g_string_append (sql, " LIMIT :limit");
+      g_string_append_printf (sql, " ORDER BY %s DESC LIMIT :limit", key);
       s = yg_db_conn_prepare (conn, sql->str, error);
       if (s == NULL)
         return NULL;
-      bind_text (s, ":q", q);
       bind_filters (s, query);
-      bind_int (s, ":cs", cursor.score);
       bind_int (s, ":cdoc", cursor.doc);
       bind_int (s, ":limit", want);
-      if (!collect (conn, s, page, keys, want, -1, sort, error))
+      if (!collect (conn, s, page, keys, want, 0, sort, error))
         return NULL;
     }
   else
     {
-      const Stream *tiers = mode == MODE_TRIGRAM ? trigram_tiers : gram_tiers;
-      guint n_tiers = mode == MODE_TRIGRAM ? G_N_ELEMENTS (trigram_tiers) : G_N_ELEMENTS (gram_tiers);
+      const Stream *tiers = mode == MODE_TRIGRAM ? trigram_tiers
+                            : mode == MODE_GRAMS ? gram_tiers
+                                                 : filtered_tiers;
+      const Stream *dated = mode == MODE_TRIGRAM ? trigram_by_date
+                            : mode == MODE_GRAMS ? gram_by_date
+                                                 : filtered_by_date;
+      guint n_tiers = mode == MODE_TRIGRAM ? G_N_ELEMENTS (trigram_tiers) : 2;
 
       if (by_date)
         {
-          if (!merge_by_date (conn, tiers, query, phrase, have_cursor ? &cursor : NULL, page, keys,
-                              want, error))
+          if (!merge_by_date (conn, dated, query, q, phrase, have_cursor ? &cursor : NULL, page,
+                              keys, want, error))
             return NULL;
         }
       else
@@ -753,7 +786,7 @@ yg_search_run (YgDbConn *conn, const YgSearchQuery *query, GError **error)
 
             if (have_cursor && tiers[t].score > cursor.score)
               continue;
-            s = stream_prepare (conn, &tiers[t], query, phrase, same_tier, cursor.doc,
+            s = stream_prepare (conn, &tiers[t], query, q, phrase, same_tier, cursor.doc,
                                 want - page->ids->len, error);
             if (s == NULL || !collect (conn, s, page, keys, want, tiers[t].score, sort, error))
               return NULL;

@@ -538,7 +538,10 @@ body_search_queries (YgDbConn *conn)
     { "窗花", "蔚县剪纸" },                              /* 2, in a tag */
     { "peking", "京剧 Peking Opera 专场" },              /* Latin, case folded */
     { "PE", "京剧 Peking Opera 专场" },
-    { "《牡", "昆曲《牡丹亭》选段" },                    /* short with punctuation: scan */
+    { "《牡", "昆曲《牡丹亭》选段" },                    /* short with punctuation */
+    { "》选", "昆曲《牡丹亭》选段" },
+    { "《", "" },                                        /* punctuation alone */
+    { "牡》", "" },                                      /* letters there, substring not */
     { "戏", "戏曲名家访谈|昆曲《牡丹亭》选段" },       /* title (5) before tag (3) */
     { "陕西", "剪纸技艺传承" },                          /* region */
     { "不存在的词", "" },
@@ -672,6 +675,8 @@ body_search_cursor (YgDbConn *conn)
   /* "测试" is in the title of every third item, in the tags of every second */
   walk (conn, "测试", FALSE, 40);
   walk (conn, "测试", TRUE, 40);
+  walk (conn, "测试条", FALSE, 20); /* trigram: titles only */
+  walk (conn, "测试条", TRUE, 20);
   walk (conn, NULL, TRUE, 60); /* every walk skips the arrivals ("新…") */
 
   g_assert_null (yg_search_run (conn, &bad, &error));
