@@ -25,21 +25,22 @@
 #include "yg-test-server.h"
 
 static const char *const genres[] = {
-  "昆曲", "京剧", "越剧", "黄梅戏", "豫剧", "评剧", "川剧", "粤剧", "秦腔", "花鼓戏",
-  "沪剧", "锡剧", "晋剧", "赣剧", "婺剧", "潮剧", "闽剧", "莆仙戏", "梨园戏", "高甲戏",
+  "昆曲", "京剧", "越剧", "黄梅戏", "豫剧", "评剧", "川剧", "粤剧",   "秦腔",   "花鼓戏",
+  "沪剧", "锡剧", "晋剧", "赣剧",   "婺剧", "潮剧", "闽剧", "莆仙戏", "梨园戏", "高甲戏",
 };
 static const char *const pieces[] = {
-  "牡丹亭", "长生殿", "桃花扇", "西厢记", "红楼梦", "梁祝", "天仙配", "女驸马", "穆桂英挂帅",
-  "贵妃醉酒", "霸王别姬", "白蛇传", "十五贯", "窦娥冤", "铡美案", "空城计", "三岔口", "拾玉镯",
-  "锁麟囊", "玉堂春", "游园惊梦", "断桥", "夜奔", "思凡", "打渔杀家", "四郎探母", "追鱼",
+  "牡丹亭", "长生殿",     "桃花扇",   "西厢记",   "红楼梦",   "梁祝",   "天仙配",
+  "女驸马", "穆桂英挂帅", "贵妃醉酒", "霸王别姬", "白蛇传",   "十五贯", "窦娥冤",
+  "铡美案", "空城计",     "三岔口",   "拾玉镯",   "锁麟囊",   "玉堂春", "游园惊梦",
+  "断桥",   "夜奔",       "思凡",     "打渔杀家", "四郎探母", "追鱼",
 };
-static const char *const styles[] = { "选段", "全本", "折子戏专场", "名家名段", "青年演员专场",
-                                      "经典唱段", "新编" };
+static const char *const styles[]
+    = { "选段", "全本", "折子戏专场", "名家名段", "青年演员专场", "经典唱段", "新编" };
 static const char *const places[] = {
-  "苏州", "杭州", "南京", "扬州", "绍兴", "宁波", "温州", "合肥", "安庆", "福州", "泉州",
-  "厦门", "广州", "佛山", "潮州", "成都", "重庆", "西安", "延安", "太原", "郑州", "开封",
-  "洛阳", "长沙", "武汉", "南昌", "景德镇", "济南", "青岛", "天津", "昆明", "大理", "丽江",
-  "贵阳", "南宁", "桂林", "海口", "兰州", "蔚县", "旬邑",
+  "苏州", "杭州", "南京", "扬州", "绍兴", "宁波", "温州",   "合肥", "安庆", "福州",
+  "泉州", "厦门", "广州", "佛山", "潮州", "成都", "重庆",   "西安", "延安", "太原",
+  "郑州", "开封", "洛阳", "长沙", "武汉", "南昌", "景德镇", "济南", "青岛", "天津",
+  "昆明", "大理", "丽江", "贵阳", "南宁", "桂林", "海口",   "兰州", "蔚县", "旬邑",
 };
 static const char *const provinces[] = {
   "江苏", "浙江", "安徽", "福建", "广东", "四川", "陕西", "山西", "河南", "湖南",
@@ -50,33 +51,58 @@ static const struct
   const char *name;
   const char *category;
 } projects[] = {
-  { "剪纸", "traditional_art" }, { "皮影戏", "traditional_drama" }, { "刺绣", "traditional_art" },
-  { "苏绣", "traditional_art" }, { "蜀绣", "traditional_art" }, { "年画", "traditional_art" },
-  { "泥塑", "traditional_art" }, { "木版水印", "traditional_craftsmanship" },
-  { "古琴艺术", "traditional_music" }, { "太极拳", "sports_games_acrobatics" },
-  { "龙舟竞渡", "folk_custom" }, { "舞龙", "traditional_dance" }, { "舞狮", "traditional_dance" },
-  { "端午节", "folk_custom" }, { "庙会", "folk_custom" }, { "宣纸制作", "traditional_craftsmanship" },
-  { "景泰蓝", "traditional_craftsmanship" }, { "紫砂陶", "traditional_craftsmanship" },
-  { "龙泉青瓷", "traditional_craftsmanship" }, { "南京云锦", "traditional_craftsmanship" },
-  { "蜡染", "traditional_craftsmanship" }, { "风筝", "traditional_craftsmanship" },
-  { "面塑", "traditional_art" }, { "糖画", "traditional_art" }, { "竹编", "traditional_craftsmanship" },
-  { "木雕", "traditional_art" }, { "侗族大歌", "traditional_music" }, { "花儿", "traditional_music" },
-  { "二人转", "quyi" }, { "相声", "quyi" }, { "苏州评弹", "quyi" }, { "京韵大鼓", "quyi" },
-  { "针灸", "traditional_medicine" }, { "藏医药", "traditional_medicine" },
-  { "格萨尔史诗", "folk_literature" }, { "孟姜女传说", "folk_literature" },
-  { "杂技", "sports_games_acrobatics" }, { "秧歌", "traditional_dance" },
+  { "剪纸", "traditional_art" },
+  { "皮影戏", "traditional_drama" },
+  { "刺绣", "traditional_art" },
+  { "苏绣", "traditional_art" },
+  { "蜀绣", "traditional_art" },
+  { "年画", "traditional_art" },
+  { "泥塑", "traditional_art" },
+  { "木版水印", "traditional_craftsmanship" },
+  { "古琴艺术", "traditional_music" },
+  { "太极拳", "sports_games_acrobatics" },
+  { "龙舟竞渡", "folk_custom" },
+  { "舞龙", "traditional_dance" },
+  { "舞狮", "traditional_dance" },
+  { "端午节", "folk_custom" },
+  { "庙会", "folk_custom" },
+  { "宣纸制作", "traditional_craftsmanship" },
+  { "景泰蓝", "traditional_craftsmanship" },
+  { "紫砂陶", "traditional_craftsmanship" },
+  { "龙泉青瓷", "traditional_craftsmanship" },
+  { "南京云锦", "traditional_craftsmanship" },
+  { "蜡染", "traditional_craftsmanship" },
+  { "风筝", "traditional_craftsmanship" },
+  { "面塑", "traditional_art" },
+  { "糖画", "traditional_art" },
+  { "竹编", "traditional_craftsmanship" },
+  { "木雕", "traditional_art" },
+  { "侗族大歌", "traditional_music" },
+  { "花儿", "traditional_music" },
+  { "二人转", "quyi" },
+  { "相声", "quyi" },
+  { "苏州评弹", "quyi" },
+  { "京韵大鼓", "quyi" },
+  { "针灸", "traditional_medicine" },
+  { "藏医药", "traditional_medicine" },
+  { "格萨尔史诗", "folk_literature" },
+  { "孟姜女传说", "folk_literature" },
+  { "杂技", "sports_games_acrobatics" },
+  { "秧歌", "traditional_dance" },
 };
 static const char *const levels[] = { "national", "provincial", "municipal", "county" };
-static const char *const kinds_of_film[] = { "传承", "技艺展示", "纪录片", "口述史", "展演",
-                                             "进校园" };
-static const char *const surnames[] = { "张", "王", "李", "赵", "刘", "陈", "杨", "黄", "周", "吴",
-                                        "徐", "孙", "马", "朱", "胡", "郭", "何", "林", "高", "罗" };
-static const char *const given[] = { "秀英", "桂兰", "建国", "志强", "丽华", "明", "伟", "芳",
-                                     "娜", "敏", "静", "强", "磊", "军", "洋", "勇", "艳", "杰",
-                                     "娟", "涛", "玉兰", "淑珍", "德明", "文斌", "继青", "凤英" };
-static const char *const subjects[] = { "书法", "国画", "舞蹈", "声乐", "钢琴", "古筝", "二胡",
-                                        "琵琶", "笛子", "摄影", "合唱", "民族舞", "拉丁舞",
-                                        "太极", "茶艺", "插花", "剪纸", "戏曲身段" };
+static const char *const kinds_of_film[]
+    = { "传承", "技艺展示", "纪录片", "口述史", "展演", "进校园" };
+static const char *const surnames[]
+    = { "张", "王", "李", "赵", "刘", "陈", "杨", "黄", "周", "吴",
+        "徐", "孙", "马", "朱", "胡", "郭", "何", "林", "高", "罗" };
+static const char *const given[]
+    = { "秀英", "桂兰", "建国", "志强", "丽华", "明",   "伟",   "芳",  "娜",
+        "敏",   "静",   "强",   "磊",   "军",   "洋",   "勇",   "艳",  "杰",
+        "娟",   "涛",   "玉兰", "淑珍", "德明", "文斌", "继青", "凤英" };
+static const char *const subjects[]
+    = { "书法", "国画", "舞蹈",   "声乐",   "钢琴", "古筝", "二胡", "琵琶", "笛子",
+        "摄影", "合唱", "民族舞", "拉丁舞", "太极", "茶艺", "插花", "剪纸", "戏曲身段" };
 static const char *const audiences[] = { "少儿", "成人", "老年", "亲子", "青少年" };
 static const char *const stages[] = { "入门", "基础", "进阶", "提高", "精品" };
 static const char *const halls[] = { "小剧场", "多功能厅", "大剧院", "排练厅", "非遗展厅" };
@@ -117,10 +143,10 @@ populate (gpointer conn_p, gpointer data, GError **error)
       {
         g_autofree char *name = person (r);
         sqlite3_stmt *s = yg_db_conn_prepare (
-          conn,
-          "INSERT INTO inheritors (name, birth_year, level, region, bio, created_at, updated_at)"
-          " VALUES (?1, ?2, ?3, ?4, ?5, 0, 0)",
-          error);
+            conn,
+            "INSERT INTO inheritors (name, birth_year, level, region, bio, created_at, updated_at)"
+            " VALUES (?1, ?2, ?3, ?4, ?5, 0, 0)",
+            error);
         sqlite3_bind_text (s, 1, name, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int (s, 2, g_rand_int_range (r, 1930, 1990));
         sqlite3_bind_text (s, 3, PICK (r, levels), -1, SQLITE_STATIC);
@@ -147,18 +173,19 @@ populate (gpointer conn_p, gpointer data, GError **error)
           g_autofree char *p1 = person (r), *p2 = person (r), *p3 = person (r);
           kind = g_strdup ("performance");
           title = g_strdup_printf ("%s《%s》%s", genre, piece, PICK (r, styles));
-          m->set |= YG_META_TROUPE | YG_META_PERFORMERS | YG_META_PERFORMANCE_DATE | YG_META_PROGRAMME;
+          m->set
+              |= YG_META_TROUPE | YG_META_PERFORMERS | YG_META_PERFORMANCE_DATE | YG_META_PROGRAMME;
           m->troupe = g_strdup_printf ("%s%s剧团", place, genre);
           m->performers = g_strdup_printf ("[\"%s\",\"%s\"]", p1, p2);
           m->performance_date = g_strdup (m->recorded_date);
-          m->programme = g_strdup_printf (
-            "[{\"title\":\"%s\",\"performers\":[\"%s\"],\"start\":0},"
-            "{\"title\":\"%s\",\"performers\":[\"%s\"],\"start\":900}]",
-            PICK (r, pieces), p1, PICK (r, pieces), p3);
+          m->programme
+              = g_strdup_printf ("[{\"title\":\"%s\",\"performers\":[\"%s\"],\"start\":0},"
+                                 "{\"title\":\"%s\",\"performers\":[\"%s\"],\"start\":900}]",
+                                 PICK (r, pieces), p1, PICK (r, pieces), p3);
           m->description = g_strdup_printf (
-            "%s%s剧团在%s演出%s经典剧目《%s》，由%s、%s主演，唱腔婉转，身段优美，"
-            "是本年度公益演出季的重要场次。",
-            place, genre, m->venue, genre, piece, p1, p2);
+              "%s%s剧团在%s演出%s经典剧目《%s》，由%s、%s主演，唱腔婉转，身段优美，"
+              "是本年度公益演出季的重要场次。",
+              place, genre, m->venue, genre, piece, p1, p2);
           g_ptr_array_add (m->tags, g_strdup (genre));
           g_ptr_array_add (m->tags, g_strdup ("戏曲"));
           g_ptr_array_add (m->tags, g_strdup (place));
@@ -198,8 +225,8 @@ populate (gpointer conn_p, gpointer data, GError **error)
       if (g_str_equal (kind, "heritage"))
         {
           sqlite3_stmt *s = yg_db_conn_prepare (
-            conn, "INSERT OR IGNORE INTO item_inheritors (item_id, inheritor_id) VALUES (?1, ?2)",
-            error);
+              conn, "INSERT OR IGNORE INTO item_inheritors (item_id, inheritor_id) VALUES (?1, ?2)",
+              error);
           sqlite3_bind_text (s, 1, id, -1, SQLITE_TRANSIENT);
           sqlite3_bind_int (s, 2, g_rand_int_range (r, 1, b->n_inheritors + 1));
           if (!yg_db_conn_step_done (conn, s, error))
@@ -253,7 +280,7 @@ run_store (gpointer conn, gpointer data, GError **error)
 static int
 cmp_i64 (gconstpointer a, gconstpointer b)
 {
-  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+  gint64 x = *(const gint64 *)a, y = *(const gint64 *)b;
 
   return x < y ? -1 : x > y;
 }
@@ -263,7 +290,7 @@ percentiles (GArray *t, double *p50, double *p99, double *max)
 {
   g_array_sort (t, cmp_i64);
   *p50 = g_array_index (t, gint64, t->len / 2) / 1000.0;
-  *p99 = g_array_index (t, gint64, MIN (t->len - 1, (guint) (t->len * 0.99))) / 1000.0;
+  *p99 = g_array_index (t, gint64, MIN (t->len - 1, (guint)(t->len * 0.99))) / 1000.0;
   *max = g_array_index (t, gint64, t->len - 1) / 1000.0;
 }
 
@@ -273,11 +300,11 @@ query_string (const YgSearchQuery *q)
   GString *s = g_string_new ("/api/v1/search?limit=");
 
   g_string_append_printf (s, "%u", q->limit);
-#define P(name, v)                                                    \
-  if ((v) != NULL)                                                    \
-    {                                                                 \
-      g_autofree char *e = g_uri_escape_string ((v), NULL, FALSE);    \
-      g_string_append_printf (s, "&%s=%s", name, e);                  \
+#define P(name, v)                                                                                 \
+  if ((v) != NULL)                                                                                 \
+    {                                                                                              \
+      g_autofree char *e = g_uri_escape_string ((v), NULL, FALSE);                                 \
+      g_string_append_printf (s, "&%s=%s", name, e);                                               \
     }
   P ("q", q->q);
   P ("kind", q->kind);
@@ -328,17 +355,17 @@ query_new (void)
 static void
 query_free (YgSearchQuery *q)
 {
-  g_free ((char *) q->q);
-  g_free ((char *) q->from);
-  g_free ((char *) q->to);
+  g_free ((char *)q->q);
+  g_free ((char *)q->from);
+  g_free ((char *)q->to);
   g_free (q);
 }
 
 int
 main (int argc, char *argv[])
 {
-  static const char *const one[] = { "舞", "曲", "剪", "梅", "龙", "琴", "绣", "苏", "王", "春",
-                                     "茶", "鼓", "瓷", "灯", "狮" };
+  static const char *const one[] = { "舞", "曲", "剪", "梅", "龙", "琴", "绣", "苏",
+                                     "王", "春", "茶", "鼓", "瓷", "灯", "狮" };
   static const char *const two[] = { "昆曲", "剪纸", "京剧", "苏州", "刺绣", "舞狮", "书法", "古筝",
                                      "秀英", "年画", "越剧", "皮影", "青瓷", "太极", "评弹" };
   static const char *const four[] = { "苏州评弹", "南京云锦", "龙泉青瓷", "贵妃醉酒", "霸王别姬",
@@ -392,7 +419,7 @@ main (int argc, char *argv[])
   workloads[7].name = "q 2 chars w/ punctuation";
   for (guint w = 0; w < G_N_ELEMENTS (workloads); w++)
     {
-      workloads[w].queries = g_ptr_array_new_with_free_func ((GDestroyNotify) query_free);
+      workloads[w].queries = g_ptr_array_new_with_free_func ((GDestroyNotify)query_free);
       /* fewer of the rare punctuation queries */
       for (guint i = 0; i < (w == 7 ? MIN (n_queries, 20) : n_queries); i++)
         {
@@ -400,38 +427,38 @@ main (int argc, char *argv[])
           int year = g_rand_int_range (r, 2005, 2025);
           switch (w)
             {
-            case 0:
-              q->q = g_strdup (one[i % G_N_ELEMENTS (one)]);
-              break;
-            case 1:
-              q->q = g_strdup (two[i % G_N_ELEMENTS (two)]);
-              break;
-            case 2:
-              q->q = g_strdup (four[i % G_N_ELEMENTS (four)]);
-              break;
-            case 3:
-              q->kind = "heritage";
-              q->category = projects[i % G_N_ELEMENTS (projects)].category;
-              break;
-            case 4:
-              q->tag = i % 2 ? PICK (r, genres) : projects[i % G_N_ELEMENTS (projects)].name;
-              break;
-            case 5:
-              q->from = g_strdup_printf ("%04d-%02d-01", year, g_rand_int_range (r, 1, 13));
-              q->to = g_strdup_printf ("%04d-%s", year + 1, "06-30");
-              break;
-            case 6:
-              q->q = g_strdup (i % 3 == 0   ? one[i % G_N_ELEMENTS (one)]
-                               : i % 3 == 1 ? two[i % G_N_ELEMENTS (two)]
-                                            : four[i % G_N_ELEMENTS (four)]);
-              q->by_date = TRUE;
-              break;
-            case 7:
-              {
-                g_autofree char *first = g_utf8_substring (PICK (r, pieces), 0, 1);
-                q->q = g_strconcat ("《", first, NULL);
-              }
-              break;
+              case 0:
+                q->q = g_strdup (one[i % G_N_ELEMENTS (one)]);
+                break;
+              case 1:
+                q->q = g_strdup (two[i % G_N_ELEMENTS (two)]);
+                break;
+              case 2:
+                q->q = g_strdup (four[i % G_N_ELEMENTS (four)]);
+                break;
+              case 3:
+                q->kind = "heritage";
+                q->category = projects[i % G_N_ELEMENTS (projects)].category;
+                break;
+              case 4:
+                q->tag = i % 2 ? PICK (r, genres) : projects[i % G_N_ELEMENTS (projects)].name;
+                break;
+              case 5:
+                q->from = g_strdup_printf ("%04d-%02d-01", year, g_rand_int_range (r, 1, 13));
+                q->to = g_strdup_printf ("%04d-%s", year + 1, "06-30");
+                break;
+              case 6:
+                q->q = g_strdup (i % 3 == 0   ? one[i % G_N_ELEMENTS (one)]
+                                 : i % 3 == 1 ? two[i % G_N_ELEMENTS (two)]
+                                              : four[i % G_N_ELEMENTS (four)]);
+                q->by_date = TRUE;
+                break;
+              case 7:
+                {
+                  g_autofree char *first = g_utf8_substring (PICK (r, pieces), 0, 1);
+                  q->q = g_strconcat ("《", first, NULL);
+                }
+                break;
             }
           g_ptr_array_add (workloads[w].queries, q);
         }
@@ -439,8 +466,8 @@ main (int argc, char *argv[])
 
   g_file_get_contents ("/proc/loadavg", &load_before, NULL, NULL);
   g_print ("load average before: %s", load_before ? load_before : "?\n");
-  g_print ("\n%-26s %8s %9s %9s %9s %9s %9s %9s\n", "workload", "hits/q", "store p50",
-           "store p99", "store max", "http p50", "http p99", "http max");
+  g_print ("\n%-26s %8s %9s %9s %9s %9s %9s %9s\n", "workload", "hits/q", "store p50", "store p99",
+           "store max", "http p50", "http p99", "http max");
   for (guint w = 0; w < G_N_ELEMENTS (workloads); w++)
     {
       Run warm = { workloads[w].queries, g_array_new (FALSE, FALSE, sizeof (gint64)), 0 };
@@ -454,7 +481,7 @@ main (int argc, char *argv[])
       percentiles (run.times_us, &p50, &p99, &max);
       percentiles (http, &h50, &h99, &hmax);
       g_print ("%-26s %8.1f %7.2fms %7.2fms %7.2fms %7.2fms %7.2fms %7.2fms\n", workloads[w].name,
-               (double) run.total_hits / run.queries->len, p50, p99, max, h50, h99, hmax);
+               (double)run.total_hits / run.queries->len, p50, p99, max, h50, h99, hmax);
       g_array_unref (warm.times_us);
       g_array_unref (run.times_us);
       g_ptr_array_unref (workloads[w].queries);

@@ -62,7 +62,7 @@ static GPtrArray *
 linked_items (YgDbConn *conn, gint64 id, GError **error)
 {
   sqlite3_stmt *s = yg_db_conn_prepare (
-    conn, "SELECT item_id FROM item_inheritors WHERE inheritor_id = ?1 ORDER BY item_id", error);
+      conn, "SELECT item_id FROM item_inheritors WHERE inheritor_id = ?1 ORDER BY item_id", error);
   g_autoptr (GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
   int rc;
 
@@ -85,8 +85,8 @@ linked_items (YgDbConn *conn, gint64 id, GError **error)
 YgInheritor *
 yg_inheritor_store_get (YgDbConn *conn, gint64 id, GError **error)
 {
-  sqlite3_stmt *s = yg_db_conn_prepare (conn, "SELECT " COLUMNS " FROM inheritors WHERE id = ?1",
-                                        error);
+  sqlite3_stmt *s
+      = yg_db_conn_prepare (conn, "SELECT " COLUMNS " FROM inheritors WHERE id = ?1", error);
   g_autoptr (YgInheritor) h = NULL;
   int rc;
 
@@ -98,8 +98,8 @@ yg_inheritor_store_get (YgDbConn *conn, gint64 id, GError **error)
     return NULL;
   if (rc == SQLITE_DONE)
     {
-      g_set_error (error, YG_DB_ERROR, YG_DB_ERROR_NOT_FOUND, "No inheritor with id %" G_GINT64_FORMAT,
-                   id);
+      g_set_error (error, YG_DB_ERROR, YG_DB_ERROR_NOT_FOUND,
+                   "No inheritor with id %" G_GINT64_FORMAT, id);
       return NULL;
     }
   h = from_row (s);
@@ -124,8 +124,8 @@ GPtrArray *
 yg_inheritor_store_list (YgDbConn *conn, gint64 after_id, guint limit, GError **error)
 {
   sqlite3_stmt *s = yg_db_conn_prepare (
-    conn, "SELECT " COLUMNS " FROM inheritors WHERE id > ?1 ORDER BY id LIMIT ?2", error);
-  g_autoptr (GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) yg_inheritor_free);
+      conn, "SELECT " COLUMNS " FROM inheritors WHERE id > ?1 ORDER BY id LIMIT ?2", error);
+  g_autoptr (GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify)yg_inheritor_free);
   int rc;
 
   if (s == NULL)
@@ -237,8 +237,8 @@ yg_inheritor_store_update (YgDbConn *conn, gint64 id, const YgInheritor *p, GErr
     goto fail;
   if (yg_db_conn_changes (conn) == 0)
     {
-      g_set_error (error, YG_DB_ERROR, YG_DB_ERROR_NOT_FOUND, "No inheritor with id %" G_GINT64_FORMAT,
-                   id);
+      g_set_error (error, YG_DB_ERROR, YG_DB_ERROR_NOT_FOUND,
+                   "No inheritor with id %" G_GINT64_FORMAT, id);
       goto fail;
     }
   if (p->set & YG_INHERITOR_NAME)
@@ -275,8 +275,8 @@ yg_inheritor_store_delete (YgDbConn *conn, gint64 id, GError **error)
     goto fail;
   if (yg_db_conn_changes (conn) == 0)
     {
-      g_set_error (error, YG_DB_ERROR, YG_DB_ERROR_NOT_FOUND, "No inheritor with id %" G_GINT64_FORMAT,
-                   id);
+      g_set_error (error, YG_DB_ERROR, YG_DB_ERROR_NOT_FOUND,
+                   "No inheritor with id %" G_GINT64_FORMAT, id);
       goto fail;
     }
   if (!reindex (conn, ids, error) || !yg_db_conn_commit (conn, error))
@@ -318,8 +318,10 @@ yg_inheritor_store_link (YgDbConn *conn, const char *item_id, gint64 inheritor_i
   sqlite3_reset (s);
   if (linked && !g_str_equal (kind, "heritage"))
     {
-      yg_field_error_set (error, "kind", "Inheritors can only be linked to heritage items (this "
-                          "item is a %s)", kind);
+      yg_field_error_set (error, "kind",
+                          "Inheritors can only be linked to heritage items (this "
+                          "item is a %s)",
+                          kind);
       goto fail;
     }
   s = yg_db_conn_prepare (conn, "SELECT 1 FROM inheritors WHERE id = ?1", error);

@@ -35,8 +35,8 @@ static const struct
 static char *
 item_kind (YgDbConn *conn, const char *item_id, double *duration, GError **error)
 {
-  sqlite3_stmt *s = yg_db_conn_prepare (conn, "SELECT kind, duration FROM items WHERE id = ?1",
-                                        error);
+  sqlite3_stmt *s
+      = yg_db_conn_prepare (conn, "SELECT kind, duration FROM items WHERE id = ?1", error);
   char *kind;
   int rc;
 
@@ -80,29 +80,30 @@ apply (YgDbConn *conn, const char *item_id, const YgItemMeta *p, GError **error)
     wrong |= p->set & YG_META_HERITAGE_FIELDS;
   for (guint i = 0; i < G_N_ELEMENTS (field_names); i++)
     if (wrong & field_names[i].bit)
-      return yg_field_error_set (error, field_names[i].name,
-                                 "\"%s\" does not apply to a %s item (the kind of an item is fixed)",
-                                 field_names[i].name, kind);
+      return yg_field_error_set (
+          error, field_names[i].name,
+          "\"%s\" does not apply to a %s item (the kind of an item is fixed)", field_names[i].name,
+          kind);
 
   s = yg_db_conn_prepare (
-    conn,
-    "UPDATE items SET"
-    " title = CASE WHEN ?2 & 1 THEN ?3 ELSE title END,"
-    " description = CASE WHEN ?2 & 2 THEN COALESCE (?4, '') ELSE description END,"
-    " language = CASE WHEN ?2 & 4 THEN ?5 ELSE language END,"
-    " recorded_date = CASE WHEN ?2 & 8 THEN ?6 ELSE recorded_date END,"
-    " venue = CASE WHEN ?2 & 16 THEN ?7 ELSE venue END,"
-    " troupe = CASE WHEN ?2 & 64 THEN ?8 ELSE troupe END,"
-    " performers = CASE WHEN ?2 & 128 THEN ?9 ELSE performers END,"
-    " performance_date = CASE WHEN ?2 & 256 THEN ?10 ELSE performance_date END,"
-    " programme = CASE WHEN ?2 & 512 THEN ?11 ELSE programme END,"
-    " project_name = CASE WHEN ?2 & 1024 THEN ?12 ELSE project_name END,"
-    " category = CASE WHEN ?2 & 2048 THEN ?13 ELSE category END,"
-    " level = CASE WHEN ?2 & 4096 THEN ?14 ELSE level END,"
-    " region = CASE WHEN ?2 & 8192 THEN ?15 ELSE region END,"
-    " updated_at = ?16"
-    " WHERE id = ?1",
-    error);
+      conn,
+      "UPDATE items SET"
+      " title = CASE WHEN ?2 & 1 THEN ?3 ELSE title END,"
+      " description = CASE WHEN ?2 & 2 THEN COALESCE (?4, '') ELSE description END,"
+      " language = CASE WHEN ?2 & 4 THEN ?5 ELSE language END,"
+      " recorded_date = CASE WHEN ?2 & 8 THEN ?6 ELSE recorded_date END,"
+      " venue = CASE WHEN ?2 & 16 THEN ?7 ELSE venue END,"
+      " troupe = CASE WHEN ?2 & 64 THEN ?8 ELSE troupe END,"
+      " performers = CASE WHEN ?2 & 128 THEN ?9 ELSE performers END,"
+      " performance_date = CASE WHEN ?2 & 256 THEN ?10 ELSE performance_date END,"
+      " programme = CASE WHEN ?2 & 512 THEN ?11 ELSE programme END,"
+      " project_name = CASE WHEN ?2 & 1024 THEN ?12 ELSE project_name END,"
+      " category = CASE WHEN ?2 & 2048 THEN ?13 ELSE category END,"
+      " level = CASE WHEN ?2 & 4096 THEN ?14 ELSE level END,"
+      " region = CASE WHEN ?2 & 8192 THEN ?15 ELSE region END,"
+      " updated_at = ?16"
+      " WHERE id = ?1",
+      error);
   if (s == NULL)
     return FALSE;
   sqlite3_bind_text (s, 1, item_id, -1, SQLITE_TRANSIENT);
@@ -253,11 +254,11 @@ YgItemMeta *
 yg_item_meta_store_get (YgDbConn *conn, const char *item_id, GError **error)
 {
   sqlite3_stmt *s = yg_db_conn_prepare (
-    conn,
-    "SELECT title, description, language, recorded_date, venue, troupe, performers,"
-    " performance_date, programme, project_name, category, level, region, kind"
-    " FROM items WHERE id = ?1",
-    error);
+      conn,
+      "SELECT title, description, language, recorded_date, venue, troupe, performers,"
+      " performance_date, programme, project_name, category, level, region, kind"
+      " FROM items WHERE id = ?1",
+      error);
   g_autoptr (YgItemMeta) meta = NULL;
   int rc;
 
@@ -290,7 +291,8 @@ yg_item_meta_store_get (YgDbConn *conn, const char *item_id, GError **error)
   meta->kind = yg_db_column_dup (s, 13);
   sqlite3_reset (s);
 
-  s = yg_db_conn_prepare (conn, "SELECT tag FROM item_tags WHERE item_id = ?1 ORDER BY position", error);
+  s = yg_db_conn_prepare (conn, "SELECT tag FROM item_tags WHERE item_id = ?1 ORDER BY position",
+                          error);
   if (s == NULL)
     return NULL;
   sqlite3_bind_text (s, 1, item_id, -1, SQLITE_TRANSIENT);

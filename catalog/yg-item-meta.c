@@ -53,13 +53,13 @@ yg_code_label_find (const YgCodeLabel *table, guint n, const char *code_or_label
 static void
 chapter_clear (gpointer p)
 {
-  g_free (((YgChapter *) p)->title);
+  g_free (((YgChapter *)p)->title);
 }
 
 static void
 inheritor_ref_clear (gpointer p)
 {
-  g_free (((YgInheritorRef *) p)->name);
+  g_free (((YgInheritorRef *)p)->name);
 }
 
 GArray *

@@ -24,9 +24,9 @@ typedef enum
   YG_META_REGION = 1 << 13,          /* heritage only */
 } YgMetaField;
 
-#define YG_META_PERFORMANCE_FIELDS \
+#define YG_META_PERFORMANCE_FIELDS                                                                 \
   (YG_META_TROUPE | YG_META_PERFORMERS | YG_META_PERFORMANCE_DATE | YG_META_PROGRAMME)
-#define YG_META_HERITAGE_FIELDS \
+#define YG_META_HERITAGE_FIELDS                                                                    \
   (YG_META_PROJECT_NAME | YG_META_CATEGORY | YG_META_LEVEL | YG_META_REGION)
 
 typedef struct
@@ -43,13 +43,13 @@ typedef struct
 
 typedef struct
 {
-  guint32 set;            /* YgMetaField bits: in a patch, the fields it changes */
+  guint32 set; /* YgMetaField bits: in a patch, the fields it changes */
   char *title;
   char *description;
-  char *language;         /* BCP 47, e.g. zh-CN */
-  char *recorded_date;    /* YYYY-MM-DD */
+  char *language;      /* BCP 47, e.g. zh-CN */
+  char *recorded_date; /* YYYY-MM-DD */
   char *venue;
-  GPtrArray *tags;        /* (element-type utf8) normalised, distinct */
+  GPtrArray *tags; /* (element-type utf8) normalised, distinct */
   char *troupe;
   char *performers;       /* JSON array of names (text) */
   char *performance_date; /* YYYY-MM-DD */
@@ -60,8 +60,8 @@ typedef struct
   char *region;
   /* read back only */
   char *kind;
-  GArray *chapters;       /* (element-type YgChapter) */
-  GArray *inheritors;     /* (element-type YgInheritorRef) */
+  GArray *chapters;   /* (element-type YgChapter) */
+  GArray *inheritors; /* (element-type YgInheritorRef) */
 } YgItemMeta;
 
 typedef struct
@@ -76,7 +76,8 @@ extern const guint yg_n_heritage_categories;
 extern const YgCodeLabel yg_heritage_levels[];
 extern const guint yg_n_heritage_levels;
 
-const YgCodeLabel *yg_code_label_find (const YgCodeLabel *table, guint n, const char *code_or_label);
+const YgCodeLabel *yg_code_label_find (const YgCodeLabel *table, guint n,
+                                       const char *code_or_label);
 
 YgItemMeta *yg_item_meta_new (void);
 void yg_item_meta_free (YgItemMeta *meta);

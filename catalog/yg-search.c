@@ -101,7 +101,7 @@ append_part (GString *s, const unsigned char *text)
     return;
   if (s->len > 0)
     g_string_append_c (s, '\n');
-  g_string_append (s, (const char *) text);
+  g_string_append (s, (const char *)text);
 }
 
 /* The FTS5 tables over item_text: name and the item_text columns they index. */
@@ -149,7 +149,7 @@ static gboolean
 fts_delete (YgDbConn *conn, gint64 doc, GError **error)
 {
   sqlite3_stmt *old = yg_db_conn_prepare (
-    conn, "SELECT title, names, body, tgrams, ngrams FROM item_text WHERE doc = ?1", error);
+      conn, "SELECT title, names, body, tgrams, ngrams FROM item_text WHERE doc = ?1", error);
   char *text[5] = { NULL };
   int rc;
 
@@ -163,7 +163,7 @@ fts_delete (YgDbConn *conn, gint64 doc, GError **error)
     text[i] = yg_db_column_dup (old, i);
   sqlite3_reset (old);
   {
-    gboolean ok = fts_write (conn, TRUE, doc, (const char *const *) text, error);
+    gboolean ok = fts_write (conn, TRUE, doc, (const char *const *)text, error);
     for (int i = 0; i < 5; i++)
       g_free (text[i]);
     return ok;
@@ -174,8 +174,8 @@ fts_delete (YgDbConn *conn, gint64 doc, GError **error)
 static gboolean
 find_doc (YgDbConn *conn, const char *item_id, gint64 *doc, gint64 *seq, GError **error)
 {
-  sqlite3_stmt *s = yg_db_conn_prepare (conn, "SELECT doc, seq FROM item_search WHERE item_id = ?1",
-                                        error);
+  sqlite3_stmt *s
+      = yg_db_conn_prepare (conn, "SELECT doc, seq FROM item_search WHERE item_id = ?1", error);
   int rc;
 
   *doc = *seq = 0;
@@ -197,9 +197,9 @@ find_doc (YgDbConn *conn, const char *item_id, gint64 *doc, gint64 *seq, GError 
 static gboolean
 drop_doc (YgDbConn *conn, gint64 doc, GError **error)
 {
-  static const char *const sql[] = { "DELETE FROM item_text WHERE doc = ?1",
-                                     "DELETE FROM item_search_tags WHERE doc = ?1",
-                                     "DELETE FROM item_search WHERE doc = ?1" };
+  static const char *const sql[]
+      = { "DELETE FROM item_text WHERE doc = ?1", "DELETE FROM item_search_tags WHERE doc = ?1",
+          "DELETE FROM item_search WHERE doc = ?1" };
 
   if (!fts_delete (conn, doc, error))
     return FALSE;
@@ -236,7 +236,7 @@ day_of (const char *date)
   }
 }
 
-#define DOC(day, seq) (((gint64) (day) << 32) | (seq))
+#define DOC(day, seq) (((gint64)(day) << 32) | (seq))
 #define DOC_MAX_SEQ G_GINT64_CONSTANT (0xffffffff)
 
 static void
@@ -256,20 +256,20 @@ gboolean
 yg_search_index_item (YgDbConn *conn, const char *item_id, GError **error)
 {
   sqlite3_stmt *src = yg_db_conn_prepare (
-    conn,
-    "SELECT i.kind, i.category, i.level, i.region, i.recorded_date, i.title,"
-    " i.description,"
-    " (SELECT group_concat (tag, ' ') FROM item_tags WHERE item_id = i.id),"
-    " (SELECT group_concat (value, ' ') FROM json_each (i.performers)),"
-    " i.troupe, i.project_name,"
-    " (SELECT group_concat (h.name, ' ') FROM item_inheritors l"
-    "   JOIN inheritors h ON h.id = l.inheritor_id WHERE l.item_id = i.id),"
-    " i.venue, i.region,"
-    " (SELECT group_concat (json_extract (value, '$.title'), ' ') FROM json_each (i.programme)),"
-    " (SELECT group_concat (p.value, ' ') FROM json_each (i.programme) pr,"
-    "   json_each (pr.value, '$.performers') p)"
-    " FROM items i WHERE i.id = ?1",
-    error);
+      conn,
+      "SELECT i.kind, i.category, i.level, i.region, i.recorded_date, i.title,"
+      " i.description,"
+      " (SELECT group_concat (tag, ' ') FROM item_tags WHERE item_id = i.id),"
+      " (SELECT group_concat (value, ' ') FROM json_each (i.performers)),"
+      " i.troupe, i.project_name,"
+      " (SELECT group_concat (h.name, ' ') FROM item_inheritors l"
+      "   JOIN inheritors h ON h.id = l.inheritor_id WHERE l.item_id = i.id),"
+      " i.venue, i.region,"
+      " (SELECT group_concat (json_extract (value, '$.title'), ' ') FROM json_each (i.programme)),"
+      " (SELECT group_concat (p.value, ' ') FROM json_each (i.programme) pr,"
+      "   json_each (pr.value, '$.performers') p)"
+      " FROM items i WHERE i.id = ?1",
+      error);
   g_autoptr (GString) names = g_string_new (NULL);
   g_autoptr (GString) body = g_string_new (NULL);
   g_autofree char *title = NULL, *names_n = NULL, *body_n = NULL, *tgrams = NULL, *ngrams = NULL;
@@ -290,8 +290,8 @@ yg_search_index_item (YgDbConn *conn, const char *item_id, GError **error)
   category = yg_db_column_dup (src, 1);
   level = yg_db_column_dup (src, 2);
   region = yg_db_column_dup (src, 3);
-  day = day_of ((const char *) sqlite3_column_text (src, 4));
-  title = normalize ((const char *) sqlite3_column_text (src, 5));
+  day = day_of ((const char *)sqlite3_column_text (src, 4));
+  title = normalize ((const char *)sqlite3_column_text (src, 5));
   append_part (body, sqlite3_column_text (src, 6));
   for (int col = 7; col <= 13; col++)
     append_part (names, sqlite3_column_text (src, col));
@@ -322,10 +322,11 @@ yg_search_index_item (YgDbConn *conn, const char *item_id, GError **error)
     }
   doc = DOC (day, seq);
 
-  w = yg_db_conn_prepare (conn,
-                          "INSERT INTO item_search (doc, seq, item_id, kind, category, level, region)"
-                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                          error);
+  w = yg_db_conn_prepare (
+      conn,
+      "INSERT INTO item_search (doc, seq, item_id, kind, category, level, region)"
+      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+      error);
   if (w == NULL)
     return FALSE;
   sqlite3_bind_int64 (w, 1, doc);
@@ -396,7 +397,7 @@ typedef enum
 
 typedef struct
 {
-  char sort;   /* 'd' or 'r' */
+  char sort; /* 'd' or 'r' */
   gint64 score;
   gint64 doc;
 } Cursor;
@@ -404,9 +405,9 @@ typedef struct
 static char *
 cursor_encode (const Cursor *c)
 {
-  g_autofree char *raw = g_strdup_printf ("2|%c|%" G_GINT64_FORMAT "|%" G_GINT64_FORMAT, c->sort,
-                                          c->score, c->doc);
-  char *b64 = g_base64_encode ((const guchar *) raw, strlen (raw));
+  g_autofree char *raw
+      = g_strdup_printf ("2|%c|%" G_GINT64_FORMAT "|%" G_GINT64_FORMAT, c->sort, c->score, c->doc);
+  char *b64 = g_base64_encode ((const guchar *)raw, strlen (raw));
 
   for (char *p = b64; *p != '\0'; p++)
     {
@@ -442,7 +443,7 @@ cursor_decode (const char *text, char sort, Cursor *c, GError **error)
   while (len % 4 != 0)
     b64[len++] = '=';
   raw = g_base64_decode (b64, &n);
-  str = g_strndup ((const char *) raw, n);
+  str = g_strndup ((const char *)raw, n);
   parts = g_strsplit (str, "|", -1);
   if (g_strv_length (parts) != 4 || !g_str_equal (parts[0], "2") || parts[1][0] != sort
       || parts[1][1] != '\0')
@@ -452,7 +453,7 @@ cursor_decode (const char *text, char sort, Cursor *c, GError **error)
     goto bad;
   c->sort = sort;
   c->score = score;
-  c->doc = (gint64) doc;
+  c->doc = (gint64)doc;
   return TRUE;
 
 bad:
@@ -524,8 +525,8 @@ collect (YgDbConn *conn, sqlite3_stmt *s, YgSearchPage *page, GArray *keys, guin
 
   while (page->ids->len < want && (rc = yg_db_conn_step (conn, s, error)) == SQLITE_ROW)
     {
-      Cursor key = { sort, score >= 0 ? score : sqlite3_column_int64 (s, 2),
-                     sqlite3_column_int64 (s, 1) };
+      Cursor key
+          = { sort, score >= 0 ? score : sqlite3_column_int64 (s, 2), sqlite3_column_int64 (s, 1) };
       g_ptr_array_add (page->ids, yg_db_column_dup (s, 0));
       g_array_append_val (keys, key);
     }
@@ -583,8 +584,7 @@ static const Stream filtered_by_date[] = {
 
 static sqlite3_stmt *
 stream_prepare (YgDbConn *conn, const Stream *st, const YgSearchQuery *q, const char *text,
-                const char *phrase, gboolean after, gint64 cursor_doc, guint limit,
-                GError **error)
+                const char *phrase, gboolean after, gint64 cursor_doc, guint limit, GError **error)
 {
   g_autoptr (GString) sql = g_string_new (NULL);
   g_auto (GStrv) parts = g_strsplit (st->expr, "@", -1);
@@ -722,7 +722,7 @@ yg_search_run (YgDbConn *conn, const YgSearchQuery *query, GError **error)
       for (const char *p = q; *p; p = g_utf8_next_char (p))
         if (g_unichar_isalnum (g_utf8_get_char (p)))
           g_string_append_printf (m, "%s\"%.*s\"", m->len ? " AND " : "",
-                                  (int) (g_utf8_next_char (p) - p), p);
+                                  (int)(g_utf8_next_char (p) - p), p);
       if (m->len == 0) /* punctuation only: it names nothing */
         {
           g_string_free (m, TRUE);

@@ -7,23 +7,23 @@ G_BEGIN_DECLS
 
 typedef struct
 {
-  const char *q;        /* nullable: the text to find (substring, any script) */
-  const char *kind;     /* nullable filters, already validated */
+  const char *q;    /* nullable: the text to find (substring, any script) */
+  const char *kind; /* nullable filters, already validated */
   const char *category;
   const char *level;
   const char *region;
-  const char *tag;      /* normalised */
-  const char *from;     /* YYYY-MM-DD, recorded date inclusive */
+  const char *tag;  /* normalised */
+  const char *from; /* YYYY-MM-DD, recorded date inclusive */
   const char *to;
-  gboolean by_date;     /* sort=date; otherwise relevance */
-  guint limit;          /* 1..100 */
-  const char *cursor;   /* nullable: from a previous page */
+  gboolean by_date;   /* sort=date; otherwise relevance */
+  guint limit;        /* 1..100 */
+  const char *cursor; /* nullable: from a previous page */
 } YgSearchQuery;
 
 typedef struct
 {
-  GPtrArray *ids;     /* (element-type utf8) item ids, in order */
-  char *next_cursor;  /* NULL on the last page */
+  GPtrArray *ids;    /* (element-type utf8) item ids, in order */
+  char *next_cursor; /* NULL on the last page */
 } YgSearchPage;
 
 void yg_search_page_free (YgSearchPage *page);

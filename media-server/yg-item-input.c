@@ -31,7 +31,7 @@ yg_item_input_check_text (const char *value, const char *field, guint max_chars,
   if (!g_utf8_validate (value, -1, NULL))
     return yg_field_error_set (error, field, "\"%s\" is not valid UTF-8", field);
   n = g_utf8_strlen (value, -1);
-  if ((guint) n > max_chars)
+  if ((guint)n > max_chars)
     return yg_field_error_set (error, field, "\"%s\" has %ld characters; the limit is %u", field, n,
                                max_chars);
   for (const char *p = value; *p; p = g_utf8_next_char (p))
@@ -402,8 +402,8 @@ yg_item_input_parse_meta (JsonObject *obj, const char *const *caller_keys, GErro
           if (g_str_equal (key, "kind"))
             return yg_field_error_set (error, key, "The kind of an item cannot be changed"), NULL;
           if (g_str_equal (key, "chapters"))
-            return yg_field_error_set (error, key,
-                                       "Chapters are replaced with PUT /api/v1/items/{id}/chapters"),
+            return yg_field_error_set (
+                       error, key, "Chapters are replaced with PUT /api/v1/items/{id}/chapters"),
                    NULL;
           if (!g_utf8_validate (key, -1, NULL))
             return yg_field_error_set (error, NULL, "A field name is not valid UTF-8"), NULL;
@@ -412,58 +412,59 @@ yg_item_input_parse_meta (JsonObject *obj, const char *const *caller_keys, GErro
       m->set |= bit;
       switch (bit)
         {
-        case YG_META_TITLE:
-          ok = get_text (v, key, YG_INPUT_MAX_TITLE, FALSE, FALSE, TRUE, &m->title, error);
-          break;
-        case YG_META_DESCRIPTION:
-          ok = get_text (v, key, YG_INPUT_MAX_DESCRIPTION, TRUE, TRUE, FALSE, &m->description, error);
-          break;
-        case YG_META_LANGUAGE:
-          ok = get_text (v, key, 35, FALSE, TRUE, FALSE, &m->language, error)
-               && (m->language == NULL || check_language (m->language, error));
-          break;
-        case YG_META_RECORDED_DATE:
-          ok = get_date (v, key, &m->recorded_date, error);
-          break;
-        case YG_META_PERFORMANCE_DATE:
-          ok = get_date (v, key, &m->performance_date, error);
-          break;
-        case YG_META_VENUE:
-          ok = get_text (v, key, YG_INPUT_MAX_LINE, FALSE, TRUE, FALSE, &m->venue, error);
-          break;
-        case YG_META_TROUPE:
-          ok = get_text (v, key, YG_INPUT_MAX_LINE, FALSE, TRUE, FALSE, &m->troupe, error);
-          break;
-        case YG_META_PROJECT_NAME:
-          ok = get_text (v, key, YG_INPUT_MAX_LINE, FALSE, TRUE, FALSE, &m->project_name, error);
-          break;
-        case YG_META_REGION:
-          ok = get_text (v, key, YG_INPUT_MAX_NAME, FALSE, TRUE, FALSE, &m->region, error);
-          break;
-        case YG_META_TAGS:
-          ok = get_tags (v, m->tags, error);
-          break;
-        case YG_META_PERFORMERS:
-          {
-            g_autoptr (JsonNode) names = get_names (v, key, error);
-            ok = names != NULL;
-            if (ok)
-              m->performers = node_text (names);
-          }
-          break;
-        case YG_META_PROGRAMME:
-          m->programme = get_programme (v, error);
-          ok = m->programme != NULL;
-          break;
-        case YG_META_CATEGORY:
-          ok = get_enum (v, key, yg_heritage_categories, yg_n_heritage_categories, &m->category,
-                         error);
-          break;
-        case YG_META_LEVEL:
-          ok = get_enum (v, key, yg_heritage_levels, yg_n_heritage_levels, &m->level, error);
-          break;
-        default:
-          g_assert_not_reached ();
+          case YG_META_TITLE:
+            ok = get_text (v, key, YG_INPUT_MAX_TITLE, FALSE, FALSE, TRUE, &m->title, error);
+            break;
+          case YG_META_DESCRIPTION:
+            ok = get_text (v, key, YG_INPUT_MAX_DESCRIPTION, TRUE, TRUE, FALSE, &m->description,
+                           error);
+            break;
+          case YG_META_LANGUAGE:
+            ok = get_text (v, key, 35, FALSE, TRUE, FALSE, &m->language, error)
+                 && (m->language == NULL || check_language (m->language, error));
+            break;
+          case YG_META_RECORDED_DATE:
+            ok = get_date (v, key, &m->recorded_date, error);
+            break;
+          case YG_META_PERFORMANCE_DATE:
+            ok = get_date (v, key, &m->performance_date, error);
+            break;
+          case YG_META_VENUE:
+            ok = get_text (v, key, YG_INPUT_MAX_LINE, FALSE, TRUE, FALSE, &m->venue, error);
+            break;
+          case YG_META_TROUPE:
+            ok = get_text (v, key, YG_INPUT_MAX_LINE, FALSE, TRUE, FALSE, &m->troupe, error);
+            break;
+          case YG_META_PROJECT_NAME:
+            ok = get_text (v, key, YG_INPUT_MAX_LINE, FALSE, TRUE, FALSE, &m->project_name, error);
+            break;
+          case YG_META_REGION:
+            ok = get_text (v, key, YG_INPUT_MAX_NAME, FALSE, TRUE, FALSE, &m->region, error);
+            break;
+          case YG_META_TAGS:
+            ok = get_tags (v, m->tags, error);
+            break;
+          case YG_META_PERFORMERS:
+            {
+              g_autoptr (JsonNode) names = get_names (v, key, error);
+              ok = names != NULL;
+              if (ok)
+                m->performers = node_text (names);
+            }
+            break;
+          case YG_META_PROGRAMME:
+            m->programme = get_programme (v, error);
+            ok = m->programme != NULL;
+            break;
+          case YG_META_CATEGORY:
+            ok = get_enum (v, key, yg_heritage_categories, yg_n_heritage_categories, &m->category,
+                           error);
+            break;
+          case YG_META_LEVEL:
+            ok = get_enum (v, key, yg_heritage_levels, yg_n_heritage_levels, &m->level, error);
+            break;
+          default:
+            g_assert_not_reached ();
         }
       if (!ok)
         return NULL;
@@ -549,9 +550,9 @@ yg_item_input_parse_chapters (JsonObject *obj, GError **error)
         {
           g_autofree char *sf = g_strdup_printf ("%s.start", f);
           g_free (ch.title);
-          return yg_field_error_set (error, sf,
-                                     "Chapters must start in strictly increasing order (%g after %g)",
-                                     ch.start, last),
+          return yg_field_error_set (
+                     error, sf, "Chapters must start in strictly increasing order (%g after %g)",
+                     ch.start, last),
                  NULL;
         }
       last = ch.start;
@@ -600,7 +601,7 @@ yg_item_input_parse_inheritor (JsonObject *obj, gboolean create, GError **error)
                                          "null",
                                          this_year);
               else
-                h->birth_year = (int) json_node_get_int (v);
+                h->birth_year = (int)json_node_get_int (v);
             }
         }
       else if (g_str_equal (key, "gender"))
@@ -628,8 +629,8 @@ yg_item_input_parse_inheritor (JsonObject *obj, gboolean create, GError **error)
         }
       else
         ok = g_utf8_validate (key, -1, NULL)
-               ? yg_field_error_set (error, key, "Unknown field \"%s\"", key)
-               : yg_field_error_set (error, NULL, "A field name is not valid UTF-8");
+                 ? yg_field_error_set (error, key, "Unknown field \"%s\"", key)
+                 : yg_field_error_set (error, NULL, "A field name is not valid UTF-8");
       if (!ok)
         return NULL;
     }

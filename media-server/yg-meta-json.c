@@ -86,8 +86,8 @@ yg_meta_json_add_item (JsonBuilder *b, const YgItemMeta *m)
           json_builder_begin_object (b);
           add_text (b, "title", json_object_get_string_member_with_default (piece, "title", ""));
           json_builder_set_member_name (b, "start");
-          json_builder_add_double_value (b,
-                                         json_object_get_double_member_with_default (piece, "start", 0));
+          json_builder_add_double_value (
+              b, json_object_get_double_member_with_default (piece, "start", 0));
           json_builder_end_object (b);
         }
     }
@@ -95,8 +95,8 @@ yg_meta_json_add_item (JsonBuilder *b, const YgItemMeta *m)
   add_text (b, "chapters_from",
             m->chapters->len > 0 ? "chapters"
             : performance && json_array_get_length (json_node_get_array (programme)) > 0
-              ? "programme"
-              : NULL);
+                ? "programme"
+                : NULL);
 
   if (performance)
     {

@@ -80,13 +80,13 @@ parse_body (YgRequest *req, gboolean create)
 static gpointer
 db_create (YgDbConn *conn, gpointer data, GError **error)
 {
-  return yg_inheritor_store_create (conn, ((Call *) data)->values, error);
+  return yg_inheritor_store_create (conn, ((Call *)data)->values, error);
 }
 
 static gpointer
 db_get (YgDbConn *conn, gpointer data, GError **error)
 {
-  return yg_inheritor_store_get (conn, ((Call *) data)->id, error);
+  return yg_inheritor_store_get (conn, ((Call *)data)->id, error);
 }
 
 static gpointer
@@ -100,7 +100,7 @@ db_update (YgDbConn *conn, gpointer data, GError **error)
 static gpointer
 db_delete (YgDbConn *conn, gpointer data, GError **error)
 {
-  if (!yg_inheritor_store_delete (conn, ((Call *) data)->id, error))
+  if (!yg_inheritor_store_delete (conn, ((Call *)data)->id, error))
     return NULL;
   return GINT_TO_POINTER (1);
 }
@@ -127,7 +127,7 @@ list_json (gpointer result)
   json_builder_end_array (b);
   json_builder_set_member_name (b, "next_after");
   if (list->len > 0)
-    json_builder_add_int_value (b, ((YgInheritor *) list->pdata[list->len - 1])->id);
+    json_builder_add_int_value (b, ((YgInheritor *)list->pdata[list->len - 1])->id);
   else
     json_builder_add_null_value (b);
   json_builder_end_object (b);
@@ -151,7 +151,7 @@ yg_route_inheritors_list (YgServer *server, YgRequest *req)
   while (g_hash_table_iter_next (&it, &key, NULL))
     if (!g_str_equal (key, "after") && !g_str_equal (key, "limit"))
       {
-        yg_field_error_set (&error, key, "Unknown parameter \"%s\"", (const char *) key);
+        yg_field_error_set (&error, key, "Unknown parameter \"%s\"", (const char *)key);
         yg_request_respond_error (req, error);
         return;
       }
@@ -167,8 +167,8 @@ yg_route_inheritors_list (YgServer *server, YgRequest *req)
   c = g_new0 (Call, 1);
   c->after = after;
   c->limit = limit;
-  yg_request_run_db (req, db_list, c, (GDestroyNotify) call_free,
-                     (GDestroyNotify) g_ptr_array_unref, 200, list_json);
+  yg_request_run_db (req, db_list, c, (GDestroyNotify)call_free, (GDestroyNotify)g_ptr_array_unref,
+                     200, list_json);
 }
 
 void
@@ -181,8 +181,8 @@ yg_route_inheritors_create (YgServer *server, YgRequest *req)
     return;
   c = g_new0 (Call, 1);
   c->values = h;
-  yg_request_run_db (req, db_create, c, (GDestroyNotify) call_free,
-                     (GDestroyNotify) yg_inheritor_free, 201, inheritor_json);
+  yg_request_run_db (req, db_create, c, (GDestroyNotify)call_free,
+                     (GDestroyNotify)yg_inheritor_free, 201, inheritor_json);
 }
 
 void
@@ -195,8 +195,8 @@ yg_route_inheritor_get (YgServer *server, YgRequest *req)
     return;
   c = g_new0 (Call, 1);
   c->id = id;
-  yg_request_run_db (req, db_get, c, (GDestroyNotify) call_free,
-                     (GDestroyNotify) yg_inheritor_free, 200, inheritor_json);
+  yg_request_run_db (req, db_get, c, (GDestroyNotify)call_free, (GDestroyNotify)yg_inheritor_free,
+                     200, inheritor_json);
 }
 
 void
@@ -214,8 +214,8 @@ yg_route_inheritor_patch (YgServer *server, YgRequest *req)
   c = g_new0 (Call, 1);
   c->id = id;
   c->values = h;
-  yg_request_run_db (req, db_update, c, (GDestroyNotify) call_free,
-                     (GDestroyNotify) yg_inheritor_free, 200, inheritor_json);
+  yg_request_run_db (req, db_update, c, (GDestroyNotify)call_free,
+                     (GDestroyNotify)yg_inheritor_free, 200, inheritor_json);
 }
 
 void
@@ -228,5 +228,5 @@ yg_route_inheritor_delete (YgServer *server, YgRequest *req)
     return;
   c = g_new0 (Call, 1);
   c->id = id;
-  yg_request_run_db (req, db_delete, c, (GDestroyNotify) call_free, NULL, 200, ok_json);
+  yg_request_run_db (req, db_delete, c, (GDestroyNotify)call_free, NULL, 200, ok_json);
 }

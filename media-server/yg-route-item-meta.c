@@ -101,8 +101,8 @@ yg_route_item_patch (YgServer *server, YgRequest *req)
       return;
     }
   w->item_id = g_strdup (yg_request_param (req, 0));
-  yg_request_run_db (req, patch_item, w, (GDestroyNotify) write_free,
-                     (GDestroyNotify) yg_item_free, 200, yg_route_items_json);
+  yg_request_run_db (req, patch_item, w, (GDestroyNotify)write_free, (GDestroyNotify)yg_item_free,
+                     200, yg_route_items_json);
 }
 
 void
@@ -124,8 +124,8 @@ yg_route_item_chapters_put (YgServer *server, YgRequest *req)
       return;
     }
   w->item_id = g_strdup (yg_request_param (req, 0));
-  yg_request_run_db (req, put_chapters, w, (GDestroyNotify) write_free,
-                     (GDestroyNotify) yg_item_free, 200, yg_route_items_json);
+  yg_request_run_db (req, put_chapters, w, (GDestroyNotify)write_free, (GDestroyNotify)yg_item_free,
+                     200, yg_route_items_json);
 }
 
 static void
@@ -144,8 +144,8 @@ set_link (YgRequest *req, gboolean linked)
   w->item_id = g_strdup (yg_request_param (req, 0));
   w->inheritor_id = inheritor;
   w->link = linked;
-  yg_request_run_db (req, link_inheritor, w, (GDestroyNotify) write_free,
-                     (GDestroyNotify) yg_item_free, 200, yg_route_items_json);
+  yg_request_run_db (req, link_inheritor, w, (GDestroyNotify)write_free,
+                     (GDestroyNotify)yg_item_free, 200, yg_route_items_json);
 }
 
 void

@@ -65,7 +65,7 @@ run_search (YgDbConn *conn, gpointer data, GError **error)
   if (page == NULL)
     return NULL;
   r = g_new0 (Result, 1);
-  r->items = g_ptr_array_new_with_free_func ((GDestroyNotify) yg_item_free);
+  r->items = g_ptr_array_new_with_free_func ((GDestroyNotify)yg_item_free);
   r->next_cursor = g_steal_pointer (&page->next_cursor);
   for (guint i = 0; i < page->ids->len; i++)
     {
@@ -101,8 +101,8 @@ result_json (gpointer data)
   return json_builder_get_root (b);
 }
 
-static const char *const known[] = { "q", "kind", "category", "level", "region", "tag",
-                                     "from", "to", "sort", "limit", "cursor", NULL };
+static const char *const known[] = { "q",    "kind", "category", "level", "region", "tag",
+                                     "from", "to",   "sort",     "limit", "cursor", NULL };
 
 static gboolean
 parse (GHashTable *p, Call *c, GError **error)
@@ -118,10 +118,9 @@ parse (GHashTable *p, Call *c, GError **error)
     {
       if (!g_strv_contains (known, key))
         return g_utf8_validate (key, -1, NULL)
-                 ? yg_field_error_set (error, key, "Unknown parameter \"%s\"", (const char *) key)
-                 : yg_field_error_set (error, NULL, "A parameter name is not valid UTF-8");
-      if (!yg_item_input_check_text (value, key, strcmp (key, "q") == 0 ? 400 : 128, FALSE,
-                                     error))
+                   ? yg_field_error_set (error, key, "Unknown parameter \"%s\"", (const char *)key)
+                   : yg_field_error_set (error, NULL, "A parameter name is not valid UTF-8");
+      if (!yg_item_input_check_text (value, key, strcmp (key, "q") == 0 ? 400 : 128, FALSE, error))
         return FALSE;
     }
   if ((v = g_hash_table_lookup (p, "q")) != NULL && *v != '\0')
@@ -134,12 +133,14 @@ parse (GHashTable *p, Call *c, GError **error)
   if ((v = g_hash_table_lookup (p, "kind")) != NULL)
     {
       if (!yg_item_kind_is_valid (v))
-        return yg_field_error_set (error, "kind", "\"kind\" must be performance, lesson or heritage");
+        return yg_field_error_set (error, "kind",
+                                   "\"kind\" must be performance, lesson or heritage");
       q->kind = c->strings[1] = g_strdup (v);
     }
   if ((v = g_hash_table_lookup (p, "category")) != NULL)
     {
-      const YgCodeLabel *e = yg_code_label_find (yg_heritage_categories, yg_n_heritage_categories, v);
+      const YgCodeLabel *e
+          = yg_code_label_find (yg_heritage_categories, yg_n_heritage_categories, v);
       if (e == NULL)
         return yg_field_error_set (error, "category", "\"category\" is not a heritage category");
       q->category = e->code;
@@ -250,6 +251,6 @@ yg_route_search (YgServer *server, YgRequest *req)
       yg_request_respond_error (req, error);
       return;
     }
-  yg_request_run_db (req, run_search, c, (GDestroyNotify) call_free, (GDestroyNotify) result_free,
+  yg_request_run_db (req, run_search, c, (GDestroyNotify)call_free, (GDestroyNotify)result_free,
                      200, result_json);
 }

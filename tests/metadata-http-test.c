@@ -42,16 +42,16 @@ static char *
 request (Fixture *f, const char *method, const char *path, const char *token, const char *body,
          guint *status)
 {
-  g_autofree char *auth = token ? g_strdup_printf ("Authorization: Bearer %s\r\n", token)
-                                : g_strdup ("");
+  g_autofree char *auth
+      = token ? g_strdup_printf ("Authorization: Bearer %s\r\n", token) : g_strdup ("");
   g_autofree char *head = NULL;
 
   head = body != NULL
-           ? g_strdup_printf ("%s %s HTTP/1.1\r\nHost: t\r\n%sContent-Type: application/json\r\n"
-                              "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
-                              method, path, auth, strlen (body), body)
-           : g_strdup_printf ("%s %s HTTP/1.1\r\nHost: t\r\n%sConnection: close\r\n\r\n", method,
-                              path, auth);
+             ? g_strdup_printf ("%s %s HTTP/1.1\r\nHost: t\r\n%sContent-Type: application/json\r\n"
+                                "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+                                method, path, auth, strlen (body), body)
+             : g_strdup_printf ("%s %s HTTP/1.1\r\nHost: t\r\n%sConnection: close\r\n\r\n", method,
+                                path, auth);
   return yg_test_http (f->ts->port, head, status);
 }
 
@@ -130,7 +130,7 @@ assert_members_equal (JsonObject *sent, JsonObject *got)
       JsonNode *b = json_object_get_member (got, l->data);
       g_autofree char *as = json_to_string (a, FALSE);
       g_autofree char *bs = b ? json_to_string (b, FALSE) : g_strdup ("(missing)");
-      g_test_message ("%s: %s / %s", (char *) l->data, as, bs);
+      g_test_message ("%s: %s / %s", (char *)l->data, as, bs);
       g_assert_nonnull (b);
       g_assert_true (json_node_equal (a, b));
     }
@@ -173,11 +173,13 @@ test_round_trip (Fixture *f, gconstpointer data)
               "\"performance_date\":\"2023-04-30\","
               "\"programme\":[{\"title\":\"游园\",\"performers\":[\"沈丰英\"],\"start\":0},"
               "{\"title\":\"惊梦\",\"performers\":[],\"start\":612.5}]}");
-  round_trip (f, "heritage",
-              "{\"title\":\"蔚县剪纸 🧧\",\"description\":\"逢年过节贴窗花\",\"language\":\"zh-Hans-CN\","
-              "\"recorded_date\":\"2021-06-06\",\"venue\":null,\"tags\":[\"剪纸\"],"
-              "\"project_name\":\"蔚县剪纸\",\"category\":\"traditional_art\",\"level\":\"national\","
-              "\"region\":\"河北省张家口市蔚县\"}");
+  round_trip (
+      f, "heritage",
+      "{\"title\":\"蔚县剪纸 "
+      "🧧\",\"description\":\"逢年过节贴窗花\",\"language\":\"zh-Hans-CN\","
+      "\"recorded_date\":\"2021-06-06\",\"venue\":null,\"tags\":[\"剪纸\"],"
+      "\"project_name\":\"蔚县剪纸\",\"category\":\"traditional_art\",\"level\":\"national\","
+      "\"region\":\"河北省张家口市蔚县\"}");
   round_trip (f, "lesson",
               "{\"title\":\"少儿舞蹈基础 第3课\",\"description\":\"\",\"language\":\"en\","
               "\"recorded_date\":null,\"venue\":\"二楼排练厅\",\"tags\":[]}");
@@ -191,7 +193,10 @@ test_labels_and_chapters (Fixture *f, gconstpointer data)
   g_autofree char *hp = g_strdup_printf ("/api/v1/items/%s", her);
   g_autofree char *pp = g_strdup_printf ("/api/v1/items/%s", perf);
   g_autofree char *pc = g_strdup_printf ("/api/v1/items/%s/chapters", perf);
-  g_autoptr (JsonNode) a = call (f, "PATCH", hp, "{\"category\":\"传统戏剧\",\"level\":\"省级\",\"tags\":[\" KunQu  Opera \",\"kunqu opera\",\"昆曲\"]}", 200);
+  g_autoptr (JsonNode) a = call (f, "PATCH", hp,
+                                 "{\"category\":\"传统戏剧\",\"level\":\"省级\",\"tags\":[\" KunQu "
+                                 " Opera \",\"kunqu opera\",\"昆曲\"]}",
+                                 200);
   JsonObject *o = json_node_get_object (a);
   g_autoptr (JsonNode) b = NULL, c = NULL;
   JsonArray *ch;
@@ -203,17 +208,24 @@ test_labels_and_chapters (Fixture *f, gconstpointer data)
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (o, "tags")), ==, 2);
 
   /* a programme gives chapters until the item has its own */
-  b = call (f, "PATCH", pp, "{\"programme\":[{\"title\":\"一\",\"start\":0},{\"title\":\"二\",\"start\":30}]}", 200);
+  b = call (f, "PATCH", pp,
+            "{\"programme\":[{\"title\":\"一\",\"start\":0},{\"title\":\"二\",\"start\":30}]}",
+            200);
   o = json_node_get_object (b);
   g_assert_cmpstr (json_object_get_string_member (o, "chapters_from"), ==, "programme");
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (o, "chapters")), ==, 2);
-  c = call (f, "PUT", pc, "{\"chapters\":[{\"title\":\"开场 🎬\",\"start\":0},{\"title\":\"高潮\",\"start\":12.25}]}", 200);
+  c = call (
+      f, "PUT", pc,
+      "{\"chapters\":[{\"title\":\"开场 🎬\",\"start\":0},{\"title\":\"高潮\",\"start\":12.25}]}",
+      200);
   o = json_node_get_object (c);
   g_assert_cmpstr (json_object_get_string_member (o, "chapters_from"), ==, "chapters");
   ch = json_object_get_array_member (o, "chapters");
   g_assert_cmpuint (json_array_get_length (ch), ==, 2);
-  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (ch, 0), "title"), ==, "开场 🎬");
-  g_assert_cmpfloat (json_object_get_double_member (json_array_get_object_element (ch, 1), "start"), ==, 12.25);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (ch, 0), "title"),
+                   ==, "开场 🎬");
+  g_assert_cmpfloat (json_object_get_double_member (json_array_get_object_element (ch, 1), "start"),
+                     ==, 12.25);
 }
 
 /* --- bad input: 400, the field, nothing written ------------------------------------ */
@@ -221,9 +233,9 @@ test_labels_and_chapters (Fixture *f, gconstpointer data)
 typedef struct
 {
   const char *method;
-  const char *path;   /* %s: the item */
+  const char *path; /* %s: the item */
   const char *body;
-  const char *field;  /* NULL: no field (body not JSON, nothing to change) */
+  const char *field; /* NULL: no field (body not JSON, nothing to change) */
 } Bad;
 
 static char *
@@ -266,7 +278,8 @@ expect_bad (Fixture *f, const char *method, const char *path, const char *body, 
   if (field != NULL)
     {
       g_assert_cmpstr (json_object_get_string_member (err, "code"), ==, "invalid");
-      g_assert_cmpstr (json_object_get_string_member_with_default (err, "field", "(none)"), ==, field);
+      g_assert_cmpstr (json_object_get_string_member_with_default (err, "field", "(none)"), ==,
+                       field);
     }
   g_assert_cmpuint (strlen (json_object_get_string_member (err, "message")), >, 5);
 }
@@ -316,11 +329,17 @@ test_bad_item_input (Fixture *f, gconstpointer data)
     { "PATCH", "perf", "{\"performers\":[\"甲\",\"乙\",\"\"]}", "performers[2]" },
     { "PATCH", "perf", "{\"performers\":[\"甲\",3]}", "performers[1]" },
     { "PATCH", "perf", "{\"performers\":{}}", "performers" },
-    { "PATCH", "perf", "{\"programme\":[{\"title\":\"a\",\"start\":0},{\"title\":\"b\",\"start\":-1}]}", "programme[1].start" },
-    { "PATCH", "perf", "{\"programme\":[{\"title\":\"a\",\"start\":5},{\"title\":\"b\",\"start\":5}]}", "programme[1].start" },
-    { "PATCH", "perf", "{\"programme\":[{\"title\":\"a\",\"start\":0,\"x\":1}]}", "programme[0].x" },
+    { "PATCH", "perf",
+      "{\"programme\":[{\"title\":\"a\",\"start\":0},{\"title\":\"b\",\"start\":-1}]}",
+      "programme[1].start" },
+    { "PATCH", "perf",
+      "{\"programme\":[{\"title\":\"a\",\"start\":5},{\"title\":\"b\",\"start\":5}]}",
+      "programme[1].start" },
+    { "PATCH", "perf", "{\"programme\":[{\"title\":\"a\",\"start\":0,\"x\":1}]}",
+      "programme[0].x" },
     { "PATCH", "perf", "{\"programme\":[{\"start\":0}]}", "programme[0]" },
-    { "PATCH", "perf", "{\"programme\":[{\"title\":\"a\",\"start\":0,\"performers\":[\"\"]}]}", "programme[0].performers[0]" },
+    { "PATCH", "perf", "{\"programme\":[{\"title\":\"a\",\"start\":0,\"performers\":[\"\"]}]}",
+      "programme[0].performers[0]" },
     { "PATCH", "perf", "{\"programme\":[1]}", "programme[0]" },
     { "PATCH", "perf", "{\"title\":\"新标题\",\"category\":\"quyi\"}", "category" },
     { "PATCH", "perf", "{\"title\":\"新标题\",\"region\":\"河北\"}", "region" },
@@ -329,12 +348,18 @@ test_bad_item_input (Fixture *f, gconstpointer data)
     { "PATCH", "her", "{\"level\":\"city\"}", "level" },
     { "PATCH", "her", "{\"title\":\"新标题\",\"troupe\":\"剧团\"}", "troupe" },
     { "PATCH", "les", "{\"title\":\"新标题\",\"programme\":[]}", "programme" },
-    { "PUT", "perf/chapters", "{\"chapters\":[{\"title\":\"a\",\"start\":10},{\"title\":\"b\",\"start\":5}]}", "chapters[1].start" },
-    { "PUT", "perf/chapters", "{\"chapters\":[{\"title\":\"a\",\"start\":-1}]}", "chapters[0].start" },
+    { "PUT", "perf/chapters",
+      "{\"chapters\":[{\"title\":\"a\",\"start\":10},{\"title\":\"b\",\"start\":5}]}",
+      "chapters[1].start" },
+    { "PUT", "perf/chapters", "{\"chapters\":[{\"title\":\"a\",\"start\":-1}]}",
+      "chapters[0].start" },
     { "PUT", "perf/chapters", "{\"chapters\":[{\"title\":\"a\"}]}", "chapters[0]" },
-    { "PUT", "perf/chapters", "{\"chapters\":[{\"title\":\"a\",\"start\":\"0\"}]}", "chapters[0].start" },
-    { "PUT", "perf/chapters", "{\"chapters\":[{\"title\":\"\",\"start\":0}]}", "chapters[0].title" },
-    { "PUT", "perf/chapters", "{\"chapters\":[{\"title\":\"a\",\"start\":0,\"end\":3}]}", "chapters[0].end" },
+    { "PUT", "perf/chapters", "{\"chapters\":[{\"title\":\"a\",\"start\":\"0\"}]}",
+      "chapters[0].start" },
+    { "PUT", "perf/chapters", "{\"chapters\":[{\"title\":\"\",\"start\":0}]}",
+      "chapters[0].title" },
+    { "PUT", "perf/chapters", "{\"chapters\":[{\"title\":\"a\",\"start\":0,\"end\":3}]}",
+      "chapters[0].end" },
     { "PUT", "perf/chapters", "{\"chapters\":\"x\"}", "chapters" },
     { "PUT", "perf/chapters", "{}", "chapters" },
     { "PUT", "perf/chapters", "{\"chapters\":[],\"x\":1}", "x" },
@@ -359,15 +384,16 @@ test_bad_item_input (Fixture *f, gconstpointer data)
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      const char *item = g_str_has_prefix (cases[i].path, "perf") ? perf
-                         : g_str_has_prefix (cases[i].path, "her") ? her : les;
+      const char *item = g_str_has_prefix (cases[i].path, "perf")  ? perf
+                         : g_str_has_prefix (cases[i].path, "her") ? her
+                                                                   : les;
       const char *rest = strchr (cases[i].path, '/');
       g_autofree char *path = g_strdup_printf ("/api/v1/items/%s%s", item, rest ? rest : "");
       g_autofree char *item_path = g_strdup_printf ("/api/v1/items/%s", item);
       g_autofree char *before = get_text (f, item_path);
       g_autofree char *after = NULL;
-      const char *body = g_str_equal (cases[i].body ? cases[i].body : "", "TAGS33") ? b_tags33
-                                                                                   : cases[i].body;
+      const char *body
+          = g_str_equal (cases[i].body ? cases[i].body : "", "TAGS33") ? b_tags33 : cases[i].body;
 
       expect_bad (f, cases[i].method, path, body, cases[i].field);
       after = get_text (f, item_path);
@@ -378,7 +404,8 @@ test_bad_item_input (Fixture *f, gconstpointer data)
 static void
 test_bad_inheritor_input (Fixture *f, gconstpointer data)
 {
-  g_autoptr (JsonNode) h = call (f, "POST", "/api/v1/inheritors", "{\"name\":\"张三\",\"bio\":\"原\"}", 201);
+  g_autoptr (JsonNode) h
+      = call (f, "POST", "/api/v1/inheritors", "{\"name\":\"张三\",\"bio\":\"原\"}", 201);
   gint64 id = json_object_get_int_member (json_node_get_object (h), "id");
   g_autofree char *path = g_strdup_printf ("/api/v1/inheritors/%" G_GINT64_FORMAT, id);
   g_autofree char *n101 = repeat ("名", 101);
@@ -489,25 +516,33 @@ test_inheritors (Fixture *f, gconstpointer data)
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (o, "inheritors")), ==, 1);
   got = call (f, "GET", hp, NULL, 200);
   g_assert_cmpstr (json_array_get_string_element (
-                     json_object_get_array_member (json_node_get_object (got), "item_ids"), 0),
+                       json_object_get_array_member (json_node_get_object (got), "item_ids"), 0),
                    ==, her);
   res = call (f, "GET", "/api/v1/search?q=%E6%B7%91%E5%85%B0", NULL, 200); /* 淑兰 */
-  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_node_get_object (res), "items")), ==, 1);
+  g_assert_cmpuint (
+      json_array_get_length (json_object_get_array_member (json_node_get_object (res), "items")),
+      ==, 1);
   g_clear_pointer (&res, json_node_unref);
 
   p = call (f, "PATCH", hp, "{\"name\":\"李秀芳\",\"gender\":null}", 200);
   g_assert_cmpstr (json_object_get_string_member (json_node_get_object (p), "name"), ==, "李秀芳");
   g_assert_true (json_object_get_null_member (json_node_get_object (p), "gender"));
   res = call (f, "GET", "/api/v1/search?q=%E6%B7%91%E5%85%B0", NULL, 200);
-  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_node_get_object (res), "items")), ==, 0);
+  g_assert_cmpuint (
+      json_array_get_length (json_object_get_array_member (json_node_get_object (res), "items")),
+      ==, 0);
   g_clear_pointer (&res, json_node_unref);
 
   list = call (f, "GET", "/api/v1/inheritors?limit=10", NULL, 200);
-  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_node_get_object (list), "inheritors")), ==, 1);
+  g_assert_cmpuint (json_array_get_length (
+                        json_object_get_array_member (json_node_get_object (list), "inheritors")),
+                    ==, 1);
 
   g_clear_pointer (&item, json_node_unref);
   item = call (f, "DELETE", link, NULL, 200);
-  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_node_get_object (item), "inheritors")), ==, 0);
+  g_assert_cmpuint (json_array_get_length (
+                        json_object_get_array_member (json_node_get_object (item), "inheritors")),
+                    ==, 0);
   g_clear_pointer (&item, json_node_unref);
   item = call (f, "DELETE", link, NULL, 404);
   g_clear_pointer (&item, json_node_unref);
@@ -518,7 +553,9 @@ test_inheritors (Fixture *f, gconstpointer data)
   got = call (f, "GET", hp, NULL, 404);
   g_clear_pointer (&got, json_node_unref);
   got = call (f, "GET", ip, NULL, 200);
-  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_node_get_object (got), "inheritors")), ==, 0);
+  g_assert_cmpuint (json_array_get_length (
+                        json_object_get_array_member (json_node_get_object (got), "inheritors")),
+                    ==, 0);
   r4 = request (f, "PUT", "/api/v1/items/nosuch/inheritors/1", f->staff, NULL, &status);
   g_assert_cmpuint (status, ==, 404);
 }
@@ -532,9 +569,9 @@ titles (JsonNode *res)
   GString *out = g_string_new (NULL);
 
   for (guint i = 0; i < json_array_get_length (items); i++)
-    g_string_append_printf (out, "%s%s", i ? "|" : "",
-                            json_object_get_string_member (json_array_get_object_element (items, i),
-                                                           "title"));
+    g_string_append_printf (
+        out, "%s%s", i ? "|" : "",
+        json_object_get_string_member (json_array_get_object_element (items, i), "title"));
   return g_string_free (out, FALSE);
 }
 
@@ -545,20 +582,24 @@ test_search (Fixture *f, gconstpointer data)
   {
     const char *kind, *patch;
   } seeds[] = {
-    { "performance", "{\"title\":\"昆曲《牡丹亭》选段\",\"recorded_date\":\"2023-05-01\",\"tags\":[\"昆曲\"]}" },
-    { "heritage", "{\"title\":\"剪纸技艺传承\",\"recorded_date\":\"2022-01-10\",\"category\":\"traditional_art\",\"level\":\"national\",\"region\":\"陕西\"}" },
-    { "lesson", "{\"title\":\"少儿舞蹈基础课 <b>\",\"recorded_date\":\"2024-03-03\",\"tags\":[\"舞蹈\"]}" },
-    { "heritage", "{\"title\":\"蔚县剪纸\",\"recorded_date\":\"2021-06-06\",\"category\":\"传统美术\",\"level\":\"provincial\",\"region\":\"河北\"}" },
+    { "performance",
+      "{\"title\":\"昆曲《牡丹亭》选段\",\"recorded_date\":\"2023-05-01\",\"tags\":[\"昆曲\"]}" },
+    { "heritage", "{\"title\":\"剪纸技艺传承\",\"recorded_date\":\"2022-01-10\",\"category\":"
+                  "\"traditional_art\",\"level\":\"national\",\"region\":\"陕西\"}" },
+    { "lesson",
+      "{\"title\":\"少儿舞蹈基础课 <b>\",\"recorded_date\":\"2024-03-03\",\"tags\":[\"舞蹈\"]}" },
+    { "heritage", "{\"title\":\"蔚县剪纸\",\"recorded_date\":\"2021-06-06\",\"category\":"
+                  "\"传统美术\",\"level\":\"provincial\",\"region\":\"河北\"}" },
   };
   static const struct
   {
     const char *query, *titles;
   } cases[] = {
-    { "q=%E8%88%9E", "少儿舞蹈基础课 <b>" },                               /* 舞 */
-    { "q=%E5%89%AA%E7%BA%B8", "剪纸技艺传承|蔚县剪纸" },                    /* 剪纸 */
-    { "q=%E7%89%A1%E4%B8%B9%E4%BA%AD", "昆曲《牡丹亭》选段" },               /* 牡丹亭 */
+    { "q=%E8%88%9E", "少儿舞蹈基础课 <b>" },                                     /* 舞 */
+    { "q=%E5%89%AA%E7%BA%B8", "剪纸技艺传承|蔚县剪纸" },                         /* 剪纸 */
+    { "q=%E7%89%A1%E4%B8%B9%E4%BA%AD", "昆曲《牡丹亭》选段" },                   /* 牡丹亭 */
     { "q=%E3%80%8A%E7%89%A1%E4%B8%B9%E4%BA%AD%E3%80%8B", "昆曲《牡丹亭》选段" }, /* 《牡丹亭》 */
-    { "q=%3Cb%3E", "少儿舞蹈基础课 <b>" },                                  /* <b> */
+    { "q=%3Cb%3E", "少儿舞蹈基础课 <b>" },                                       /* <b> */
     { "kind=heritage", "剪纸技艺传承|蔚县剪纸" },
     { "category=traditional_art&level=provincial", "蔚县剪纸" },
     { "category=%E4%BC%A0%E7%BB%9F%E7%BE%8E%E6%9C%AF&region=%E9%99%95%E8%A5%BF", "剪纸技艺传承" },
@@ -594,12 +635,13 @@ test_search (Fixture *f, gconstpointer data)
       JsonObject *o = json_node_get_object (res);
       JsonArray *items = json_object_get_array_member (o, "items");
       for (guint i = 0; i < json_array_get_length (items); i++)
-        g_assert_true (g_hash_table_add (
-          seen, g_strdup (json_object_get_string_member (json_array_get_object_element (items, i), "id"))));
+        g_assert_true (
+            g_hash_table_add (seen, g_strdup (json_object_get_string_member (
+                                        json_array_get_object_element (items, i), "id"))));
       g_free (cursor);
       cursor = json_object_get_null_member (o, "next_cursor")
-                 ? NULL
-                 : g_strdup (json_object_get_string_member (o, "next_cursor"));
+                   ? NULL
+                   : g_strdup (json_object_get_string_member (o, "next_cursor"));
       pages++;
     }
   while (cursor != NULL);

@@ -89,7 +89,7 @@ typedef void (*Body) (YgDbConn *conn);
 static gpointer
 run_body (YgDbConn *conn, gpointer data, GError **error)
 {
-  ((Body) data) (conn);
+  ((Body)data) (conn);
   return NULL;
 }
 
@@ -124,12 +124,12 @@ assert_index_intact (YgDbConn *conn)
   g_autoptr (GError) error = NULL;
 
   g_assert_true (yg_db_conn_exec (
-    conn,
-    "INSERT INTO item_fts (item_fts, rank) VALUES ('integrity-check', 1);"
-    "INSERT INTO item_title_fts (item_title_fts, rank) VALUES ('integrity-check', 1);"
-    "INSERT INTO item_grams (item_grams, rank) VALUES ('integrity-check', 1);"
-    "INSERT INTO item_title_grams (item_title_grams, rank) VALUES ('integrity-check', 1);",
-    &error));
+      conn,
+      "INSERT INTO item_fts (item_fts, rank) VALUES ('integrity-check', 1);"
+      "INSERT INTO item_title_fts (item_title_fts, rank) VALUES ('integrity-check', 1);"
+      "INSERT INTO item_grams (item_grams, rank) VALUES ('integrity-check', 1);"
+      "INSERT INTO item_title_grams (item_title_grams, rank) VALUES ('integrity-check', 1);",
+      &error));
   g_assert_no_error (error);
   g_assert_cmpint (count (conn, "SELECT count(*) FROM items"), ==,
                    count (conn, "SELECT count(*) FROM item_search"));
@@ -339,7 +339,8 @@ body_chapters (YgDbConn *conn)
   g_autoptr (GArray) ch = yg_chapters_new ();
   g_autoptr (YgItemMeta) back = NULL;
   g_autoptr (GError) error = NULL;
-  YgChapter a = { g_strdup ("开场"), 0 }, b = { g_strdup ("示范 🎨"), 95.5 }, c = { g_strdup ("尾声"), 300 };
+  YgChapter a = { g_strdup ("开场"), 0 }, b = { g_strdup ("示范 🎨"), 95.5 },
+            c = { g_strdup ("尾声"), 300 };
   sqlite3_stmt *s;
 
   g_array_append_val (ch, a);
@@ -487,11 +488,23 @@ typedef struct
 
 static const Seed seeds[] = {
   { "performance", "昆曲《牡丹亭》选段", "2023-05-01", "江苏省苏州昆剧院演出", { "昆曲", "戏曲" } },
-  { "heritage", "剪纸技艺传承", "2022-01-10", "陕西民间剪纸", { "剪纸" }, "traditional_art",
-    "national", "陕西" },
+  { "heritage",
+    "剪纸技艺传承",
+    "2022-01-10",
+    "陕西民间剪纸",
+    { "剪纸" },
+    "traditional_art",
+    "national",
+    "陕西" },
   { "lesson", "少儿舞蹈基础课", "2024-03-03", "舞台基本功训练", { "舞蹈" } },
-  { "heritage", "蔚县剪纸", "2021-06-06", "逢年过节家家户户贴窗花", { "窗花" }, "traditional_art",
-    "provincial", "河北" },
+  { "heritage",
+    "蔚县剪纸",
+    "2021-06-06",
+    "逢年过节家家户户贴窗花",
+    { "窗花" },
+    "traditional_art",
+    "provincial",
+    "河北" },
   { "performance", "京剧 Peking Opera 专场", NULL, "", { NULL } },
   { "performance", "戏曲名家访谈", "2020-02-02", "", { "昆曲" } },
   { "heritage", "端午赛龙舟", "2023-06-22", "", { "民俗" }, "folk_custom", "national", "广东" },
@@ -528,27 +541,27 @@ body_search_queries (YgDbConn *conn)
     const char *q;
     const char *titles;
   } cases[] = {
-    { "舞", "少儿舞蹈基础课" },                          /* 1 character */
-    { "剪纸", "剪纸技艺传承|蔚县剪纸" },                 /* 2: relevance, then date */
-    { "昆曲", "昆曲《牡丹亭》选段|戏曲名家访谈" },       /* title beats tag */
-    { "牡丹亭", "昆曲《牡丹亭》选段" },                  /* 3 */
-    { "《牡丹亭》", "昆曲《牡丹亭》选段" },              /* 5, with punctuation */
-    { "蔚县剪纸", "蔚县剪纸" },                          /* 4 */
-    { "贴窗花", "蔚县剪纸" },                            /* 3, in the description */
-    { "窗花", "蔚县剪纸" },                              /* 2, in a tag */
-    { "peking", "京剧 Peking Opera 专场" },              /* Latin, case folded */
+    { "舞", "少儿舞蹈基础课" },                    /* 1 character */
+    { "剪纸", "剪纸技艺传承|蔚县剪纸" },           /* 2: relevance, then date */
+    { "昆曲", "昆曲《牡丹亭》选段|戏曲名家访谈" }, /* title beats tag */
+    { "牡丹亭", "昆曲《牡丹亭》选段" },            /* 3 */
+    { "《牡丹亭》", "昆曲《牡丹亭》选段" },        /* 5, with punctuation */
+    { "蔚县剪纸", "蔚县剪纸" },                    /* 4 */
+    { "贴窗花", "蔚县剪纸" },                      /* 3, in the description */
+    { "窗花", "蔚县剪纸" },                        /* 2, in a tag */
+    { "peking", "京剧 Peking Opera 专场" },        /* Latin, case folded */
     { "PE", "京剧 Peking Opera 专场" },
-    { "《牡", "昆曲《牡丹亭》选段" },                    /* short with punctuation */
+    { "《牡", "昆曲《牡丹亭》选段" }, /* short with punctuation */
     { "》选", "昆曲《牡丹亭》选段" },
-    { "《", "" },                                        /* punctuation alone */
-    { "牡》", "" },                                      /* letters there, substring not */
-    { "戏", "戏曲名家访谈|昆曲《牡丹亭》选段" },       /* title (5) before tag (3) */
-    { "陕西", "剪纸技艺传承" },                          /* region */
+    { "《", "" },                                /* punctuation alone */
+    { "牡》", "" },                              /* letters there, substring not */
+    { "戏", "戏曲名家访谈|昆曲《牡丹亭》选段" }, /* title (5) before tag (3) */
+    { "陕西", "剪纸技艺传承" },                  /* region */
     { "不存在的词", "" },
     { "龙", "端午赛龙舟" },
-    { "\"", "" },                                        /* quotes do not break MATCH */
+    { "\"", "" }, /* quotes do not break MATCH */
     { "a\"b", "" },
-    { "   ", "京剧 Peking Opera 专场" },                 /* blank: no q, date order... */
+    { "   ", "京剧 Peking Opera 专场" }, /* blank: no q, date order... */
   };
 
   seed (conn);
@@ -668,7 +681,8 @@ body_search_cursor (YgDbConn *conn)
       g_autofree char *title = g_strdup_printf (i % 3 == 0 ? "测试条目%u" : "其他%u", i);
       g_autofree char *id = new_item (conn, "lesson", title);
       g_autoptr (YgItemMeta) m = meta_with (YG_META_RECORDED_DATE | YG_META_TAGS);
-      m->recorded_date = i % 5 == 0 ? NULL : g_strdup_printf ("2020-%02u-%02u", i % 12 + 1, i % 7 + 1);
+      m->recorded_date
+          = i % 5 == 0 ? NULL : g_strdup_printf ("2020-%02u-%02u", i % 12 + 1, i % 7 + 1);
       g_ptr_array_add (m->tags, g_strdup (i % 2 == 0 ? "测试" : "其他"));
       patch (conn, id, m);
     }
@@ -721,7 +735,8 @@ body_search_sync (YgDbConn *conn)
   t4 = find (conn, "凤英");
   g_assert_cmpstr (t4, ==, "黄梅戏《天仙配》");
   m2->performers = NULL;
-  m2->programme = g_strdup ("[{\"title\":\"夫妻双双把家还\",\"performers\":[\"王少舫\"],\"start\":0}]");
+  m2->programme
+      = g_strdup ("[{\"title\":\"夫妻双双把家还\",\"performers\":[\"王少舫\"],\"start\":0}]");
   patch (conn, id, m2);
   t5 = find (conn, "凤英");
   g_assert_cmpstr (t5, ==, "");
@@ -780,12 +795,13 @@ test_migration_indexes_old_items (Fixture *f, gconstpointer data)
 
   g_assert_cmpint (sqlite3_open (f->db_path, &raw), ==, SQLITE_OK);
   g_assert_true (yg_migrations_apply (raw, 4, &error));
-  g_assert_cmpint (sqlite3_exec (raw,
-                                 "INSERT INTO items (id, kind, title, created_at, updated_at) VALUES"
-                                 " ('a1', 'heritage', '皮影戏《白蛇传》', 1, 1),"
-                                 " ('a2', 'lesson', 'Paper Cutting', 2, 2);",
-                                 NULL, NULL, NULL),
-                   ==, SQLITE_OK);
+  g_assert_cmpint (
+      sqlite3_exec (raw,
+                    "INSERT INTO items (id, kind, title, created_at, updated_at) VALUES"
+                    " ('a1', 'heritage', '皮影戏《白蛇传》', 1, 1),"
+                    " ('a2', 'lesson', 'Paper Cutting', 2, 2);",
+                    NULL, NULL, NULL),
+      ==, SQLITE_OK);
   sqlite3_close (raw);
   f->db = yg_db_open (f->db_path, &error);
   g_assert_no_error (error);
