@@ -149,6 +149,23 @@ round_trip (Fixture *f, const char *kind, const char *patch)
 
   assert_members_equal (json_node_get_object (sent), json_node_get_object (answer));
   assert_members_equal (json_node_get_object (sent), o);
+  /* the list carries the same document */
+  {
+    g_autofree char *list_text = get_text (f, "/api/v1/items?limit=100");
+    g_autoptr (JsonNode) list = json_from_string (list_text, NULL);
+    JsonArray *items = json_object_get_array_member (json_node_get_object (list), "items");
+    gboolean found = FALSE;
+    for (guint i = 0; i < json_array_get_length (items); i++)
+      {
+        JsonObject *it = json_array_get_object_element (items, i);
+        if (g_str_equal (json_object_get_string_member (it, "id"), id))
+          {
+            assert_members_equal (json_node_get_object (sent), it);
+            found = TRUE;
+          }
+      }
+    g_assert_true (found);
+  }
   /* the contract fields are still there */
   g_assert_cmpstr (json_object_get_string_member (o, "id"), ==, id);
   g_assert_cmpstr (json_object_get_string_member (o, "kind"), ==, kind);
