@@ -3,14 +3,16 @@
  * Uploads (tus) and bulk import both end here, after the original is durable
  * under originals/<item>/: one BEGIN IMMEDIATE creates the item (status
  * processing), its "original" file row (size, SHA-256) and its transcode
- * job. It is idempotent on the item id, so recovery after a crash between
- * placing the file and committing can simply run it again.
+ * job, and (from a bulk import) the item's metadata. It is idempotent on
+ * the item id, so recovery after a crash between placing the file and
+ * committing can simply run it again.
  * Thread: the DB thread (YgDbConn).
  */
 #define G_LOG_DOMAIN "yg-catalog"
 
 #include "yg-ingest.h"
 
+#include "yg-item-meta-store.h"
 #include "yg-item-store.h"
 #include "yg-job-store.h"
 
@@ -44,6 +46,7 @@ yg_ingest_commit (YgDbConn *conn, const YgIngest *in, GError **error)
   id = yg_item_store_insert (conn, in->item_id, in->kind, in->title,
                              in->description != NULL ? in->description : "", error);
   if (id == NULL
+      || (in->meta != NULL && !yg_item_meta_store_update (conn, id, in->meta, TRUE, error))
       || !yg_item_store_add_file (conn, id, "original", in->path, in->size, in->sha256, error)
       || yg_job_store_enqueue (conn, id, error) == 0 || !yg_db_conn_commit (conn, error))
     goto fail;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "yg-db.h"
+#include "yg-item-meta.h"
 
 G_BEGIN_DECLS
 
@@ -14,6 +15,7 @@ typedef struct
   const char *path;        /* originals/<id>/original.<ext>, relative to the data directory */
   gint64 size;
   const char *sha256;      /* hex */
+  const YgItemMeta *meta;  /* nullable: validated core metadata to set as well */
 } YgIngest;
 
 char *yg_ingest_commit (YgDbConn *conn, const YgIngest *ingest, GError **error);

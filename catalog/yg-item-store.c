@@ -11,6 +11,7 @@
 
 #include "yg-item-store.h"
 
+#include "yg-search.h"
 #include "yg-secret.h"
 
 void
@@ -25,6 +26,7 @@ yg_item_free (YgItem *item)
   g_free (item->status);
   g_free (item->error_code);
   g_free (item->error_message);
+  yg_item_meta_free (item->meta);
   g_free (item);
 }
 
@@ -238,7 +240,7 @@ yg_item_store_insert (YgDbConn *conn, const char *id_or_null, const char *kind, 
   sqlite3_bind_text (stmt, 3, title, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 4, description != NULL ? description : "", -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64 (stmt, 5, now);
-  if (!yg_db_conn_step_done (conn, stmt, error))
+  if (!yg_db_conn_step_done (conn, stmt, error) || !yg_search_index_item (conn, id, error))
     return NULL;
   return g_steal_pointer (&id);
 }

@@ -3,6 +3,7 @@
 
 #include "yg-db.h"
 #include "yg-visibility.h"
+#include "yg-item-meta.h"
 
 G_BEGIN_DECLS
 
@@ -22,6 +23,7 @@ typedef struct
   gint64 created_at;
   gint64 updated_at;
   YgVisibility visibility;
+  YgItemMeta *meta;    /* nullable: descriptive metadata, when loaded (yg-item-meta-store.c) */
 } YgItem;
 
 void yg_item_free (YgItem *item);

@@ -100,6 +100,114 @@ static const char *const migrations[] = {
   /* 6: who may see an item */
   "ALTER TABLE items ADD COLUMN visibility TEXT NOT NULL DEFAULT 'public'"
   "  CHECK (visibility IN ('public','residents','unlisted','staff'));",
+
+  /* 7: item metadata (yg-item-meta-store.c): core fields for every kind, the
+   * performance and heritage fields, tags, chapters, inheritors. performers
+   * and programme are JSON arrays owned by the item (validated on input,
+   * never queried by element). No course link yet: courses get their own
+   * table and migration when they arrive. */
+  "ALTER TABLE items ADD COLUMN language TEXT;"
+  "ALTER TABLE items ADD COLUMN recorded_date TEXT;"          /* YYYY-MM-DD */
+  "ALTER TABLE items ADD COLUMN venue TEXT;"
+  "ALTER TABLE items ADD COLUMN troupe TEXT;"                 /* performance */
+  "ALTER TABLE items ADD COLUMN performers TEXT;"             /* performance: JSON array */
+  "ALTER TABLE items ADD COLUMN performance_date TEXT;"       /* performance: YYYY-MM-DD */
+  "ALTER TABLE items ADD COLUMN programme TEXT;"              /* performance: JSON array */
+  "ALTER TABLE items ADD COLUMN project_name TEXT;"           /* heritage: 项目名称 */
+  "ALTER TABLE items ADD COLUMN category TEXT;"               /* heritage: folk_literature... */
+  "ALTER TABLE items ADD COLUMN level TEXT;"                  /* heritage: national... */
+  "ALTER TABLE items ADD COLUMN region TEXT;"                 /* heritage */
+  "CREATE TABLE item_tags ("
+  "  item_id TEXT NOT NULL REFERENCES items (id) ON DELETE CASCADE,"
+  "  tag TEXT NOT NULL,"                       /* normalised (yg_item_meta_normalize_tag) */
+  "  position INTEGER NOT NULL DEFAULT 0,"    /* order as given */
+  "  PRIMARY KEY (item_id, tag)"
+  ") WITHOUT ROWID;"
+  "CREATE INDEX item_tags_tag ON item_tags (tag, item_id);"
+  "CREATE TABLE item_chapters ("
+  "  item_id TEXT NOT NULL REFERENCES items (id) ON DELETE CASCADE,"
+  "  position INTEGER NOT NULL,"
+  "  title TEXT NOT NULL,"
+  "  start REAL NOT NULL CHECK (start >= 0),"
+  "  PRIMARY KEY (item_id, position)"
+  ") WITHOUT ROWID;"
+  "CREATE TABLE inheritors ("
+  "  id INTEGER PRIMARY KEY,"
+  "  name TEXT NOT NULL,"
+  "  birth_year INTEGER,"
+  "  gender TEXT CHECK (gender IN ('female','male')),"
+  "  level TEXT CHECK (level IN ('national','provincial','municipal','county')),"
+  "  region TEXT,"
+  "  bio TEXT NOT NULL DEFAULT '',"
+  "  created_at INTEGER NOT NULL,"
+  "  updated_at INTEGER NOT NULL"
+  ");"
+  "CREATE TABLE item_inheritors ("
+  "  item_id TEXT NOT NULL REFERENCES items (id) ON DELETE CASCADE,"
+  "  inheritor_id INTEGER NOT NULL REFERENCES inheritors (id) ON DELETE CASCADE,"
+  "  PRIMARY KEY (item_id, inheritor_id)"
+  ") WITHOUT ROWID;"
+  "CREATE INDEX item_inheritors_inheritor ON item_inheritors (inheritor_id, item_id);",
+
+  /* 8: search (yg-search.c): item_search holds one row per item with its
+   * filter values; its key "doc" is (recorded day << 32 | seq), so doc order
+   * is date order; item_search_tags repeats the tags under the doc. item_text
+   * holds the lower-cased text under the same doc: trigram FTS5 indexes (one
+   * for titles, one for names and body) answer queries of three characters or
+   * more; unicode61 FTS5 indexes of the distinct 1- and 2-character
+   * substrings of titles (tgrams) and of names (ngrams) answer shorter ones.
+   * All four are external-content tables that the search store updates in
+   * the same transaction as item_text (triggers cannot write FTS5 tables while
+   * trusted_schema is off). Existing items are indexed here by their titles
+   * (grams made by a recursive CTE; date unknown). */
+  "CREATE TABLE item_search ("
+  "  doc INTEGER PRIMARY KEY,"                /* day << 32 | seq */
+  "  seq INTEGER NOT NULL UNIQUE,"            /* given once per item, kept */
+  "  item_id TEXT NOT NULL UNIQUE REFERENCES items (id) ON DELETE CASCADE,"
+  "  kind TEXT NOT NULL,"
+  "  category TEXT,"
+  "  level TEXT,"
+  "  region TEXT"
+  ");"
+  "CREATE INDEX item_search_kind ON item_search (kind);"
+  "CREATE INDEX item_search_category ON item_search (category) WHERE category IS NOT NULL;"
+  "CREATE INDEX item_search_level ON item_search (level) WHERE level IS NOT NULL;"
+  "CREATE INDEX item_search_region ON item_search (region) WHERE region IS NOT NULL;"
+  "CREATE TABLE item_text ("
+  "  doc INTEGER PRIMARY KEY,"                /* = item_search.doc */
+  "  title TEXT NOT NULL,"                    /* lower-cased */
+  "  names TEXT NOT NULL DEFAULT '',"         /* tags, people, troupe, project, venue, region */
+  "  body TEXT NOT NULL DEFAULT '',"          /* description, programme */
+  "  tgrams TEXT NOT NULL DEFAULT '',"        /* distinct 1-2 char substrings of title */
+  "  ngrams TEXT NOT NULL DEFAULT ''"         /* ... and of names */
+  ");"
+  "CREATE TABLE item_search_tags ("
+  "  tag TEXT NOT NULL,"
+  "  doc INTEGER NOT NULL,"
+  "  PRIMARY KEY (tag, doc)"
+  ") WITHOUT ROWID;"
+  "CREATE INDEX item_search_tags_doc ON item_search_tags (doc);"
+  "CREATE VIRTUAL TABLE item_title_fts USING fts5 (title, content='item_text',"
+  "  content_rowid='doc', tokenize='trigram');"
+  "CREATE VIRTUAL TABLE item_fts USING fts5 (names, body, content='item_text',"
+  "  content_rowid='doc', tokenize='trigram');"
+  "CREATE VIRTUAL TABLE item_title_grams USING fts5 (tgrams, content='item_text',"
+  "  content_rowid='doc', tokenize=\"unicode61 remove_diacritics 0\", detail=none);"
+  "CREATE VIRTUAL TABLE item_grams USING fts5 (ngrams, content='item_text',"
+  "  content_rowid='doc', tokenize=\"unicode61 remove_diacritics 0\", detail=none);"
+  "INSERT INTO item_search (doc, seq, item_id, kind) SELECT rowid, rowid, id, kind FROM items;"
+  "INSERT INTO item_text (doc, title, body, tgrams)"
+  "  SELECT s.doc, lower (i.title), lower (i.description),"
+  "    (WITH RECURSIVE g (n, t) AS (SELECT 1, '' UNION ALL"
+  "       SELECT n + 1, t || ' ' || substr (lower (i.title), n, 1) || ' '"
+  "         || substr (lower (i.title), n, 2)"
+  "       FROM g WHERE n <= length (i.title))"
+  "     SELECT t FROM g ORDER BY n DESC LIMIT 1)"
+  "  FROM items i JOIN item_search s ON s.item_id = i.id;"
+  "INSERT INTO item_title_fts (item_title_fts) VALUES ('rebuild');"
+  "INSERT INTO item_fts (item_fts) VALUES ('rebuild');"
+  "INSERT INTO item_title_grams (item_title_grams) VALUES ('rebuild');"
+  "INSERT INTO item_grams (item_grams) VALUES ('rebuild');",
 };
 
 int

@@ -12,6 +12,7 @@
 #include <gio/gio.h>
 
 #include "yg-db-error.h"
+#include "yg-field-error.h"
 
 G_DEFINE_QUARK (yg-http-error-quark, yg_http_error)
 
@@ -76,6 +77,11 @@ yg_http_error_map (const GError *error, const char **code)
     a = &http_answers[error->code];
   else if (error->domain == YG_DB_ERROR && (guint) error->code < G_N_ELEMENTS (db_answers))
     a = &db_answers[error->code];
+  else if (error->domain == YG_FIELD_ERROR)
+    {
+      static const Answer invalid = { 400, "invalid" }; /* the body also names the field */
+      a = &invalid;
+    }
   else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
     {
       static const Answer full = { 507, "storage_full" };

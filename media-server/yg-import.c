@@ -9,8 +9,12 @@
  * and hash) and its transcode job in one transaction. Files are never probed here: the probe runs
  * in the sandboxed worker like for uploads, and a refused file ends as a
  * failed item with a reason. Metadata comes from an optional CSV (columns
- * file, title, kind, description; "file" is the base name or the path as
- * given). Thread: the CLI's main thread; catalogue work via yg_db_run_sync.
+ * file, title, kind, description, and optionally language, recorded_date,
+ * venue, tags (separated by ";" or "；"); "file" is the base name or the path
+ * as given). The optional fields are validated like the API's PATCH body
+ * (yg-item-input.c) and written in the same transaction as the item; a bad
+ * value fails that file. Thread: the CLI's main thread; catalogue work via
+ * yg_db_run_sync.
  */
 #define G_LOG_DOMAIN "yunguan"
 
@@ -22,7 +26,9 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "yg-field-error.h"
 #include "yg-ingest.h"
+#include "yg-item-input.h"
 #include "yg-item-store.h"
 #include "yg-secret.h"
 
@@ -33,7 +39,11 @@ typedef struct
   char *title;
   char *kind;
   char *description;
+  char *extra[4]; /* extra_columns, NULL or "" when absent */
 } Meta;
+
+/* Optional metadata columns, with the PATCH field each one fills. */
+static const char *const extra_columns[] = { "language", "recorded_date", "venue", "tags" };
 
 static void
 meta_free (Meta *m)
@@ -41,7 +51,38 @@ meta_free (Meta *m)
   g_free (m->title);
   g_free (m->kind);
   g_free (m->description);
+  for (guint i = 0; i < G_N_ELEMENTS (m->extra); i++)
+    g_free (m->extra[i]);
   g_free (m);
+}
+
+/* The optional columns of a row as validated item metadata (set = 0 when none). */
+static YgItemMeta *
+meta_extra (const Meta *m, GError **error)
+{
+  g_autoptr (JsonObject) obj = json_object_new ();
+
+  for (guint i = 0; m != NULL && i < G_N_ELEMENTS (extra_columns); i++)
+    {
+      if (m->extra[i] == NULL || m->extra[i][0] == '\0')
+        continue;
+      if (g_str_equal (extra_columns[i], "tags"))
+        {
+          JsonArray *tags = json_array_new ();
+          g_auto (GStrv) parts = g_strsplit_set (m->extra[i], ";", -1);
+          for (guint j = 0; parts[j] != NULL; j++)
+            {
+              g_auto (GStrv) sub = g_strsplit (parts[j], "；", -1);
+              for (guint k = 0; sub[k] != NULL; k++)
+                if (*g_strstrip (sub[k]) != '\0')
+                  json_array_add_string_element (tags, sub[k]);
+            }
+          json_object_set_array_member (obj, "tags", tags);
+        }
+      else
+        json_object_set_string_member (obj, extra_columns[i], m->extra[i]);
+    }
+  return yg_item_input_parse_meta (obj, NULL, error);
 }
 
 /* --- CSV (RFC 4180: quotes, doubled quotes, CRLF) -------------------------------------- */
@@ -130,6 +171,7 @@ yg_import_parse_csv (const char *text, GError **error)
   g_autoptr (GPtrArray) rows = csv_rows (text, error);
   g_autoptr (GHashTable) table = NULL;
   int col_file = -1, col_title = -1, col_kind = -1, col_desc = -1;
+  int col_extra[G_N_ELEMENTS (extra_columns)] = { -1, -1, -1, -1 };
   GPtrArray *head;
 
   if (rows == NULL)
@@ -154,6 +196,9 @@ yg_import_parse_csv (const char *text, GError **error)
         col_kind = i;
       else if (g_str_equal (name, "description"))
         col_desc = i;
+      for (guint e = 0; e < G_N_ELEMENTS (extra_columns); e++)
+        if (g_str_equal (name, extra_columns[e]))
+          col_extra[e] = i;
     }
   if (col_file < 0)
     {
@@ -171,6 +216,8 @@ yg_import_parse_csv (const char *text, GError **error)
       m->title = COL (col_title);
       m->kind = COL (col_kind);
       m->description = COL (col_desc);
+      for (guint e = 0; e < G_N_ELEMENTS (extra_columns); e++)
+        m->extra[e] = COL (col_extra[e]);
 #undef COL
       if (file == NULL || file[0] == '\0')
         {
@@ -350,11 +397,21 @@ import_one (YgDb *db, const YgImportOptions *opts, GHashTable *meta, const char 
   g_autofree char *dir_rel = NULL, *dir = NULL, *rel = NULL, *final = NULL, *stem = NULL;
   g_autofree char *created = NULL;
   Meta *m = meta ? g_hash_table_lookup (meta, src) : NULL;
+  g_autoptr (YgItemMeta) extra = NULL;
+  g_autoptr (GError) invalid = NULL;
   YgIngest n = { 0 };
   gint64 size = 0;
 
   if (m == NULL && meta != NULL)
     m = g_hash_table_lookup (meta, base);
+  extra = meta_extra (m, &invalid);
+  if (extra == NULL)
+    {
+      const char *field = yg_field_error_get_field (invalid);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "%s: metadata CSV column %s: %s",
+                   src, field ? field : "?", invalid->message);
+      return FALSE;
+    }
   tmp = g_strdup_printf ("%s/tmp/import-%d-%s", opts->data_dir, (int) getpid (),
                          (id = yg_secret_new_id ()));
   if (!copy_and_hash (src, tmp, opts->progress, &sha, &size, error))
@@ -397,6 +454,7 @@ import_one (YgDb *db, const YgImportOptions *opts, GHashTable *meta, const char 
   n.description = m && m->description ? m->description : "";
   n.path = rel;
   n.size = size;
+  n.meta = extra->set != 0 ? extra : NULL;
   if (!yg_item_kind_is_valid (n.kind))
     {
       g_unlink (final);

@@ -18,6 +18,7 @@
 
 #include "yg-http-error.h"
 #include "yg-db-error.h"
+#include "yg-field-error.h"
 #include "yg-server.h"
 
 static GQuark
@@ -269,6 +270,7 @@ yg_request_respond_error (YgRequest *req, const GError *error)
   const char *code;
   guint status = yg_http_error_map (error, &code);
   const char *message = error->message;
+  JsonNode *doc;
 
   if (status >= 500 && error->domain != YG_HTTP_ERROR)
     {
@@ -280,7 +282,12 @@ yg_request_respond_error (YgRequest *req, const GError *error)
   if (status == 401)
     soup_message_headers_replace (soup_server_message_get_response_headers (req->msg),
                                   "WWW-Authenticate", "Bearer realm=\"yunguan\"");
-  yg_request_respond_json (req, status, yg_request_error_document (code, message));
+  doc = yg_request_error_document (code, message);
+  if (yg_field_error_get_field (error) != NULL)
+    json_object_set_string_member (
+      json_object_get_object_member (json_node_get_object (doc), "error"), "field",
+      yg_field_error_get_field (error));
+  yg_request_respond_json (req, status, doc);
 }
 
 /**
@@ -533,7 +540,7 @@ db_call_done (GObject *source, GAsyncResult *res, gpointer data)
     yg_request_respond_error (req, error);
   else
     {
-      yg_request_respond_json (req, call->status, call->to_json (result));
+      yg_request_respond_json (req, call->status, call->to_json (req, result));
       if (result != NULL && call->result_free != NULL)
         call->result_free (result);
     }

@@ -62,7 +62,7 @@ JsonNode *yg_request_parse_json_body (YgRequest *req, GError **error);
 JsonObject *yg_request_parse_json_object (YgRequest *req, JsonNode **owner, GError **error);
 
 /* Turns a DB result into the response document (transfer full). */
-typedef JsonNode *(*YgRequestJsonFunc) (gpointer result);
+typedef JsonNode *(*YgRequestJsonFunc) (YgRequest *req, gpointer result);
 void yg_request_run_db (YgRequest        *req,
                         gpointer          func,
                         gpointer          data,

@@ -11,16 +11,18 @@
  * Visibility (decided in yg-auth.c): an item the caller may not see is 404,
  * exactly like one that does not exist; lists contain only what the caller
  * may see and never unlisted items.
- * PATCH /api/v1/items/<id> (staff) changes the visibility; parse_item_patch
- * is the whole of its validation, so more fields can join it.
- * Thread: main thread; rows are read and written on the DB thread.
+ * The descriptive metadata (yg-meta-json.c) follows those members; staff
+ * change it and the visibility with PATCH (yg-route-item-meta.c).
+ * Thread: main thread; rows are read on the DB thread.
  */
 #define G_LOG_DOMAIN "yg-server"
 
 #include "yg-auth.h"
 #include "yg-http-error.h"
+#include "yg-item-meta-store.h"
 #include "yg-item-store.h"
 #include "yg-playback-keys.h"
+#include "yg-meta-json.h"
 #include "yg-request.h"
 #include "yg-routes.h"
 #include "yg-server.h"
@@ -100,14 +102,45 @@ item_to_json (YgServer *server, const YgItem *item)
   json_builder_add_int_value (b, item->created_at);
   json_builder_set_member_name (b, "updated_at");
   json_builder_add_int_value (b, item->updated_at);
+  if (item->meta != NULL)
+    yg_meta_json_add_item (b, item->meta);
   json_builder_end_object (b);
   return json_builder_get_root (b);
+}
+
+/**
+ * yg_route_items_load:
+ *
+ * Returns: (transfer full): the item with its metadata (DB thread)
+ */
+YgItem *
+yg_route_items_load (YgDbConn *conn, const char *id, GError **error)
+{
+  g_autoptr (YgItem) item = yg_item_store_get (conn, id, error);
+
+  if (item == NULL)
+    return NULL;
+  item->meta = yg_item_meta_store_get (conn, id, error);
+  if (item->meta == NULL)
+    return NULL;
+  return g_steal_pointer (&item);
 }
 
 static gpointer
 load_item (YgDbConn *conn, gpointer data, GError **error)
 {
-  return yg_item_store_get (conn, data, error);
+  return yg_route_items_load (conn, data, error);
+}
+
+/**
+ * yg_route_items_json:
+ *
+ * Returns: (transfer full): the item document (main thread)
+ */
+JsonNode *
+yg_route_items_json (YgRequest *req, gpointer item)
+{
+  return item_to_json (req->server, item);
 }
 
 static GError *
@@ -151,7 +184,18 @@ static gpointer
 list_items (YgDbConn *conn, gpointer data, GError **error)
 {
   ListArgs *a = data;
-  return yg_item_store_list_visible (conn, a->limit, a->visible, error);
+  g_autoptr (GPtrArray) items = yg_item_store_list_visible (conn, a->limit, a->visible, error);
+
+  if (items == NULL)
+    return NULL;
+  for (guint i = 0; i < items->len; i++)
+    {
+      YgItem *item = items->pdata[i];
+      item->meta = yg_item_meta_store_get (conn, item->id, error);
+      if (item->meta == NULL)
+        return NULL;
+    }
+  return g_steal_pointer (&items);
 }
 
 static void
@@ -203,90 +247,4 @@ yg_route_items_list (YgServer *server, YgRequest *req)
   yg_request_pause (req);
   yg_db_run_async (yg_server_get_db (server), list_items, args, g_free,
                    (GDestroyNotify) g_ptr_array_unref, NULL, items_listed, g_object_ref (req->msg));
-}
-
-/* --- PATCH /api/v1/items/{id} --------------------------------------------------------- */
-
-typedef struct
-{
-  char *id;
-  YgVisibility visibility; /* INVALID: unchanged */
-} ItemPatch;
-
-static void
-item_patch_free (ItemPatch *p)
-{
-  g_free (p->id);
-  g_free (p);
-}
-
-/* The fields a PATCH may carry, and their validation. */
-static const char *const patch_fields[] = { "visibility", NULL };
-
-static gboolean
-parse_item_patch (JsonObject *form, ItemPatch *patch, const char **field, GError **error)
-{
-  const char *visibility;
-
-  *field = "visibility";
-  if (!yg_request_form_string (form, "visibility", TRUE, 16, &visibility, error))
-    return FALSE;
-  patch->visibility = yg_visibility_from_string (visibility);
-  if (patch->visibility == YG_VISIBILITY_INVALID)
-    {
-      g_set_error_literal (error, YG_HTTP_ERROR, YG_HTTP_ERROR_INVALID,
-                           "\"visibility\" must be one of public, residents, unlisted, staff");
-      return FALSE;
-    }
-  *field = NULL;
-  return TRUE;
-}
-
-static gpointer
-apply_patch (YgDbConn *conn, gpointer data, GError **error)
-{
-  ItemPatch *p = data;
-
-  if (p->visibility != YG_VISIBILITY_INVALID
-      && !yg_item_store_set_visibility (conn, p->id, p->visibility, error))
-    return NULL;
-  return yg_item_store_get (conn, p->id, error);
-}
-
-static void
-item_patched (GObject *source, GAsyncResult *res, gpointer data)
-{
-  g_autoptr (SoupServerMessage) msg = data;
-  YgRequest *req = yg_request_get (msg);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (YgItem) item = yg_db_run_finish (YG_DB (source), res, &error);
-
-  /* HLS answers for this item must follow at once, not after the cache's few seconds */
-  g_hash_table_remove (yg_server_get_visibility_cache (req->server), yg_request_param (req, 0));
-  if (item == NULL)
-    yg_request_respond_error (req, error);
-  else
-    yg_request_respond_json (req, 200, item_to_json (req->server, item));
-}
-
-void
-yg_route_item_patch (YgServer *server, YgRequest *req)
-{
-  g_autoptr (JsonNode) owner = NULL;
-  g_autoptr (GError) error = NULL;
-  const char *field = NULL;
-  JsonObject *form = yg_request_parse_form (req, &owner, patch_fields, &field, &error);
-  ItemPatch *patch = g_new0 (ItemPatch, 1);
-
-  if (form == NULL || !parse_item_patch (form, patch, &field, &error))
-    {
-      item_patch_free (patch);
-      yg_request_respond_field_error (req, field, error);
-      return;
-    }
-  patch->id = g_strdup (yg_request_param (req, 0));
-  yg_request_pause (req);
-  yg_db_run_async (yg_server_get_db (server), apply_patch, patch,
-                   (GDestroyNotify) item_patch_free, (GDestroyNotify) yg_item_free, NULL,
-                   item_patched, g_object_ref (req->msg));
 }

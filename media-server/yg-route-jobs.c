@@ -80,7 +80,7 @@ add_job_members (JsonBuilder *b, const YgJob *job)
 }
 
 static JsonNode *
-job_json (gpointer result)
+job_json (YgRequest *req, gpointer result)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
 
@@ -91,7 +91,7 @@ job_json (gpointer result)
 }
 
 static JsonNode *
-ok_json (gpointer result)
+ok_json (YgRequest *req, gpointer result)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
 
@@ -614,7 +614,7 @@ do_list (YgDbConn *conn, gpointer data, GError **error)
 }
 
 static JsonNode *
-jobs_json (gpointer result)
+jobs_json (YgRequest *req, gpointer result)
 {
   GPtrArray *jobs = result;
   g_autoptr (JsonBuilder) b = json_builder_new ();

@@ -1,6 +1,9 @@
 /* yg-routes.h: the route table and the handlers it names. */
 #pragma once
 
+#include <json-glib/json-glib.h>
+
+#include "yg-item-store.h"
 #include "yg-route.h"
 
 G_BEGIN_DECLS
@@ -17,7 +20,24 @@ void yg_route_me (YgServer *server, YgRequest *req);
 /* yg-route-items.c */
 void yg_route_item_get (YgServer *server, YgRequest *req);
 void yg_route_items_list (YgServer *server, YgRequest *req);
+JsonNode *yg_route_items_json (YgRequest *req, gpointer item);
+YgItem *yg_route_items_load (YgDbConn *conn, const char *id, GError **error);
+
+/* yg-route-item-meta.c */
 void yg_route_item_patch (YgServer *server, YgRequest *req);
+void yg_route_item_chapters_put (YgServer *server, YgRequest *req);
+void yg_route_item_inheritor_link (YgServer *server, YgRequest *req);
+void yg_route_item_inheritor_unlink (YgServer *server, YgRequest *req);
+
+/* yg-route-inheritors.c */
+void yg_route_inheritors_create (YgServer *server, YgRequest *req);
+void yg_route_inheritors_list (YgServer *server, YgRequest *req);
+void yg_route_inheritor_get (YgServer *server, YgRequest *req);
+void yg_route_inheritor_patch (YgServer *server, YgRequest *req);
+void yg_route_inheritor_delete (YgServer *server, YgRequest *req);
+
+/* yg-route-search.c */
+void yg_route_search (YgServer *server, YgRequest *req);
 
 /* yg-route-jobs.c */
 void yg_route_worker_lease (YgServer *server, YgRequest *req);

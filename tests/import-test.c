@@ -469,6 +469,42 @@ test_metadata_csv_refused (Fixture *f, gconstpointer data)
   g_assert_cmpint (db_count (f, "SELECT count(*) FROM items"), ==, 0);
 }
 
+/* The optional columns: language, recorded_date, venue, tags; a bad value fails that file only. */
+static void
+test_metadata_csv_fields (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GBytes) a = make_file (f, "a.mp4", 8000, 51);
+  g_autoptr (GBytes) b = make_file (f, "b.mp4", 8000, 52);
+  g_autofree char *csv_path = g_build_filename (f->dir, "list.csv", NULL);
+  const char *csv =
+    "file,title,kind,language,recorded_date,venue,tags\n"
+    "a.mp4,剪纸技艺,heritage,zh-CN,2023-05-01,文化馆二楼,\"剪纸; 非遗；Paper Cut \"\n"
+    "b.mp4,坏日期,lesson,zh-CN,2023-02-30,,\n";
+  g_autofree char *out = NULL, *err = NULL;
+  g_autoptr (GPtrArray) rows = NULL;
+  char **row;
+
+  g_assert_true (g_file_set_contents (csv_path, csv, -1, NULL));
+  g_assert_cmpint (import (f, (const char *[]){ "--metadata", csv_path, NULL },
+                           (const char *[]){ f->src, NULL }, &out, &err),
+                   ==, 1);
+  g_assert_nonnull (strstr (err, "recorded_date"));
+  rows = db_rows (f, "SELECT title, language, recorded_date, venue,"
+                     " (SELECT group_concat (tag, '|') FROM (SELECT tag FROM item_tags t"
+                     "   WHERE t.item_id = items.id ORDER BY position)),"
+                     " (SELECT count(*) FROM item_search s WHERE s.item_id = items.id)"
+                     " FROM items");
+  g_assert_cmpuint (rows->len, ==, 1);
+  row = rows->pdata[0];
+  g_assert_cmpstr (row[0], ==, "剪纸技艺");
+  g_assert_cmpstr (row[1], ==, "zh-CN");
+  g_assert_cmpstr (row[2], ==, "2023-05-01");
+  g_assert_cmpstr (row[3], ==, "文化馆二楼");
+  g_assert_cmpstr (row[4], ==, "剪纸|非遗|paper cut");
+  g_assert_cmpstr (row[5], ==, "1");
+  g_assert_cmpint (db_count (f, "SELECT count(*) FROM items WHERE title = '坏日期'"), ==, 0);
+}
+
 /* --- /import/title ---------------------------------------------------------------------------- */
 
 static void
@@ -691,6 +727,7 @@ main (int argc, char **argv)
   ADD ("rerun-skips", test_rerun);
   ADD ("metadata-csv", test_metadata_csv);
   ADD ("metadata-csv/refused", test_metadata_csv_refused);
+  ADD ("metadata-csv/fields", test_metadata_csv_fields);
   ADD ("title", test_title);
   ADD ("unknown-kind", test_unknown_kind);
   ADD ("missing-path", test_missing_path);

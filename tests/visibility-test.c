@@ -5,7 +5,7 @@
  * item_files rows, so the item JSON has its URLs. For every visibility ×
  * caller (anonymous, resident by cookie, staff token, partner token, admin
  * token, staff account by cookie): the item JSON (200 or 404, never 403),
- * the list (only visible, never unlisted), and the master playlist, a media
+ * the list and search (only visible, never unlisted), and the master playlist, a media
  * playlist, a segment and the poster both through /hls/<item>/… (public
  * items only) and through the signed URL from the item JSON. Then the
  * tokens: expiry, tampering with each part, another item's token, an unknown
@@ -236,12 +236,16 @@ test_matrix (Fixture *f, gconstpointer data)
   for (int c = 0; c < N_CALLERS; c++)
     {
       g_autoptr (YgTestResponse) list = get (f, "/api/v1/items", f->headers[c]);
-      g_autoptr (JsonNode) list_root = NULL;
-      JsonArray *items;
+      g_autoptr (YgTestResponse) search = get (f, "/api/v1/search?kind=performance", f->headers[c]);
+      g_autoptr (JsonNode) list_root = NULL, search_root = NULL;
+      JsonArray *items, *found;
 
       g_assert_cmpuint (list->status, ==, 200);
       list_root = parse (list);
       items = json_object_get_array_member (json_node_get_object (list_root), "items");
+      g_assert_cmpuint (search->status, ==, 200);
+      search_root = parse (search);
+      found = json_object_get_array_member (json_node_get_object (search_root), "items");
       for (int v = 0; v < N_VIS; v++)
         {
           g_autofree char *path = g_strdup_printf ("/api/v1/items/%s", f->ids[v]);
@@ -253,6 +257,13 @@ test_matrix (Fixture *f, gconstpointer data)
           for (guint i = 0; i < json_array_get_length (items); i++)
             listed |= g_str_equal (json_object_get_string_member (
                                      json_array_get_object_element (items, i), "id"),
+                                   f->ids[v]);
+          g_assert_cmpint (listed, ==, may_see[v][c] && v != VIS_UNLISTED);
+          /* search finds exactly what the list shows */
+          listed = FALSE;
+          for (guint i = 0; i < json_array_get_length (found); i++)
+            listed |= g_str_equal (json_object_get_string_member (
+                                     json_array_get_object_element (found, i), "id"),
                                    f->ids[v]);
           g_assert_cmpint (listed, ==, may_see[v][c] && v != VIS_UNLISTED);
 
