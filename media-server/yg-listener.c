@@ -10,6 +10,9 @@
  * stolen from libsoup, followed by a short lingering close so the client
  * reads the answer instead of a reset. Connections are tracked by peer
  * address, which is how a SoupServerMessage is tied back to its socket.
+ * A connection whose peer is gone (hang-up or error on the socket) is closed
+ * by the sweep (or at once when the cap is reached), since libsoup does not
+ * always close those itself.
  * libsoup keeps connections alive only while the server has a listener of
  * its own, so an inert one (one end of a socketpair) is registered.
  * Thread: main thread only.
@@ -278,6 +281,24 @@ on_request_started (SoupServer *server, SoupServerMessage *msg, gpointer data)
   g_signal_connect_object (msg, "got-headers", G_CALLBACK (on_got_headers), self, 0);
 }
 
+/* TRUE when @c is over: closed, or its peer is gone (reset, or both
+ * directions shut down). libsoup does not close every such connection
+ * itself: a client that resets a kept-alive connection after a response that
+ * fit in the socket buffers (a slow reader that gives up) left its
+ * descriptor open and its place under the cap taken for good. Those are
+ * closed here. */
+static gboolean
+conn_gone (Conn *c)
+{
+  if (g_socket_is_closed (c->socket))
+    return TRUE;
+  if (g_socket_condition_check (c->socket, G_IO_HUP | G_IO_ERR) == 0)
+    return FALSE;
+  g_debug ("closing a connection whose peer is gone");
+  g_io_stream_close (G_IO_STREAM (c->conn), NULL, NULL);
+  return TRUE;
+}
+
 static gboolean
 sweep (gpointer data)
 {
@@ -289,7 +310,7 @@ sweep (gpointer data)
   g_hash_table_iter_init (&iter, self->conns);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &c))
     {
-      if (g_socket_is_closed (c->socket))
+      if (conn_gone (c))
         g_hash_table_iter_remove (&iter);
       else if (c->head_deadline != 0 && now >= c->head_deadline)
         {
@@ -312,7 +333,7 @@ purge_closed (YgListener *self)
 
   g_hash_table_iter_init (&iter, self->conns);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &c))
-    if (g_socket_is_closed (c->socket))
+    if (conn_gone (c))
       g_hash_table_iter_remove (&iter);
 }
 
