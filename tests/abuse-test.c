@@ -374,7 +374,12 @@ test_abuse (Fixture *f, gconstpointer data)
   g_test_message ("server fds: baseline %u, peak %u, after the abusers stopped %u", fds0, fds_max,
                   fds_end);
   g_assert_cmpuint (n, >, 0);
+#if defined(__SANITIZE_ADDRESS__)
+  /* ASan's quarantine keeps freed buffers for a while: only a loose bound. */
+  g_assert_cmpuint (rss_max - rss0, <, 512u << 20);
+#else
   g_assert_cmpuint (rss_max - rss0, <, 64u << 20);
+#endif
   g_assert_cmpuint (fds_end, <=, fds0);
   g_assert_cmpuint (fds_max, >, fds0 + N_IDLE / 2); /* the abusers really were connected */
 }
