@@ -384,7 +384,8 @@ yg_test_serve_pid (YgTestServe *serve)
   return atoi (id);
 }
 
-/* SIGTERM to the server itself, then waits for the subprocess (and wrapper). */
+/* SIGTERM to the server itself, then waits for the subprocess (and
+ * wrapper): it must exit cleanly (a sanitizer report would make it fail). */
 void
 yg_test_serve_stop (YgTestServe *serve)
 {
@@ -394,6 +395,12 @@ yg_test_serve_stop (YgTestServe *serve)
     {
       kill (yg_test_serve_pid (serve), SIGTERM);
       g_subprocess_wait (serve->proc, NULL, NULL);
+      if (!g_subprocess_get_if_exited (serve->proc) || g_subprocess_get_exit_status (serve->proc) != 0)
+        {
+          g_autofree char *text = NULL;
+          g_file_get_contents (serve->log, &text, NULL, NULL);
+          g_error ("the server did not exit cleanly after SIGTERM:\n%s", text ? text : "");
+        }
     }
   g_object_unref (serve->proc);
   g_free (serve->log);
