@@ -4,7 +4,8 @@
  * with soup_server_accept_iostream, which lets us enforce what libsoup does
  * not: a connection cap (the connection over the cap gets a 503 and is
  * closed), a deadline for a complete request head (slow-header clients are
- * cut off; the same deadline bounds keep-alive idle time), and a socket
+ * cut off; the same deadline bounds keep-alive idle time, counted from the
+ * end of the previous response), and a socket
  * inactivity timeout (GSocket:timeout) for bodies and responses.
  * Requests refused before their body (413, 431) are answered on a connection
  * stolen from libsoup, followed by a short lingering close so the client
@@ -281,6 +282,21 @@ on_request_started (SoupServer *server, SoupServerMessage *msg, gpointer data)
   g_signal_connect_object (msg, "got-headers", G_CALLBACK (on_got_headers), self, 0);
 }
 
+/* A kept-alive connection waits for its next request head from here:
+ * libsoup 3.2 emits request-started for it only when its first bytes
+ * arrive, so without this an idle kept-alive connection had no deadline at
+ * all and could hold its place under the cap for good. */
+static void
+on_request_finished (SoupServer *server, SoupServerMessage *msg, gpointer data)
+{
+  YgListener *self = data;
+  Conn *c = conn_for_message (self, msg);
+
+  if (c != NULL)
+    c->head_deadline
+      = g_get_monotonic_time () + (gint64) self->limits.header_timeout * G_USEC_PER_SEC;
+}
+
 /* TRUE when @c is over: closed, or its peer is gone (reset, or both
  * directions shut down). libsoup does not close every such connection
  * itself: a client that resets a kept-alive connection after a response that
@@ -439,6 +455,7 @@ yg_listener_new (SoupServer *server, const YgListenerLimits *limits, GError **er
   self->server = g_object_ref (server);
   self->limits = *limits;
   g_signal_connect (server, "request-started", G_CALLBACK (on_request_started), self);
+  g_signal_connect (server, "request-finished", G_CALLBACK (on_request_finished), self);
 
   /* The keep-alive anchor: see the header comment. Nothing ever connects to
    * it, and its peer end never writes, so libsoup's watch on it never fires. */

@@ -4,8 +4,9 @@
  * head deadline and a 4 s socket idle timeout. While abusers run on loopback
  * (slow-header clients sending one byte a second, slow-body clients doing
  * the same with a declared body, slow readers that request a 1.5 MB segment
- * with a tiny receive buffer and never read, and idle connections, in all
- * just below the cap; each reconnects when the server cuts it off), a
+ * with a tiny receive buffer and never read, idle connections, and
+ * kept-alive connections left silent after one request, in all just below
+ * the cap; each reconnects when the server cuts it off), a
  * normal client fetches a playlist and the 1.5 MB segment again and again
  * for YG_ABUSE_SECONDS (default 6; the slow suite runs 60). Asserted: every
  * normal request succeeds with the full body; the server's RSS grows by
@@ -38,6 +39,7 @@ typedef enum
   SLOW_BODY,
   SLOW_READER,
   IDLE,
+  IDLE_KEPT_ALIVE, /* one request, response read, then silence */
 } AbuseKind;
 
 typedef struct
@@ -210,6 +212,14 @@ abuse (gpointer data)
             send (fd, req, strlen (req), MSG_NOSIGNAL);
           }
           break;
+        case IDLE_KEPT_ALIVE:
+          {
+            const char *req = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+            char buf[4096];
+            send (fd, req, strlen (req), MSG_NOSIGNAL);
+            recv (fd, buf, sizeof buf, 0); /* the whole small answer */
+          }
+          break;
         case IDLE:
         default:
           break;
@@ -324,7 +334,8 @@ test_abuse (Fixture *f, gconstpointer data)
       abusers[i].kind = i < N_SLOW_HEADER                                 ? SLOW_HEADER
                         : i < N_SLOW_HEADER + N_SLOW_BODY                 ? SLOW_BODY
                         : i < N_SLOW_HEADER + N_SLOW_BODY + N_SLOW_READER ? SLOW_READER
-                                                                          : IDLE;
+                        : i % 2 == 0                                      ? IDLE
+                                                                          : IDLE_KEPT_ALIVE;
       g_ptr_array_add (threads, g_thread_new ("abuser", abuse, &abusers[i]));
     }
   g_usleep (500 * 1000); /* let them connect */
@@ -362,7 +373,8 @@ test_abuse (Fixture *f, gconstpointer data)
         break;
       g_usleep (100 * 1000);
     }
-  g_test_message ("%u s, %u abusers (%d slow-header, %d slow-body, %d slow-reader, %d idle; cap %d), "
+  g_test_message ("%u s, %u abusers (%d slow-header, %d slow-body, %d slow-reader, %d idle of "
+                  "which half after one kept-alive request; cap %d), "
                   "%d cut off by the server",
                   seconds, (guint) G_N_ELEMENTS (abusers), N_SLOW_HEADER, N_SLOW_BODY,
                   N_SLOW_READER, N_IDLE, CAP, g_atomic_int_get (&f->cut_offs));
