@@ -38,6 +38,7 @@ typedef struct
   YgTestServe *serve;
   guint requests;
   guint normalised; /* literal dot segments resolved by the URI parser to another route */
+  guint statuses[600];
 } Fixture;
 
 static char *
@@ -215,6 +216,7 @@ check_answer (Fixture *f, const YgRoute *r, const char *path, guint status, cons
              status, response);
   g_assert_null (strstr (response, SECRET));
   g_assert_null (strstr (response, "root:x:0:0"));
+  f->statuses[status]++;
 }
 
 /* Resolves the path argument of one strace line (with -y annotations). */
@@ -359,6 +361,13 @@ test_corpus (Fixture *f, gconstpointer data)
                   "after the URI parser removed literal dot segments",
                   routes, entries->len, cases, f->normalised);
   g_assert_cmpuint (routes, >=, 10);
+  {
+    g_autoptr (GString) seen = g_string_new (NULL);
+    for (guint s = 0; s < G_N_ELEMENTS (f->statuses); s++)
+      if (f->statuses[s] > 0)
+        g_string_append_printf (seen, " %u: %u,", s, f->statuses[s]);
+    g_test_message ("statuses:%s", seen->str);
+  }
 
   /* Let strace write out the end marker's lines. */
   yg_test_serve_stop (f->serve);
