@@ -6,7 +6,10 @@
  * closed), a deadline for a complete request head (slow-header clients are
  * cut off; the same deadline bounds keep-alive idle time, counted from the
  * end of the previous response), and a socket
- * inactivity timeout (GSocket:timeout) for bodies and responses.
+ * inactivity timeout (GSocket:timeout) for bodies and responses. A bounded
+ * (non-streamed) request body must also arrive in full within
+ * header-timeout + idle-timeout + its length at MIN_BODY_RATE, so a client
+ * that trickles a byte a second (never idle) is cut off too.
  * Requests refused before their body (413, 431) are answered on a connection
  * stolen from libsoup, followed by a short lingering close so the client
  * reads the answer instead of a reset. Connections are tracked by peer
@@ -31,12 +34,14 @@
 #define SWEEP_INTERVAL_MS 250
 #define LINGER_MS 2000
 #define LINGER_MAX_BYTES (256 * 1024)
+#define MIN_BODY_RATE 8192 /* bytes per second a bounded body must average */
 
 typedef struct
 {
   GSocketConnection *conn;
   GSocket *socket;
   gint64 head_deadline; /* monotonic µs; 0 while not waiting for a request head */
+  gint64 body_deadline; /* monotonic µs; 0 unless a bounded body is on its way */
 } Conn;
 
 struct _YgListener
@@ -293,8 +298,40 @@ on_request_finished (SoupServer *server, SoupServerMessage *msg, gpointer data)
   Conn *c = conn_for_message (self, msg);
 
   if (c != NULL)
-    c->head_deadline
-      = g_get_monotonic_time () + (gint64) self->limits.header_timeout * G_USEC_PER_SEC;
+    {
+      c->head_deadline
+        = g_get_monotonic_time () + (gint64) self->limits.header_timeout * G_USEC_PER_SEC;
+      c->body_deadline = 0;
+    }
+}
+
+static void
+on_got_body (SoupServerMessage *msg, gpointer data)
+{
+  Conn *c = conn_for_message (YG_LISTENER (data), msg);
+
+  if (c != NULL)
+    c->body_deadline = 0;
+}
+
+/**
+ * yg_listener_limit_body:
+ * @body_bytes: the most the body can carry (its Content-Length, or the limit)
+ *
+ * Gives the body of @msg, whose head has just arrived, a deadline: see the
+ * header comment. For bodies of a bounded size only, not streamed uploads.
+ */
+void
+yg_listener_limit_body (YgListener *self, SoupServerMessage *msg, guint64 body_bytes)
+{
+  Conn *c = conn_for_message (self, msg);
+  guint64 seconds = self->limits.header_timeout + self->limits.idle_timeout
+                    + body_bytes / MIN_BODY_RATE;
+
+  if (c == NULL)
+    return;
+  c->body_deadline = g_get_monotonic_time () + (gint64) MIN (seconds, 86400) * G_USEC_PER_SEC;
+  g_signal_connect_object (msg, "got-body", G_CALLBACK (on_got_body), self, 0);
 }
 
 /* TRUE when @c is over: closed, or its peer is gone (reset, or both
@@ -335,6 +372,13 @@ sweep (gpointer data)
                    self->limits.header_timeout);
           self->stats.header_timeouts++;
           c->head_deadline = 0;
+          g_socket_shutdown (c->socket, TRUE, TRUE, NULL);
+        }
+      else if (c->body_deadline != 0 && now >= c->body_deadline)
+        {
+          g_debug ("closing a connection whose request body is too slow");
+          self->stats.body_timeouts++;
+          c->body_deadline = 0;
           g_socket_shutdown (c->socket, TRUE, TRUE, NULL);
         }
     }
