@@ -11,7 +11,8 @@
  * for YG_ABUSE_SECONDS (default 6; the slow suite runs 60). Asserted: every
  * normal request succeeds with the full body; the server's RSS grows by
  * less than 64 MiB; its open file descriptors return to the baseline once
- * the abusers stop. Printed, not asserted: the normal client's p50/p99
+ * the abusers stop; the server itself ends slow heads, idle and kept-alive
+ * idle connections (and, in the long run, trickled bodies). Printed, not asserted: the normal client's p50/p99
  * latency, peak RSS growth, peak fds (YG_ABUSE_TRACE=1 prints a timeline).
  * Suite: http (short), slow (long).
  */
