@@ -5,10 +5,14 @@
  * ({"error":{"code":...,"message":...}}). Domains from below (catalogue,
  * GIO) are translated here and nowhere else; an unknown domain is a 500
  * "internal" whose message is not leaked to the client (see yg-request.c).
+ * A full disk or quota (ENOSPC, EDQUOT, SQLITE_FULL) is 507
+ * "insufficient_storage"; yg_io_error_from_errno is how server code turns an
+ * errno into a GIOError so that EDQUOT (which GIO calls FAILED) counts too.
  * Thread: any (pure function).
  */
 #include "yg-http-error.h"
 
+#include <errno.h>
 #include <gio/gio.h>
 
 #include "yg-db-error.h"
@@ -50,7 +54,7 @@ static const Answer db_answers[] = {
   [YG_DB_ERROR_NOT_FOUND] = { 404, "not_found" },
   [YG_DB_ERROR_CONSTRAINT] = { 409, "conflict" },
   [YG_DB_ERROR_BUSY] = { 503, "busy" },
-  [YG_DB_ERROR_FULL] = { 507, "storage_full" },
+  [YG_DB_ERROR_FULL] = { 507, "insufficient_storage" },
   [YG_DB_ERROR_IO] = { 500, "storage_error" },
   [YG_DB_ERROR_CORRUPT] = { 500, "storage_error" },
   [YG_DB_ERROR_CANT_OPEN] = { 500, "storage_error" },
@@ -84,7 +88,7 @@ yg_http_error_map (const GError *error, const char **code)
     }
   else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
     {
-      static const Answer full = { 507, "storage_full" };
+      static const Answer full = { 507, "insufficient_storage" };
       a = &full;
     }
   else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
@@ -100,4 +104,20 @@ yg_http_error_map (const GError *error, const char **code)
     }
   *code = a->code;
   return a->status;
+}
+
+/**
+ * yg_io_error_from_errno:
+ *
+ * Returns: the GIOErrorEnum for @err_no, with EDQUOT (a quota is full) as
+ *   G_IO_ERROR_NO_SPACE like ENOSPC, so both are answered 507
+ */
+int
+yg_io_error_from_errno (int err_no)
+{
+#ifdef EDQUOT
+  if (err_no == EDQUOT)
+    return G_IO_ERROR_NO_SPACE;
+#endif
+  return g_io_error_from_errno (err_no);
 }

@@ -33,5 +33,6 @@ typedef enum
 } YgHttpError;
 
 guint yg_http_error_map (const GError *error, const char **code);
+int yg_io_error_from_errno (int err_no);
 
 G_END_DECLS

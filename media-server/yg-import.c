@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "yg-field-error.h"
+#include "yg-http-error.h"
 #include "yg-ingest.h"
 #include "yg-item-input.h"
 #include "yg-item-store.h"
@@ -245,6 +246,15 @@ draw_bar (const char *name, guint64 done, guint64 total)
               done / 1e6, total / 1e6, name);
 }
 
+static const char *
+full_hint (int err_no)
+{
+  return err_no == ENOSPC || err_no == EDQUOT
+           ? ". The data directory's disk is full; nothing was added. Free space and run the "
+             "import again (files already imported are skipped)"
+           : "";
+}
+
 /* Copies @src to @dst (created exclusively), hashing as it goes; fsyncs. */
 static gboolean
 copy_and_hash (const char *src, const char *dst, gboolean progress, char **sha256_hex, gint64 *size,
@@ -297,8 +307,9 @@ copy_and_hash (const char *src, const char *dst, gboolean progress, char **sha25
             continue;
           if (m < 0)
             {
-              g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "Writing %s: %s", dst,
-                           g_strerror (errno));
+              int saved = errno;
+              g_set_error (error, G_IO_ERROR, yg_io_error_from_errno (saved), "Writing %s: %s%s",
+                           dst, g_strerror (saved), full_hint (saved));
               goto out;
             }
           w += m;
@@ -312,8 +323,9 @@ copy_and_hash (const char *src, const char *dst, gboolean progress, char **sha25
     }
   if (fsync (out) != 0)
     {
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "Writing %s: %s", dst,
-                   g_strerror (errno));
+      int saved = errno;
+      g_set_error (error, G_IO_ERROR, yg_io_error_from_errno (saved), "Writing %s: %s%s", dst,
+                   g_strerror (saved), full_hint (saved));
       goto out;
     }
   if (progress)

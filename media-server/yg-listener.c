@@ -4,12 +4,19 @@
  * with soup_server_accept_iostream, which lets us enforce what libsoup does
  * not: a connection cap (the connection over the cap gets a 503 and is
  * closed), a deadline for a complete request head (slow-header clients are
- * cut off; the same deadline bounds keep-alive idle time), and a socket
- * inactivity timeout (GSocket:timeout) for bodies and responses.
+ * cut off; the same deadline bounds keep-alive idle time, counted from the
+ * end of the previous response), and a socket
+ * inactivity timeout (GSocket:timeout) for bodies and responses. A bounded
+ * (non-streamed) request body must also arrive in full within
+ * header-timeout + idle-timeout + its length at MIN_BODY_RATE, so a client
+ * that trickles a byte a second (never idle) is cut off too.
  * Requests refused before their body (413, 431) are answered on a connection
  * stolen from libsoup, followed by a short lingering close so the client
  * reads the answer instead of a reset. Connections are tracked by peer
  * address, which is how a SoupServerMessage is tied back to its socket.
+ * A connection whose peer is gone (hang-up or error on the socket) is closed
+ * by the sweep (or at once when the cap is reached), since libsoup does not
+ * always close those itself.
  * libsoup keeps connections alive only while the server has a listener of
  * its own, so an inert one (one end of a socketpair) is registered.
  * Thread: main thread only.
@@ -27,12 +34,14 @@
 #define SWEEP_INTERVAL_MS 250
 #define LINGER_MS 2000
 #define LINGER_MAX_BYTES (256 * 1024)
+#define MIN_BODY_RATE 8192 /* bytes per second a bounded body must average */
 
 typedef struct
 {
   GSocketConnection *conn;
   GSocket *socket;
   gint64 head_deadline; /* monotonic µs; 0 while not waiting for a request head */
+  gint64 body_deadline; /* monotonic µs; 0 unless a bounded body is on its way */
 } Conn;
 
 struct _YgListener
@@ -278,6 +287,71 @@ on_request_started (SoupServer *server, SoupServerMessage *msg, gpointer data)
   g_signal_connect_object (msg, "got-headers", G_CALLBACK (on_got_headers), self, 0);
 }
 
+/* A kept-alive connection waits for its next request head from here:
+ * libsoup 3.2 emits request-started for it only when its first bytes
+ * arrive, so without this an idle kept-alive connection had no deadline at
+ * all and could hold its place under the cap for good. */
+static void
+on_request_finished (SoupServer *server, SoupServerMessage *msg, gpointer data)
+{
+  YgListener *self = data;
+  Conn *c = conn_for_message (self, msg);
+
+  if (c != NULL)
+    {
+      c->head_deadline
+        = g_get_monotonic_time () + (gint64) self->limits.header_timeout * G_USEC_PER_SEC;
+      c->body_deadline = 0;
+    }
+}
+
+static void
+on_got_body (SoupServerMessage *msg, gpointer data)
+{
+  Conn *c = conn_for_message (YG_LISTENER (data), msg);
+
+  if (c != NULL)
+    c->body_deadline = 0;
+}
+
+/**
+ * yg_listener_limit_body:
+ * @body_bytes: the most the body can carry (its Content-Length, or the limit)
+ *
+ * Gives the body of @msg, whose head has just arrived, a deadline: see the
+ * header comment. For bodies of a bounded size only, not streamed uploads.
+ */
+void
+yg_listener_limit_body (YgListener *self, SoupServerMessage *msg, guint64 body_bytes)
+{
+  Conn *c = conn_for_message (self, msg);
+  guint64 seconds = self->limits.header_timeout + self->limits.idle_timeout
+                    + body_bytes / MIN_BODY_RATE;
+
+  if (c == NULL)
+    return;
+  c->body_deadline = g_get_monotonic_time () + (gint64) MIN (seconds, 86400) * G_USEC_PER_SEC;
+  g_signal_connect_object (msg, "got-body", G_CALLBACK (on_got_body), self, 0);
+}
+
+/* TRUE when @c is over: closed, or its peer is gone (reset, or both
+ * directions shut down). libsoup does not close every such connection
+ * itself: a client that resets a kept-alive connection after a response that
+ * fit in the socket buffers (a slow reader that gives up) left its
+ * descriptor open and its place under the cap taken for good. Those are
+ * closed here. */
+static gboolean
+conn_gone (Conn *c)
+{
+  if (g_socket_is_closed (c->socket))
+    return TRUE;
+  if (g_socket_condition_check (c->socket, G_IO_HUP | G_IO_ERR) == 0)
+    return FALSE;
+  g_debug ("closing a connection whose peer is gone");
+  g_io_stream_close (G_IO_STREAM (c->conn), NULL, NULL);
+  return TRUE;
+}
+
 static gboolean
 sweep (gpointer data)
 {
@@ -289,7 +363,7 @@ sweep (gpointer data)
   g_hash_table_iter_init (&iter, self->conns);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &c))
     {
-      if (g_socket_is_closed (c->socket))
+      if (conn_gone (c))
         g_hash_table_iter_remove (&iter);
       else if (c->head_deadline != 0 && now >= c->head_deadline)
         {
@@ -298,6 +372,13 @@ sweep (gpointer data)
                    self->limits.header_timeout);
           self->stats.header_timeouts++;
           c->head_deadline = 0;
+          g_socket_shutdown (c->socket, TRUE, TRUE, NULL);
+        }
+      else if (c->body_deadline != 0 && now >= c->body_deadline)
+        {
+          g_debug ("closing a connection whose request body is too slow");
+          self->stats.body_timeouts++;
+          c->body_deadline = 0;
           g_socket_shutdown (c->socket, TRUE, TRUE, NULL);
         }
     }
@@ -312,7 +393,7 @@ purge_closed (YgListener *self)
 
   g_hash_table_iter_init (&iter, self->conns);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &c))
-    if (g_socket_is_closed (c->socket))
+    if (conn_gone (c))
       g_hash_table_iter_remove (&iter);
 }
 
@@ -418,6 +499,7 @@ yg_listener_new (SoupServer *server, const YgListenerLimits *limits, GError **er
   self->server = g_object_ref (server);
   self->limits = *limits;
   g_signal_connect (server, "request-started", G_CALLBACK (on_request_started), self);
+  g_signal_connect (server, "request-finished", G_CALLBACK (on_request_finished), self);
 
   /* The keep-alive anchor: see the header comment. Nothing ever connects to
    * it, and its peer end never writes, so libsoup's watch on it never fires. */

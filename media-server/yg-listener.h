@@ -17,6 +17,7 @@ typedef struct
   guint64 accepted;
   guint64 rejected_over_cap;
   guint64 header_timeouts;
+  guint64 body_timeouts;    /* a bounded body that did not arrive in time */
   guint64 refused_requests; /* answered early (413, 431) on a stolen connection */
 } YgListenerStats;
 
@@ -29,6 +30,7 @@ guint16 yg_listener_get_port (YgListener *self);
 guint yg_listener_get_active (YgListener *self);
 void yg_listener_get_stats (YgListener *self, YgListenerStats *stats);
 void yg_listener_stop (YgListener *self);
+void yg_listener_limit_body (YgListener *self, SoupServerMessage *msg, guint64 body_bytes);
 void yg_listener_refuse (YgListener        *self,
                          SoupServerMessage *msg,
                          guint              status,

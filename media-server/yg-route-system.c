@@ -174,9 +174,10 @@ metrics_done (GObject *source, GAsyncResult *res, gpointer data)
                            "Connections closed or requests refused early, by reason");
   g_string_append_printf (out,
                           "yunguan_http_closed_total{reason=\"header_timeout\"} %" G_GUINT64_FORMAT
+                          "\nyunguan_http_closed_total{reason=\"body_timeout\"} %" G_GUINT64_FORMAT
                           "\nyunguan_http_closed_total{reason=\"refused_early\"} %" G_GUINT64_FORMAT
                           "\n",
-                          stats.header_timeouts, stats.refused_requests);
+                          stats.header_timeouts, stats.body_timeouts, stats.refused_requests);
 
   yg_metrics_write_family (out, "yunguan_uploads", "gauge", "tus uploads known to the server, by state");
   for (YgTusState st = YG_TUS_RECEIVING; st <= YG_TUS_FAILED; st++)

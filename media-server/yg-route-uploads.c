@@ -333,7 +333,7 @@ start_receiving (YgRequest *req, YgTusUpload *u)
     {
       int saved = errno;
       receive_free (rx);
-      fail_now (req, g_error_new (G_IO_ERROR, g_io_error_from_errno (saved),
+      fail_now (req, g_error_new (G_IO_ERROR, yg_io_error_from_errno (saved),
                                   "Cannot write the upload: %s", g_strerror (saved)));
       return;
     }
@@ -419,7 +419,7 @@ finish_in_thread (GTask *task, gpointer source, gpointer data, GCancellable *can
   if (g_mkdir_with_parents (dir, 0750) != 0 || (!moved && rename (f->src, dst) != 0))
     {
       int saved = errno;
-      g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (saved),
+      g_task_return_new_error (task, G_IO_ERROR, yg_io_error_from_errno (saved),
                                "Cannot move the upload into the archive: %s", g_strerror (saved));
       return;
     }
@@ -599,6 +599,28 @@ begin_finishing (YgServer *server, YgRequest *req, YgTusUpload *u, guint status)
 
 /* --- completing a body ------------------------------------------------------------------ */
 
+/* A write or fsync failed: the file is back at @kept. A full disk or quota
+ * (507) says what was kept and what to do; the map picks the status. */
+static void
+respond_write_error (YgRequest *req, guint64 kept, const GError *error)
+{
+  g_autoptr (GError) full = NULL;
+
+  set_offset (req, kept);
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
+    {
+      yg_request_respond_error (req, error);
+      return;
+    }
+  full = g_error_new (G_IO_ERROR, G_IO_ERROR_NO_SPACE,
+                      "The server's storage is full, so this chunk was not stored. The upload "
+                      "is kept up to byte %" G_GUINT64_FORMAT " (Upload-Offset). Ask the "
+                      "administrator to free space, then resume with a PATCH from that offset; "
+                      "or DELETE the upload to give its space back",
+                      kept);
+  yg_request_respond_error (req, full);
+}
+
 typedef struct
 {
   SoupServerMessage *msg;
@@ -617,7 +639,7 @@ fsync_in_thread (GTask *task, gpointer source, gpointer data, GCancellable *canc
   if (fsync (rx->fd) != 0)
     {
       int saved = errno;
-      g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (saved),
+      g_task_return_new_error (task, G_IO_ERROR, yg_io_error_from_errno (saved),
                                "Could not make the data durable: %s", g_strerror (saved));
       return;
     }
@@ -645,7 +667,7 @@ synced (GObject *source, GAsyncResult *res, gpointer data)
       rollback (rx);
       u->locked = FALSE;
       tus_headers (req);
-      yg_request_respond_error (req, error);
+      respond_write_error (req, rx->start, error);
       g_object_unref (s->msg);
       g_free (s);
       return;
@@ -684,10 +706,9 @@ complete_body (YgRequest *req, guint status)
                          "The body goes past the Upload-Length declared at creation");
       else
         {
-          g_autoptr (GError) error = g_error_new (G_IO_ERROR, g_io_error_from_errno (e),
-                                                  "Writing the upload failed: %s%s", g_strerror (e),
-                                                  e == ENOSPC ? "; the server's disk is full" : "");
-          yg_request_respond_error (req, error);
+          g_autoptr (GError) error = g_error_new (G_IO_ERROR, yg_io_error_from_errno (e),
+                                                  "Writing the upload failed: %s", g_strerror (e));
+          respond_write_error (req, rx->start, error);
         }
       return;
     }

@@ -480,10 +480,17 @@ early_handler (SoupServer *soup, SoupServerMessage *msg, const char *path, GHash
                   "The request body is larger than this endpoint accepts");
           return;
         }
+      /* A bounded body has a deadline too (a byte a second is never idle). */
+      if (body_limit (self, req) != G_MAXUINT64 && soup_message_headers_get_content_length (headers) > 0)
+        yg_listener_limit_body (self->listener, msg,
+                                soup_message_headers_get_content_length (headers));
       break;
     case SOUP_ENCODING_CHUNKED:
       if (body_limit (self, req) != G_MAXUINT64)
-        g_signal_connect_object (msg, "got-chunk", G_CALLBACK (on_got_chunk), self, 0);
+        {
+          g_signal_connect_object (msg, "got-chunk", G_CALLBACK (on_got_chunk), self, 0);
+          yg_listener_limit_body (self->listener, msg, body_limit (self, req));
+        }
       break;
     default:
       break;

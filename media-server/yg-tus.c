@@ -285,9 +285,27 @@ write_durably (const char *path, const char *text, GError **error)
 
   if (fd < 0)
     goto fail;
-  ok = write (fd, text, len) == (ssize_t) len && fsync (fd) == 0;
+  ok = TRUE;
+  for (gsize done = 0; ok && done < len;)
+    {
+      ssize_t n = write (fd, text + done, len - done);
+      if (n < 0 && errno == EINTR)
+        continue;
+      ok = n > 0; /* a short write is followed by one that says why (ENOSPC) */
+      if (n == 0)
+        errno = ENOSPC;
+      done += n > 0 ? n : 0;
+    }
+  ok = ok && fsync (fd) == 0;
+  if (!ok)
+    {
+      int saved = errno;
+      close (fd);
+      errno = saved;
+      goto fail;
+    }
   close (fd);
-  if (!ok || rename (tmp, path) != 0)
+  if (rename (tmp, path) != 0)
     goto fail;
   fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd >= 0)
@@ -301,7 +319,7 @@ fail:
   {
     int saved = errno;
     g_unlink (tmp);
-    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "Saving upload state: %s",
+    g_set_error (error, G_IO_ERROR, yg_io_error_from_errno (saved), "Saving upload state: %s",
                  g_strerror (saved));
   }
   return FALSE;
@@ -528,7 +546,7 @@ yg_tus_store_create (YgTusStore *store, guint64 length, gint64 owner, GHashTable
   if (fd < 0)
     {
       int saved = errno;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "Cannot store the upload: %s",
+      g_set_error (error, G_IO_ERROR, yg_io_error_from_errno (saved), "Cannot store the upload: %s",
                    g_strerror (saved));
       upload_free (u);
       return NULL;

@@ -20,7 +20,7 @@ PKGS=(
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
   ffmpeg
   # tests, browser tests and benchmarks
-  curl ca-certificates python3 sqlite3 chromium nginx-light wrk
+  curl ca-certificates python3 sqlite3 chromium nginx-light wrk strace
 )
 
 missing=()

@@ -360,6 +360,68 @@ test_keepalive (Fixture *f, gconstpointer data)
     }
 }
 
+/* A kept-alive connection gets header-timeout (2 s here) for its next
+ * request head, counted from the end of the previous response: a request
+ * after 1 s is served, then silence closes the connection. */
+static void
+test_keepalive_idle (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GSocketConnection) conn = yg_test_connect (f->ts->port);
+  GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (conn));
+  GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (conn));
+  const char *req = "GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n";
+  gint64 start;
+  char byte;
+  gssize n;
+
+  for (int i = 0; i < 2; i++)
+    {
+      guint status;
+      g_autofree char *r = NULL;
+      if (i > 0)
+        g_usleep (G_USEC_PER_SEC);
+      g_assert_true (g_output_stream_write_all (out, req, strlen (req), NULL, NULL, NULL));
+      r = yg_test_read_response (conn, &status);
+      g_assert_cmpuint (status, ==, 200);
+    }
+  start = g_get_monotonic_time ();
+  g_socket_set_timeout (g_socket_connection_get_socket (conn), 20);
+  n = g_input_stream_read (in, &byte, 1, NULL, NULL);
+  g_assert_cmpint (n, <=, 0); /* closed by the server, not a timeout of ours */
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 10 * G_USEC_PER_SEC);
+  g_assert_cmpint (g_get_monotonic_time () - start, >, 1 * G_USEC_PER_SEC);
+}
+
+/* A bounded body trickled at a byte a second is never idle, but it must
+ * arrive within header-timeout + idle-timeout (+ length at 8 KiB/s): 7 s
+ * here, long before its 100 bytes are in. */
+static void
+test_body_deadline (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GSocketConnection) conn = yg_test_connect (f->ts->port);
+  GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (conn));
+  const char *head = "POST /healthz HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                     "Content-Length: 100\r\n\r\n";
+  gint64 start = g_get_monotonic_time ();
+  guint sent = 0;
+
+  g_assert_true (g_output_stream_write_all (out, head, strlen (head), NULL, NULL, NULL));
+  while (sent < 100 && g_get_monotonic_time () - start < 30 * G_USEC_PER_SEC)
+    {
+      GError *error = NULL;
+      if (g_output_stream_write (out, "a", 1, NULL, &error) != 1)
+        {
+          g_clear_error (&error);
+          break;
+        }
+      sent++;
+      g_usleep (G_USEC_PER_SEC);
+    }
+  g_test_message ("cut off after %u body bytes, %.1f s", sent,
+                  (g_get_monotonic_time () - start) / 1e6);
+  g_assert_cmpuint (sent, <, 15);
+}
+
 static void
 test_auth_classes (Fixture *f, gconstpointer data)
 {
@@ -550,6 +612,8 @@ main (int argc, char **argv)
   ADD_SMALL ("limits/connection-cap", test_connection_cap);
   ADD_SMALL ("limits/header-timeout", test_header_timeout);
   ADD_SMALL ("limits/idle-timeout", test_idle_timeout);
+  ADD_SMALL ("limits/keepalive-idle", test_keepalive_idle);
+  ADD_SMALL ("limits/body-deadline", test_body_deadline);
   ADD ("keepalive", test_keepalive);
   ADD ("auth/classes", test_auth_classes);
   ADD ("health-and-metrics", test_healthz_and_metrics);

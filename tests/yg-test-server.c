@@ -5,11 +5,15 @@
  * thread of its own (with its own main context, so every server callback
  * runs there), leaving the test's thread free to use blocking clients.
  * Raw-socket helpers let tests send exactly the bytes they want (malformed
- * requests, slow headers, idle connections).
+ * requests, slow headers, idle connections). yg_test_serve_spawn runs the
+ * real `yunguan serve` binary instead, optionally behind a wrapper command
+ * (strace), for tests that watch the server as a process of its own.
  */
 #include "yg-test-server.h"
 
 #include <glib/gstdio.h>
+#include <signal.h>
+#include <sys/prctl.h>
 
 #include "yg-principal.h"
 #include "yg-token-store.h"
@@ -348,4 +352,144 @@ yg_test_response_header (YgTestResponse *r, const char *name, guint nth)
     if (g_ascii_strncasecmp (lines[i], name, len) == 0 && lines[i][len] == ':' && nth-- == 0)
       return g_strstrip (g_strdup (lines[i] + len + 1));
   return NULL;
+}
+
+/* --- the real binary as a subprocess ----------------------------------------------- */
+
+/**
+ * yg_test_binary:
+ *
+ * Returns: (transfer full): the path of the built `yunguan` program
+ */
+char *
+yg_test_binary (void)
+{
+  const char *root = g_getenv ("YG_BUILD_ROOT");
+
+  if (root != NULL)
+    return g_build_filename (root, "media-server", "yunguan", NULL);
+  return g_test_build_filename (G_TEST_BUILT, "..", "media-server", "yunguan", NULL);
+}
+
+/**
+ * yg_test_cli_token:
+ *
+ * Returns: (transfer full): a token made by `yunguan token create`
+ */
+char *
+yg_test_cli_token (const char *data_dir, const char *role)
+{
+  g_autofree char *bin = yg_test_binary ();
+  const char *argv[] = { bin, "token", "create", "--data", data_dir, "--role", role, NULL };
+  g_autoptr (GError) error = NULL;
+  g_autofree char *err = NULL;
+  char *out = NULL;
+  int status = 0;
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status,
+                &error);
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("yunguan token create failed: %s", err);
+  return g_strstrip (out);
+}
+
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+/**
+ * yg_test_serve_spawn:
+ * @wrapper: (nullable) (array zero-terminated=1): command put in front (strace …)
+ * @extra_args: (nullable) (array zero-terminated=1): more `serve` options
+ *
+ * Starts `yunguan serve --data @data_dir --listen 127.0.0.1:0 --workers 0
+ * --access-log off` and waits for the port it prints.
+ */
+YgTestServe *
+yg_test_serve_spawn (const char *const *wrapper, const char *data_dir, const char *log_path,
+                     const char *const *extra_args)
+{
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GError) error = NULL;
+  YgTestServe *serve = g_new0 (YgTestServe, 1);
+  gint64 give_up = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  for (guint i = 0; wrapper != NULL && wrapper[i] != NULL; i++)
+    g_ptr_array_add (argv, g_strdup (wrapper[i]));
+  g_ptr_array_add (argv, yg_test_binary ());
+  for (const char *const *a = (const char *const[]){ "serve", "--data", data_dir, "--listen",
+                                                      "127.0.0.1:0", "--workers", "0",
+                                                      "--access-log", "off", NULL };
+       *a != NULL; a++)
+    g_ptr_array_add (argv, g_strdup (*a));
+  for (guint i = 0; extra_args != NULL && extra_args[i] != NULL; i++)
+    g_ptr_array_add (argv, g_strdup (extra_args[i]));
+  g_ptr_array_add (argv, NULL);
+
+  serve->log = g_strdup (log_path);
+  g_subprocess_launcher_set_stderr_file_path (launcher, log_path);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  serve->proc = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  while (serve->port == 0 && g_get_monotonic_time () < give_up)
+    {
+      g_autofree char *text = NULL;
+      const char *at;
+      if (g_file_get_contents (log_path, &text, NULL, NULL)
+          && (at = strstr (text, "yunguan: port ")) != NULL && strchr (at, '\n') != NULL)
+        serve->port = atoi (at + strlen ("yunguan: port "));
+      else
+        g_usleep (20 * 1000);
+    }
+  if (serve->port == 0)
+    {
+      g_autofree char *text = NULL;
+      g_file_get_contents (log_path, &text, NULL, NULL);
+      g_error ("the server did not start: %s", text);
+    }
+  return serve;
+}
+
+/* The server's own pid: the subprocess, or the wrapper's only child. */
+GPid
+yg_test_serve_pid (YgTestServe *serve)
+{
+  const char *id = g_subprocess_get_identifier (serve->proc);
+  g_autofree char *path = g_strdup_printf ("/proc/%s/task/%s/children", id, id);
+  g_autofree char *children = NULL;
+  g_autofree char *cmd_path = g_strdup_printf ("/proc/%s/comm", id);
+  g_autofree char *comm = NULL;
+
+  if (g_file_get_contents (cmd_path, &comm, NULL, NULL) && g_str_has_prefix (comm, "yunguan"))
+    return atoi (id);
+  if (g_file_get_contents (path, &children, NULL, NULL) && atoi (children) > 0)
+    return atoi (children);
+  return atoi (id);
+}
+
+/* SIGTERM to the server itself, then waits for the subprocess (and
+ * wrapper): it must exit cleanly (a sanitizer report would make it fail). */
+void
+yg_test_serve_stop (YgTestServe *serve)
+{
+  if (serve == NULL)
+    return;
+  if (g_subprocess_get_identifier (serve->proc) != NULL)
+    {
+      kill (yg_test_serve_pid (serve), SIGTERM);
+      g_subprocess_wait (serve->proc, NULL, NULL);
+      if (!g_subprocess_get_if_exited (serve->proc) || g_subprocess_get_exit_status (serve->proc) != 0)
+        {
+          g_autofree char *text = NULL;
+          g_file_get_contents (serve->log, &text, NULL, NULL);
+          g_error ("the server did not exit cleanly after SIGTERM:\n%s", text ? text : "");
+        }
+    }
+  g_object_unref (serve->proc);
+  g_free (serve->log);
+  g_free (serve);
 }

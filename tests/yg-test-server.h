@@ -53,4 +53,22 @@ YgTestResponse *yg_test_request (guint16     port,
                                  const char *body);
 char *yg_test_response_header (YgTestResponse *r, const char *name, guint nth);
 
+/* The real `yunguan` binary as a subprocess (tests that need a process of
+ * their own: strace, RSS and file descriptors, kill -9, a mounted data dir). */
+typedef struct
+{
+  GSubprocess *proc;    /* the wrapper (e.g. strace) when there is one */
+  char *log;            /* its standard error */
+  guint16 port;
+} YgTestServe;
+
+char *yg_test_binary (void);
+char *yg_test_cli_token (const char *data_dir, const char *role);
+YgTestServe *yg_test_serve_spawn (const char *const *wrapper,
+                                  const char *data_dir,
+                                  const char *log_path,
+                                  const char *const *extra_args);
+GPid yg_test_serve_pid (YgTestServe *serve);
+void yg_test_serve_stop (YgTestServe *serve);
+
 G_END_DECLS
