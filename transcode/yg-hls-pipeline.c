@@ -1304,8 +1304,10 @@ on_no_more_pads (GstElement *demuxer, gpointer user_data)
 /* --- building ------------------------------------------------------------
  *
  *   filesrc ! <demuxer> ─┬─ queue ! <parser> ! <decoder> ! videoconvert [! deinterlace]
- *     [! videoflip] [! videorate ! caps] ! tee ─┬─ per rung: queue ! videoscale ! videoconvert
- *     ! caps(I420, W×H, 1:1) ! x264enc ! caps(profile) ! h264parse ! splitmuxsink(mpegtsmux)
+ *     [! videoflip] [! videorate ! caps] ! tee ─┬─ rung 1: queue ! videoscale ! videoconvert
+ *     ! caps(I420, W×H, 1:1) ! tee ─┬─ queue ! x264enc ! caps(profile) ! h264parse
+ *                                   │     ! splitmuxsink(mpegtsmux)
+ *                                   └─ rung 2 (smaller): queue ! videoscale ! … (a cascade)
  *                                               └─ queue ! videoconvert ! videoscale ! appsink
  *                        └─ queue ! <parser> ! <decoder> ! audioconvert ! audioresample
  *     ! caps(48 kHz, 2 ch) ! tee ─┬─ queue ! avenc_aac 128k ! aacparse ! tee
@@ -1388,27 +1390,27 @@ probe_rung_output (Rung *rung, GstElement *last)
                      rung_output_probe, rung, NULL);
 }
 
-/* The scaling filter, chosen by PSNR after encoding (bench/transcode-bench.sh,
- * docs/benchmarks.md): Catmull-Rom for a mild reduction (720p from 1080p:
- * +0.25 dB over bilinear, level with ffmpeg's bicubic); for two times or
- * more the default 2-tap bilinear, because sharper filters (4-tap sinc)
- * measured worse there once x264 had spent the same bits on the detail. */
+/* The scaling filter for a step from @in_short to the rung (short edges),
+ * chosen by PSNR after encoding (bench/transcode-bench.sh, docs/benchmarks.md):
+ * Catmull-Rom for a mild reduction (every step of the cascade is at most
+ * 1.5×); 2-tap bilinear when not shrinking, or for a steep step. */
 static int
-scale_method (const Job *job, const YgRungPlan *plan)
+scale_method (guint in_short, const YgRungPlan *plan)
 {
-  guint source_short = MIN (job->facts->width, job->facts->height);
   guint rung_short = MIN (plan->width, plan->height);
 
-  if (rung_short == 0 || source_short <= rung_short || source_short >= 2 * rung_short)
+  if (rung_short == 0 || in_short <= rung_short || in_short >= 2 * rung_short)
     return 1; /* bilinear */
   return 8;   /* Catmull-Rom */
 }
 
+/* queue ! videoscale ! videoconvert ! caps ! tee ┬ queue ! x264enc ! caps ! h264parse ! splitmux
+ *                                               └ (@scaled: the next, smaller rung scales from here) */
 static gboolean
-build_video_rung (Job *job, GstElement *tee, const YgRungPlan *plan, gboolean with_audio,
-                  GstElement *aac_tee, GError **error)
+build_video_rung (Job *job, GstElement *tee, guint in_short, const YgRungPlan *plan,
+                  gboolean with_audio, GstElement *aac_tee, GstElement **scaled, GError **error)
 {
-  GstElement *e[8];
+  GstElement *e[9];
   Rung *rung;
   guint key_int;
   double fps = 30.0;
@@ -1432,21 +1434,23 @@ build_video_rung (Job *job, GstElement *tee, const YgRungPlan *plan, gboolean wi
                                                       1, 1, NULL),
                                  error))
              == NULL
-      || (e[4] = add_element (job, "x264enc", error)) == NULL
-      || (e[5] = add_capsfilter (job,
+      || (e[4] = add_element (job, "tee", error)) == NULL
+      || (e[5] = add_queue (job, 4, 0, 0, error)) == NULL
+      || (e[6] = add_element (job, "x264enc", error)) == NULL
+      || (e[7] = add_capsfilter (job,
                                  gst_caps_new_simple ("video/x-h264", "profile", G_TYPE_STRING,
                                                       plan->rung->profile, "stream-format",
                                                       G_TYPE_STRING, "byte-stream", NULL),
                                  error))
              == NULL
-      || (e[6] = add_element (job, "h264parse", error)) == NULL)
+      || (e[8] = add_element (job, "h264parse", error)) == NULL)
     return FALSE;
 
-  g_object_set (e[1], "add-borders", FALSE, "method", scale_method (job, plan), NULL);
-  g_object_set (e[4], "bitrate", plan->rung->video_kbps, "key-int-max", key_int,
+  g_object_set (e[1], "add-borders", FALSE, "method", scale_method (in_short, plan), NULL);
+  g_object_set (e[6], "bitrate", plan->rung->video_kbps, "key-int-max", key_int,
                 "vbv-buf-capacity", VBV_BUFFER_MS, "option-string", X264_OPTIONS, NULL);
-  gst_util_set_object_arg (G_OBJECT (e[4]), "speed-preset", job->opts.preset);
-  g_object_set (e[6], "config-interval", -1, NULL);
+  gst_util_set_object_arg (G_OBJECT (e[6]), "speed-preset", job->opts.preset);
+  g_object_set (e[8], "config-interval", -1, NULL);
 
   if (!gst_element_link (tee, e[0]))
     {
@@ -1454,9 +1458,10 @@ build_video_rung (Job *job, GstElement *tee, const YgRungPlan *plan, gboolean wi
                    "cannot link the video tee");
       return FALSE;
     }
-  if (!link_chain (e, 7, error) || !link_to_request_pad (e[6], rung->splitmux, "video", error))
+  if (!link_chain (e, 9, error) || !link_to_request_pad (e[8], rung->splitmux, "video", error))
     return FALSE;
-  probe_rung_output (rung, e[6]);
+  probe_rung_output (rung, e[8]);
+  *scaled = e[4];
 
   if (with_audio)
     {
@@ -1622,9 +1627,25 @@ build_video (Job *job, GstElement *aac_tee, GError **error)
   tee_sink = gst_element_get_static_pad (tee, "sink");
   gst_pad_add_probe (tee_sink, GST_PAD_PROBE_TYPE_BUFFER, keyframe_probe, job, NULL);
 
-  for (guint i = 0; i < job->plan.n_rungs; i++)
-    if (!build_video_rung (job, tee, &job->plan.rungs[i], facts->has_audio, aac_tee, error))
-      return FALSE;
+  /* A cascade: each rung scales from the one above it (1080p → 720p → 480p →
+   * 360p, at most 1.5× a step), which is both cheaper and sharper than
+   * every rung shrinking the full picture with a short filter. */
+  {
+    GstElement *from = tee;
+    guint in_short = MIN (facts->width, facts->height);
+
+    for (guint i = 0; i < job->plan.n_rungs; i++)
+      {
+        const YgRungPlan *plan = &job->plan.rungs[i];
+        GstElement *scaled = NULL;
+
+        if (!build_video_rung (job, from, in_short, plan, facts->has_audio, aac_tee, &scaled,
+                               error))
+          return FALSE;
+        from = scaled;
+        in_short = MIN (plan->width, plan->height);
+      }
+  }
   if (job->opts.poster && !build_poster_branch (job, tee, error))
     return FALSE;
   return TRUE;
