@@ -16,15 +16,6 @@
 #include "yg-test-server.h"
 #include "yg-user-store.h"
 
-static char *
-binary (void)
-{
-  const char *root = g_getenv ("YG_BUILD_ROOT");
-
-  if (root != NULL)
-    return g_build_filename (root, "media-server", "yunguan", NULL);
-  return g_test_build_filename (G_TEST_BUILT, "..", "media-server", "yunguan", NULL);
-}
 
 /* Runs yunguan with @args (NULL-terminated) and optional extra environment. */
 static int
@@ -35,7 +26,7 @@ run (const char *const *args, const char *const *env_extra, char **out, char **e
   g_autoptr (GError) error = NULL;
   int status = -1;
 
-  g_ptr_array_add (argv, binary ());
+  g_ptr_array_add (argv, yg_test_binary ());
   for (guint i = 0; args[i] != NULL; i++)
     g_ptr_array_add (argv, g_strdup (args[i]));
   g_ptr_array_add (argv, NULL);
@@ -125,7 +116,7 @@ wait_for_port (GInputStream *err_stream, GString *log)
 static void
 test_token_while_serving (Fixture *f, gconstpointer data)
 {
-  g_autofree char *bin = binary ();
+  g_autofree char *bin = yg_test_binary ();
   g_autoptr (GError) error = NULL;
   g_autoptr (GSubprocess) server = NULL;
   g_autoptr (GString) log = g_string_new (NULL);
@@ -190,7 +181,7 @@ test_token_while_serving (Fixture *f, gconstpointer data)
 static int
 run_with_input (const char *const *args, const char *input, char **err)
 {
-  g_autofree char *bin = binary ();
+  g_autofree char *bin = yg_test_binary ();
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();
   g_autoptr (GError) error = NULL;
   g_autoptr (GSubprocess) p = NULL;

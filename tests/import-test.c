@@ -49,15 +49,6 @@ teardown (Fixture *f, gconstpointer data)
 
 /* --- running yunguan ----------------------------------------------------------------- */
 
-static char *
-binary (void)
-{
-  const char *root = g_getenv ("YG_BUILD_ROOT");
-
-  if (root != NULL)
-    return g_build_filename (root, "media-server", "yunguan", NULL);
-  return g_test_build_filename (G_TEST_BUILT, "..", "media-server", "yunguan", NULL);
-}
 
 /* Runs yunguan with @args (NULL-terminated); returns its exit status. */
 static int
@@ -68,7 +59,7 @@ run (const char *const *args, char **out, char **err)
   g_autoptr (GError) error = NULL;
   int status = -1;
 
-  g_ptr_array_add (argv, binary ());
+  g_ptr_array_add (argv, yg_test_binary ());
   for (guint i = 0; args[i] != NULL; i++)
     g_ptr_array_add (argv, g_strdup (args[i]));
   g_ptr_array_add (argv, NULL);
@@ -649,7 +640,7 @@ test_fifo (Fixture *f, gconstpointer data)
 {
   g_autoptr (GBytes) a = make_file (f, "a.mp4", 5000, 71);
   g_autofree char *fifo = src_path (f, "pipe.mp4");
-  g_autofree char *bin = binary ();
+  g_autofree char *bin = yg_test_binary ();
   g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
     G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
   g_autoptr (GSubprocess) proc = NULL;

@@ -24,15 +24,6 @@ typedef struct
   guint16 port;
 } Fixture;
 
-static char *
-binary (void)
-{
-  const char *root = g_getenv ("YG_BUILD_ROOT");
-
-  if (root != NULL)
-    return g_build_filename (root, "media-server", "yunguan", NULL);
-  return g_test_build_filename (G_TEST_BUILT, "..", "media-server", "yunguan", NULL);
-}
 
 static gboolean
 run_argv (const char *const *argv, char **out, char **err, int *status)
@@ -77,7 +68,7 @@ die_with_parent (gpointer data)
 static void
 setup (Fixture *f, gconstpointer data)
 {
-  g_autofree char *bin = binary ();
+  g_autofree char *bin = yg_test_binary ();
   g_autoptr (GError) error = NULL;
   g_autoptr (GDataInputStream) err = NULL;
   g_autoptr (GSubprocessLauncher) launcher = NULL;
@@ -116,7 +107,7 @@ teardown (Fixture *f, gconstpointer data)
 static char *
 import_file (Fixture *f, const char *path, const char *title)
 {
-  g_autofree char *bin = binary ();
+  g_autofree char *bin = yg_test_binary ();
   g_autofree char *out = NULL, *err = NULL;
   const char *argv[] = { bin, "import", "--data", f->data, "--kind", "performance", "--title",
                          title, "--quiet", path, NULL };
@@ -229,7 +220,7 @@ static void
 test_hostile_file_fails_cleanly (Fixture *f, gconstpointer data)
 {
   g_autofree char *fake = g_build_filename (f->dir, "playlist.mp4", NULL);
-  g_autofree char *id = NULL, *status = NULL, *bin = binary (), *out = NULL, *err = NULL;
+  g_autofree char *id = NULL, *status = NULL, *bin = yg_test_binary (), *out = NULL, *err = NULL;
   g_autoptr (JsonNode) doc = NULL;
   JsonObject *item, *error;
   gboolean progressive;

@@ -37,15 +37,6 @@ typedef struct
   guint starts;
 } Fixture;
 
-static char *
-binary (void)
-{
-  const char *root = g_getenv ("YG_BUILD_ROOT");
-
-  if (root != NULL)
-    return g_build_filename (root, "media-server", "yunguan", NULL);
-  return g_test_build_filename (G_TEST_BUILT, "..", "media-server", "yunguan", NULL);
-}
 
 static void
 die_with_parent (gpointer data)
@@ -108,7 +99,7 @@ setup (Fixture *f, gconstpointer data)
 
   f->dir = yg_test_make_tmpdir ();
   f->data = g_build_filename (f->dir, "data", NULL);
-  f->bin = binary ();
+  f->bin = yg_test_binary ();
   {
     const char *argv[] = { f->bin, "token", "create", "--data", f->data, "--role", "staff", NULL };
     g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &f->token, &err, &status,

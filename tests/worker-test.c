@@ -58,15 +58,6 @@ typedef struct
 
 static void track (GPid pid);
 
-static char *
-binary (void)
-{
-  const char *root = g_getenv ("YG_BUILD_ROOT");
-
-  if (root != NULL)
-    return g_build_filename (root, "media-server", "yunguan", NULL);
-  return g_test_build_filename (G_TEST_BUILT, "..", "media-server", "yunguan", NULL);
-}
 
 static gboolean
 run_argv (const char *const *argv, char **out, char **err, int *status)
@@ -328,7 +319,7 @@ dump_log (Fixture *f)
 static void
 server_start (Fixture *f, const char *workers)
 {
-  g_autofree char *bin = binary ();
+  g_autofree char *bin = yg_test_binary ();
   g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
   g_autoptr (GError) error = NULL;
   gint64 give_up = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
@@ -388,7 +379,7 @@ server_stop (Fixture *f)
 static char *
 staff_token (Fixture *f)
 {
-  g_autofree char *bin = binary ();
+  g_autofree char *bin = yg_test_binary ();
   g_autofree char *out = NULL, *err = NULL;
   const char *argv[] = { bin, "token", "create", "--data", f->data, "--role", "staff", "--name",
                          "worker-test", NULL };
@@ -563,7 +554,7 @@ find_job (Fixture *f, const char *item, const char *state)
 static char *
 import_clip (Fixture *f, const char *title)
 {
-  g_autofree char *bin = binary ();
+  g_autofree char *bin = yg_test_binary ();
   g_autofree char *out = NULL, *err = NULL;
   const char *argv[] = { bin, "import", "--data", f->data, "--kind", "performance", "--title",
                          title, "--quiet", clip_path, NULL };
@@ -1210,7 +1201,7 @@ create_worker_token (YgDbConn *conn, gpointer data, GError **error)
 static void
 test_time_limit (Fixture *f, gconstpointer data)
 {
-  g_autofree char *bin = binary ();
+  g_autofree char *bin = yg_test_binary ();
   g_autofree char *db_path = g_build_filename (f->data, "catalog.db", NULL);
   g_autofree char *token = NULL, *url = NULL, *item = NULL, *status = NULL, *code = NULL;
   g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
