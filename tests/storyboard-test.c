@@ -11,6 +11,8 @@
  * neighbour's, not one repeated frame) is checked by PSNR against the frame
  * ffmpeg decodes at the middle of its cue, which must clearly beat a frame
  * from elsewhere; ffmpeg autorotates, so this checks the rotation too.
+ * The same checks run on tiles collected by the transcode's own decode
+ * (/storyboard/from-transcode/…), the way the job runner makes them.
  */
 #include <ftw.h>
 #include <stdio.h>
@@ -26,6 +28,7 @@ typedef struct
 {
   char *dir; /* the test's temporary root */
   char *out; /* dir/out */
+  gboolean from_transcode; /* tiles from yg_hls_transcode's decode, not seeks */
 } Fixture;
 
 typedef struct
@@ -49,6 +52,28 @@ fixture_setup (Fixture *fx, gconstpointer data)
   g_assert_no_error (error);
   fx->out = g_build_filename (fx->dir, "out", NULL);
   g_assert_cmpint (g_mkdir (fx->out, 0750), ==, 0);
+  fx->from_transcode = GPOINTER_TO_INT (data);
+}
+
+/* The job runner's way: tiles collected during the transcode, then published. */
+static gboolean
+make_from_transcode (Fixture *fx, const char *src, const YgSourceFacts *facts, guint n_tiles,
+                     GError **error)
+{
+  g_autoptr (YgStoryboardTiles) tiles = yg_storyboard_tiles_new (facts);
+  g_autofree char *hls = g_build_filename (fx->dir, "hls", NULL);
+  YgTranscodeOptions opts;
+
+  g_assert_nonnull (tiles);
+  g_assert_cmpint (g_mkdir_with_parents (hls, 0750), ==, 0);
+  yg_transcode_options_init (&opts);
+  opts.preset = "ultrafast";
+  opts.storyboard = tiles;
+  if (!yg_hls_transcode (src, facts, hls, &opts, NULL, NULL, error))
+    return FALSE;
+  /* every tile got its own frame from the single decode */
+  g_assert_cmpuint (yg_storyboard_tiles_count (tiles), ==, n_tiles);
+  return yg_storyboard_tiles_publish (tiles, fx->out, NULL, error);
 }
 
 static void
@@ -243,7 +268,8 @@ make_and_check (Fixture *fx, const char *src, const YgSourceFacts *facts, guint 
   gboolean ok;
   GArray *cues;
 
-  ok = yg_storyboard_make (src, facts, fx->out, NULL, NULL, &error);
+  ok = fx->from_transcode ? make_from_transcode (fx, src, facts, n, &error)
+                          : yg_storyboard_make (src, facts, fx->out, NULL, NULL, &error);
   g_assert_no_error (error);
   g_assert_true (ok);
   g_test_message ("storyboard of %.1f s made in %.2f s", facts->duration,
@@ -450,6 +476,10 @@ main (int argc, char **argv)
 #define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
   ADD ("/storyboard/landscape", test_landscape);
   ADD ("/storyboard/rotated", test_rotated);
+  g_test_add ("/storyboard/from-transcode/landscape", Fixture, GINT_TO_POINTER (1), fixture_setup,
+              test_landscape, fixture_teardown);
+  g_test_add ("/storyboard/from-transcode/rotated", Fixture, GINT_TO_POINTER (1), fixture_setup,
+              test_rotated, fixture_teardown);
   ADD ("/storyboard/long", test_long);
   ADD ("/storyboard/audio-only", test_audio_only);
   ADD ("/storyboard/cancelled", test_cancelled);

@@ -29,6 +29,7 @@
 #include "yg-playlist.h"
 #include "yg-publish.h"
 #include "yg-rungs.h"
+#include "yg-storyboard.h"
 
 GST_DEBUG_CATEGORY_STATIC (yg_hls_debug);
 #define GST_CAT_DEFAULT yg_hls_debug
@@ -1308,7 +1309,9 @@ on_no_more_pads (GstElement *demuxer, gpointer user_data)
  *     ! caps(I420, W×H, 1:1) ! tee ─┬─ queue ! x264enc ! caps(profile) ! h264parse
  *                                   │     ! splitmuxsink(mpegtsmux)
  *                                   └─ rung 2 (smaller): queue ! videoscale ! … (a cascade)
+ *                                               ├─ queue ! videoconvert ! videoscale ! appsink (poster)
  *                                               └─ queue ! videoconvert ! videoscale ! appsink
+ *                                                    (storyboard tiles: a probe keeps one frame a tile)
  *                        └─ queue ! <parser> ! <decoder> ! audioconvert ! audioresample
  *     ! caps(48 kHz, 2 ch) ! tee ─┬─ queue ! avenc_aac 128k ! aacparse ! tee
  *                                 │     └─ per video rung: queue ! splitmuxsink (audio pad)
@@ -1511,6 +1514,65 @@ build_aac_encoder (Job *job, GstElement *audio_tee, guint kbps, GError **error)
   return e[2];
 }
 
+/* --- the storyboard's tiles, from the same decode -------------------------- */
+
+/* Lets through only the frames the storyboard claims (a few in a hundred). */
+static GstPadProbeReturn
+storyboard_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  Job *job = user_data;
+  GstClockTime rt = buffer_times (pad, GST_PAD_PROBE_INFO_BUFFER (info), NULL);
+
+  return yg_storyboard_tiles_claim (job->opts.storyboard, rt) ? GST_PAD_PROBE_OK
+                                                              : GST_PAD_PROBE_DROP;
+}
+
+static GstFlowReturn
+storyboard_new_sample (GstAppSink *sink, gpointer user_data)
+{
+  Job *job = user_data;
+  g_autoptr (GstSample) sample = gst_app_sink_pull_sample (sink);
+
+  if (sample != NULL)
+    yg_storyboard_tiles_add (job->opts.storyboard, sample);
+  return GST_FLOW_OK;
+}
+
+/* tee ! queue (probe) ! videoconvert ! videoscale ! caps(RGB tile) ! appsink */
+static gboolean
+build_storyboard_branch (Job *job, GstElement *tee, GError **error)
+{
+  GstElement *e[5];
+  GstAppSinkCallbacks callbacks = { 0 };
+  g_autoptr (GstPad) pad = NULL;
+
+  if ((e[0] = add_queue (job, 2, 0, 0, error)) == NULL
+      || (e[1] = add_element (job, "videoconvert", error)) == NULL
+      || (e[2] = add_element (job, "videoscale", error)) == NULL
+      || (e[3] = add_capsfilter (job, yg_storyboard_tiles_caps (job->opts.storyboard), error))
+           == NULL
+      || (e[4] = add_element (job, "appsink", error)) == NULL)
+    return FALSE;
+  /* Tiles are a quarter to a twentieth of the source: a 2-tap filter aliases. */
+  g_object_set (e[2], "add-borders", FALSE, NULL);
+  gst_util_set_object_arg (G_OBJECT (e[2]), "method", "bilinear2");
+  /* async FALSE: a sink that sees its first frame seconds in must not hold up preroll. */
+  g_object_set (e[4], "sync", FALSE, "async", FALSE, "max-buffers", 2, "drop", FALSE,
+                "enable-last-sample", FALSE, NULL);
+  callbacks.new_sample = storyboard_new_sample;
+  gst_app_sink_set_callbacks (GST_APP_SINK (e[4]), &callbacks, job, NULL);
+  if (!gst_element_link (tee, e[0]) || !link_chain (e, 5, error))
+    {
+      if (error != NULL && *error == NULL)
+        g_set_error (error, YG_TRANSCODE_ERROR, YG_TRANSCODE_ERROR_FAILED,
+                     "cannot link the storyboard branch");
+      return FALSE;
+    }
+  pad = gst_element_get_static_pad (e[0], "sink");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, storyboard_probe, job, NULL);
+  return TRUE;
+}
+
 static gboolean
 build_poster_branch (Job *job, GstElement *tee, GError **error)
 {
@@ -1647,6 +1709,8 @@ build_video (Job *job, GstElement *aac_tee, GError **error)
       }
   }
   if (job->opts.poster && !build_poster_branch (job, tee, error))
+    return FALSE;
+  if (job->opts.storyboard != NULL && !build_storyboard_branch (job, tee, error))
     return FALSE;
   return TRUE;
 }

@@ -50,6 +50,8 @@ typedef void (*YgTranscodeSegmentFunc) (const char *rung,
                                         double      duration,
                                         gpointer    user_data);
 
+typedef struct _YgStoryboardTiles YgStoryboardTiles; /* yg-storyboard.h */
+
 typedef struct
 {
   guint segment_seconds;    /* target segment length; 0 = 4 */
@@ -57,6 +59,7 @@ typedef struct
   guint timeout_seconds;    /* wall-clock limit; 0 = none */
   guint stall_seconds;      /* fail when no media flows for this long; 0 = 60 */
   gboolean poster;          /* write poster.jpg (video sources only) */
+  YgStoryboardTiles *storyboard; /* nullable: collect seek-preview tiles from the decode */
   YgTranscodeProgressFunc progress;          /* fraction 0..1, at least every second */
   YgTranscodePlayableFunc playable;          /* once: master.m3u8 exists and plays */
   YgTranscodeSegmentFunc segment_published;  /* after each playlist update */

@@ -143,15 +143,21 @@ transcode_retryable (const GError *error)
          && (error->code == YG_TRANSCODE_ERROR_WRITE_FAILED || error->code == YG_TRANSCODE_ERROR_FAILED);
 }
 
-/* Seek previews are a nicety: without them the item still plays. */
+/* Seek previews are a nicety: without them the item still plays. Normally
+ * the tiles came from the transcode's own decode (@tiles); a source whose
+ * duration the probe did not know, or that gave no tile, gets the seeking
+ * second pass. */
 static void
-report_storyboard (FILE *out, const char *input, const YgSourceFacts *facts, const char *output,
-                   const char *rel_output)
+report_storyboard (FILE *out, YgStoryboardTiles *tiles, const char *input,
+                   const YgSourceFacts *facts, const char *output, const char *rel_output)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *vtt = g_build_filename (output, "thumbnails.vtt", NULL);
+  gboolean ok = tiles != NULL && yg_storyboard_tiles_count (tiles) > 0
+                  ? yg_storyboard_tiles_publish (tiles, output, NULL, &error)
+                  : yg_storyboard_make (input, facts, output, NULL, NULL, &error);
 
-  if (!yg_storyboard_make (input, facts, output, NULL, NULL, &error))
+  if (!ok)
     {
       g_autofree char *m = one_line (error->message);
       g_printerr ("yunguan transcode-job: no storyboard (%s): %s\n",
@@ -226,6 +232,7 @@ yg_job_runner_run (const YgJobRunnerOptions *opts, FILE *out)
   g_autofree char *input = NULL, *output = NULL, *poster = NULL;
   YgTranscodeOptions topts;
   YgTranscodeResult result = { 0 };
+  g_autoptr (YgStoryboardTiles) tiles = NULL;
   YgSourceFacts facts;
   Run run = { out, opts->output, 0 };
   char buf[G_ASCII_DTOSTR_BUF_SIZE];
@@ -258,6 +265,7 @@ yg_job_runner_run (const YgJobRunnerOptions *opts, FILE *out)
   yg_transcode_options_init (&topts);
   topts.preset = opts->preset;
   topts.poster = info->has_video;
+  topts.storyboard = tiles = yg_storyboard_tiles_new (&facts);
   topts.progress = on_progress;
   topts.playable = on_playable;
   topts.user_data = &run;
@@ -272,7 +280,7 @@ yg_job_runner_run (const YgJobRunnerOptions *opts, FILE *out)
   if (result.has_poster)
     report_line (out, "file poster %s/poster.jpg", opts->output);
   if (facts.has_video)
-    report_storyboard (out, input, &facts, output, opts->output);
+    report_storyboard (out, tiles, input, &facts, output, opts->output);
   report_line (out, "done %s", g_ascii_formatd (buf, sizeof buf, "%.3f", result.duration));
   return 0;
 }

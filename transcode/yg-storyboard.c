@@ -4,13 +4,18 @@
  * as high as the display aspect says (pixel aspect, rotation), 10 a row.
  * Cue i of thumbnails.vtt spans [i·N, min((i+1)·N, duration)], so cues are
  * contiguous and cover [0, duration]; its text "storyboard.jpg#xywh=x,y,w,h"
- * is relative to the VTT's own URL. Frames: one flushing seek per tile in a
- * PAUSED pipeline built from yg-hls-pipeline's allowlists (the preroll frame
- * at the middle of the cue): accurate while tiles are < 10 s apart (up to a
- * GOP decoded per tile), keyframe seeks beyond (one frame per tile); so the
- * work is bounded by the tile count and a budget, not the source's length.
+ * is relative to the VTT's own URL. Frames (the first at or after the middle
+ * of each cue) come one of two ways. Normally from the transcode's own decode:
+ * a YgStoryboardTiles collector claims the few frames it needs as they pass
+ * a branch of the pipeline (yg-hls-pipeline.c), so no second pass over the
+ * source is made. Otherwise (no known duration up front, or no tile came)
+ * yg_storyboard_make runs one flushing seek per tile in a PAUSED pipeline
+ * built from yg-hls-pipeline's allowlists: accurate while tiles are < 10 s
+ * apart (up to a GOP decoded per tile), keyframe seeks beyond; its work is
+ * bounded by the tile count and a budget, not the source's length.
  * Publishing: the JPEG first, then the VTT that points at it, each durable.
- * Thread: the caller's; streaming threads only link pads and post messages.
+ * Thread: the caller's; streaming threads only link pads and post messages,
+ * or claim and add tiles (under the collector's lock).
  */
 #define G_LOG_DOMAIN "yg-transcode"
 
@@ -456,6 +461,240 @@ tile_size (const YgSourceFacts *facts, guint *w, guint *h, GError **error)
   return TRUE;
 }
 
+/* --- the grid and the sprite, whichever way the frames were found ------------ */
+
+struct _YgStoryboardTiles
+{
+  guint tile_w, tile_h, n_tiles, cols, rows;
+  guint64 duration_ms, interval_ms;
+  GMutex lock;     /* below: claimed and added from streaming threads */
+  guint claimed;   /* tiles that have a frame on its way */
+  GQueue pending;  /* per claimed frame, its tiles: first << 8 | count */
+  GstSample *samples[YG_STORYBOARD_MAX_TILES];
+};
+
+/* The grid: one tile per max(2 s, duration / 100), 10 a row. */
+static gboolean
+grid_init (YgStoryboardTiles *t, const YgSourceFacts *facts, guint64 duration_ms, GError **error)
+{
+  if (!tile_size (facts, &t->tile_w, &t->tile_h, error))
+    return FALSE;
+  t->duration_ms = duration_ms;
+  t->interval_ms = MAX ((guint64) YG_STORYBOARD_MIN_INTERVAL_MS,
+                        (duration_ms + YG_STORYBOARD_MAX_TILES - 1) / YG_STORYBOARD_MAX_TILES);
+  t->n_tiles = (guint) ((duration_ms + t->interval_ms - 1) / t->interval_ms);
+  g_assert (t->n_tiles >= 1 && t->n_tiles <= YG_STORYBOARD_MAX_TILES);
+  t->cols = MIN (t->n_tiles, YG_STORYBOARD_COLUMNS);
+  t->rows = (t->n_tiles + t->cols - 1) / t->cols;
+  return TRUE;
+}
+
+/* The frame for tile @i is the first at or after the middle of its cue. */
+static guint64
+tile_mid_ms (const YgStoryboardTiles *t, guint i)
+{
+  guint64 start = i * t->interval_ms, end = MIN (start + t->interval_ms, t->duration_ms);
+
+  return (start + end) / 2;
+}
+
+static YgStoryboardTiles *
+tiles_alloc (void)
+{
+  YgStoryboardTiles *t = g_new0 (YgStoryboardTiles, 1);
+
+  g_mutex_init (&t->lock);
+  g_queue_init (&t->pending);
+  return t;
+}
+
+/**
+ * yg_storyboard_tiles_new:
+ * @facts: what probing the source found (its duration sets the grid)
+ *
+ * Returns: (transfer full) (nullable): a collector, or %NULL when the
+ * source has no programme video or no known duration (then
+ * yg_storyboard_make() is the way)
+ */
+YgStoryboardTiles *
+yg_storyboard_tiles_new (const YgSourceFacts *facts)
+{
+  YgStoryboardTiles *t;
+  gboolean audio_only = FALSE;
+
+  if (!facts->has_video || facts->duration <= 0
+      || yg_hls_demuxer_for_family (facts->container, &audio_only) == NULL || audio_only)
+    return NULL;
+  t = tiles_alloc ();
+  if (!grid_init (t, facts, (guint64) (facts->duration * 1000 + 0.5), NULL))
+    {
+      yg_storyboard_tiles_free (t);
+      return NULL;
+    }
+  return t;
+}
+
+void
+yg_storyboard_tiles_free (YgStoryboardTiles *t)
+{
+  if (t == NULL)
+    return;
+  for (guint i = 0; i < YG_STORYBOARD_MAX_TILES; i++)
+    g_clear_pointer (&t->samples[i], gst_sample_unref);
+  g_queue_clear (&t->pending);
+  g_mutex_clear (&t->lock);
+  g_free (t);
+}
+
+/**
+ * yg_storyboard_tiles_caps:
+ *
+ * Returns: (transfer full): what an added sample must be (RGB, tile size, square pixels)
+ */
+GstCaps *
+yg_storyboard_tiles_caps (YgStoryboardTiles *t)
+{
+  return gst_caps_new_simple ("video/x-raw", "format", G_TYPE_STRING, "RGB", "width", G_TYPE_INT,
+                              (int) t->tile_w, "height", G_TYPE_INT, (int) t->tile_h,
+                              "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, NULL);
+}
+
+/**
+ * yg_storyboard_tiles_claim:
+ * @stream_time: a decoded frame's position
+ *
+ * Returns: whether the frame is wanted; if so it must be added, in order
+ */
+gboolean
+yg_storyboard_tiles_claim (YgStoryboardTiles *t, GstClockTime stream_time)
+{
+  guint64 ms = stream_time / GST_MSECOND;
+  guint first;
+  gboolean wanted = FALSE;
+
+  if (!GST_CLOCK_TIME_IS_VALID (stream_time))
+    return FALSE;
+  g_mutex_lock (&t->lock);
+  if (t->claimed < t->n_tiles && ms >= tile_mid_ms (t, t->claimed))
+    {
+      first = t->claimed;
+      while (t->claimed < t->n_tiles && ms >= tile_mid_ms (t, t->claimed))
+        t->claimed++;
+      g_queue_push_tail (&t->pending, GUINT_TO_POINTER (first << 8 | (t->claimed - first)));
+      wanted = TRUE;
+    }
+  g_mutex_unlock (&t->lock);
+  return wanted;
+}
+
+/* @sample: (transfer none): the next claimed frame, converted */
+void
+yg_storyboard_tiles_add (YgStoryboardTiles *t, GstSample *sample)
+{
+  guint packed;
+
+  g_mutex_lock (&t->lock);
+  packed = GPOINTER_TO_UINT (g_queue_pop_head (&t->pending));
+  if (packed != 0)
+    for (guint i = packed >> 8; i < (packed >> 8) + (packed & 0xff); i++)
+      if (t->samples[i] == NULL)
+        t->samples[i] = gst_sample_ref (sample);
+  g_mutex_unlock (&t->lock);
+}
+
+guint
+yg_storyboard_tiles_count (YgStoryboardTiles *t)
+{
+  guint n = 0;
+
+  g_mutex_lock (&t->lock);
+  for (guint i = 0; i < t->n_tiles; i++)
+    n += t->samples[i] != NULL;
+  g_mutex_unlock (&t->lock);
+  return n;
+}
+
+/**
+ * yg_storyboard_tiles_publish:
+ * @out_dir: where storyboard.jpg and thumbnails.vtt go (must exist)
+ * @image_url: (nullable): how the cues name the sprite; %NULL = "storyboard.jpg"
+ *
+ * Composes the sprite (a tile without a frame repeats the one before it),
+ * then publishes the JPEG and, after it, the VTT.
+ *
+ * Returns: %TRUE when both files are published
+ */
+gboolean
+yg_storyboard_tiles_publish (YgStoryboardTiles *t, const char *out_dir, const char *image_url,
+                             GError **error)
+{
+  g_autoptr (GstBuffer) sprite = NULL;
+  g_autoptr (GstBuffer) jpeg = NULL;
+  g_autoptr (GString) vtt = NULL;
+  GstVideoInfo sprite_info;
+  GstVideoFrame frame;
+  GstMapInfo map;
+  guint got = 0;
+  gboolean ok;
+
+  gst_video_info_set_format (&sprite_info, GST_VIDEO_FORMAT_RGB, t->cols * t->tile_w,
+                             t->rows * t->tile_h);
+  sprite = gst_buffer_new_allocate (NULL, GST_VIDEO_INFO_SIZE (&sprite_info), NULL);
+  gst_buffer_memset (sprite, 0, 0, GST_VIDEO_INFO_SIZE (&sprite_info));
+  if (!gst_video_frame_map (&frame, &sprite_info, sprite, GST_MAP_WRITE))
+    {
+      g_set_error_literal (error, YG_TRANSCODE_ERROR, YG_TRANSCODE_ERROR_FAILED,
+                           "cannot map the sprite");
+      return FALSE;
+    }
+  g_mutex_lock (&t->lock);
+  for (guint i = 0; i < t->n_tiles; i++)
+    {
+      guint x = (i % t->cols) * t->tile_w, y = (i / t->cols) * t->tile_h;
+
+      if (t->samples[i] != NULL && blit (&frame, t->samples[i], x, y))
+        got++;
+      else if (i > 0)
+        copy_tile (&frame, ((i - 1) % t->cols) * t->tile_w, ((i - 1) / t->cols) * t->tile_h, x,
+                   y, t->tile_w, t->tile_h);
+    }
+  g_mutex_unlock (&t->lock);
+  gst_video_frame_unmap (&frame);
+  if (got == 0)
+    {
+      g_set_error_literal (error, YG_TRANSCODE_ERROR, YG_TRANSCODE_ERROR_DECODE_FAILED,
+                           "no frame could be decoded for the storyboard");
+      return FALSE;
+    }
+  if ((jpeg = encode_jpeg (sprite, &sprite_info, error)) == NULL)
+    return FALSE;
+
+  vtt = g_string_new ("WEBVTT\n");
+  for (guint i = 0; i < t->n_tiles; i++)
+    {
+      guint64 start = i * t->interval_ms, end = MIN (start + t->interval_ms, t->duration_ms);
+
+      g_string_append_c (vtt, '\n');
+      append_timestamp (vtt, start);
+      g_string_append (vtt, " --> ");
+      append_timestamp (vtt, end);
+      g_string_append_printf (vtt, "\n%s#xywh=%u,%u,%u,%u\n",
+                              image_url != NULL ? image_url : IMAGE_NAME, (i % t->cols) * t->tile_w,
+                              (i / t->cols) * t->tile_h, t->tile_w, t->tile_h);
+    }
+
+  /* The image first: a published VTT must never point at a missing sprite. */
+  if (!gst_buffer_map (jpeg, &map, GST_MAP_READ))
+    {
+      g_set_error_literal (error, YG_TRANSCODE_ERROR, YG_TRANSCODE_ERROR_FAILED,
+                           "cannot map the JPEG");
+      return FALSE;
+    }
+  ok = publish (out_dir, IMAGE_NAME, map.data, map.size, error);
+  gst_buffer_unmap (jpeg, &map);
+  return ok && publish (out_dir, VTT_NAME, vtt->str, vtt->len, error);
+}
+
 /**
  * yg_storyboard_make:
  * @input_path: the source file (opened with filesrc only; never a URI)
@@ -484,17 +723,12 @@ yg_storyboard_make (const char          *input_path,
   static gsize debug_init = 0;
   Board board = { 0 };
   g_autoptr (GstBus) bus = NULL;
-  g_autoptr (GstBuffer) sprite = NULL;
-  g_autoptr (GstBuffer) jpeg = NULL;
-  g_autoptr (GString) vtt = NULL;
-  GstVideoInfo sprite_info;
-  GstVideoFrame frame;
+  YgStoryboardTiles *tiles = NULL;
   GstElement *sink = NULL;
-  GstMapInfo map;
   const char *demuxer;
-  gboolean audio_only = FALSE, mapped = FALSE, ok = FALSE;
-  guint tile_w = 0, tile_h = 0, n_tiles, cols, rows, got = 0;
-  guint64 duration_ms, interval_ms;
+  gboolean audio_only = FALSE, ok = FALSE;
+  guint tile_w = 0, tile_h = 0;
+  guint64 duration_ms;
   gint64 deadline_us;
   GstSeekFlags flags;
 
@@ -571,38 +805,22 @@ yg_storyboard_make (const char          *input_path,
                            "the source's duration is unknown");
       goto out;
     }
-  interval_ms = MAX ((guint64) YG_STORYBOARD_MIN_INTERVAL_MS,
-                     (duration_ms + YG_STORYBOARD_MAX_TILES - 1) / YG_STORYBOARD_MAX_TILES);
-  n_tiles = (guint) ((duration_ms + interval_ms - 1) / interval_ms);
-  g_assert (n_tiles >= 1 && n_tiles <= YG_STORYBOARD_MAX_TILES);
-  cols = MIN (n_tiles, YG_STORYBOARD_COLUMNS);
-  rows = (n_tiles + cols - 1) / cols;
+  tiles = tiles_alloc ();
+  if (!grid_init (tiles, facts, duration_ms, error))
+    goto out;
   flags = GST_SEEK_FLAG_FLUSH
-          | (interval_ms < ACCURATE_BELOW_MS ? GST_SEEK_FLAG_ACCURATE
-                                             : GST_SEEK_FLAG_KEY_UNIT | GST_SEEK_FLAG_SNAP_NEAREST);
-  GST_INFO ("%u tiles of %ux%u every %" G_GUINT64_FORMAT " ms (%s seeks)", n_tiles, tile_w, tile_h,
-            interval_ms, (flags & GST_SEEK_FLAG_ACCURATE) ? "accurate" : "keyframe");
-
-  gst_video_info_set_format (&sprite_info, GST_VIDEO_FORMAT_RGB, cols * tile_w, rows * tile_h);
-  sprite = gst_buffer_new_allocate (NULL, GST_VIDEO_INFO_SIZE (&sprite_info), NULL);
-  gst_buffer_memset (sprite, 0, 0, GST_VIDEO_INFO_SIZE (&sprite_info));
-  if (!gst_video_frame_map (&frame, &sprite_info, sprite, GST_MAP_WRITE))
-    {
-      g_set_error_literal (error, YG_TRANSCODE_ERROR, YG_TRANSCODE_ERROR_FAILED,
-                           "cannot map the sprite");
-      goto out;
-    }
-  mapped = TRUE;
+          | (tiles->interval_ms < ACCURATE_BELOW_MS
+               ? GST_SEEK_FLAG_ACCURATE
+               : GST_SEEK_FLAG_KEY_UNIT | GST_SEEK_FLAG_SNAP_NEAREST);
+  GST_INFO ("%u tiles of %ux%u every %" G_GUINT64_FORMAT " ms (%s seeks)", tiles->n_tiles,
+            tiles->tile_w, tiles->tile_h, tiles->interval_ms,
+            (flags & GST_SEEK_FLAG_ACCURATE) ? "accurate" : "keyframe");
 
   /* One frame per tile, from the middle of its interval. */
-  for (guint i = 0; i < n_tiles; i++)
+  for (guint i = 0; i < tiles->n_tiles; i++)
     {
-      guint64 start = i * interval_ms, end = MIN (start + interval_ms, duration_ms);
-      guint x = (i % cols) * tile_w, y = (i / cols) * tile_h;
-      g_autoptr (GstSample) sample = NULL;
-
       if (!gst_element_seek_simple (board.pipeline, GST_FORMAT_TIME, flags,
-                                    (gint64) ((start + end) / 2 * GST_MSECOND)))
+                                    (gint64) (tile_mid_ms (tiles, i) * GST_MSECOND)))
         {
           g_set_error_literal (error, YG_TRANSCODE_ERROR, YG_TRANSCODE_ERROR_DECODE_FAILED,
                                "the source cannot seek");
@@ -610,55 +828,14 @@ yg_storyboard_make (const char          *input_path,
         }
       if (!wait_async_done (bus, step_deadline (deadline_us), cancellable, error))
         goto out;
-      /* NULL after a seek past the last frame (EOS): repeat the previous tile. */
-      sample = gst_app_sink_try_pull_preroll (GST_APP_SINK (sink), 0);
-      if (sample != NULL && blit (&frame, sample, x, y))
-        got++;
-      else if (i > 0)
-        copy_tile (&frame, ((i - 1) % cols) * tile_w, ((i - 1) / cols) * tile_h, x, y, tile_w,
-                   tile_h);
+      /* NULL after a seek past the last frame (EOS): the tile repeats the one before. */
+      tiles->samples[i] = gst_app_sink_try_pull_preroll (GST_APP_SINK (sink), 0);
     }
   gst_element_set_state (board.pipeline, GST_STATE_NULL);
-  gst_video_frame_unmap (&frame);
-  mapped = FALSE;
-  if (got == 0)
-    {
-      g_set_error_literal (error, YG_TRANSCODE_ERROR, YG_TRANSCODE_ERROR_DECODE_FAILED,
-                           "no frame could be decoded for the storyboard");
-      goto out;
-    }
-
-  if ((jpeg = encode_jpeg (sprite, &sprite_info, error)) == NULL)
-    goto out;
-
-  vtt = g_string_new ("WEBVTT\n");
-  for (guint i = 0; i < n_tiles; i++)
-    {
-      guint64 start = i * interval_ms, end = MIN (start + interval_ms, duration_ms);
-
-      g_string_append_c (vtt, '\n');
-      append_timestamp (vtt, start);
-      g_string_append (vtt, " --> ");
-      append_timestamp (vtt, end);
-      g_string_append_printf (vtt, "\n%s#xywh=%u,%u,%u,%u\n",
-                              image_url != NULL ? image_url : IMAGE_NAME, (i % cols) * tile_w,
-                              (i / cols) * tile_h, tile_w, tile_h);
-    }
-
-  /* The image first: a published VTT must never point at a missing sprite. */
-  if (!gst_buffer_map (jpeg, &map, GST_MAP_READ))
-    {
-      g_set_error_literal (error, YG_TRANSCODE_ERROR, YG_TRANSCODE_ERROR_FAILED,
-                           "cannot map the JPEG");
-      goto out;
-    }
-  ok = publish (out_dir, IMAGE_NAME, map.data, map.size, error);
-  gst_buffer_unmap (jpeg, &map);
-  ok = ok && publish (out_dir, VTT_NAME, vtt->str, vtt->len, error);
+  ok = yg_storyboard_tiles_publish (tiles, out_dir, image_url, error);
 
 out:
-  if (mapped)
-    gst_video_frame_unmap (&frame);
+  yg_storyboard_tiles_free (tiles);
   gst_element_set_state (board.pipeline, GST_STATE_NULL);
   gst_object_unref (board.pipeline);
   g_mutex_clear (&board.lock);
