@@ -15,7 +15,8 @@
  * its completion (its unwritten progress reports are saved first, so the
  * answer is exact). Bodies are validated by yg-course-input.c; writes are one
  * transaction each (yg-course-store.c). Enrolment needs an account (a
- * session): a bearer token is not a person and gets 403.
+ * session): a bearer token is not a person and gets 403 (after the 404
+ * checks).
  * Thread: main thread; catalogue work on the DB thread.
  */
 #define G_LOG_DOMAIN "yg-server"
@@ -326,6 +327,8 @@ db_enrol (YgDbConn *conn, gpointer data, GError **error)
       g_propagate_error (error, not_found (c->id));
       return NULL;
     }
+  if (!yg_route_courses_check_account (c->principal, error))
+    return NULL;
   if (!yg_progress_store_enrol (conn, c->principal->user_id, c->id, c->enrol, error))
     return NULL;
   if (!c->enrol)
@@ -531,14 +534,19 @@ yg_route_course_outline_put (YgServer *server, YgRequest *req)
                      (GDestroyNotify) yg_course_view_free, 200, view_json);
 }
 
-/* Enrolment and progress belong to an account; a bearer token is not one. */
+/**
+ * yg_route_courses_check_account:
+ *
+ * Enrolment and progress belong to an account; a bearer token is not one.
+ * Checked after the course or item (so a missing one is 404 for everybody).
+ */
 gboolean
-yg_route_courses_need_account (YgRequest *req)
+yg_route_courses_check_account (const YgPrincipal *principal, GError **error)
 {
-  if (req->principal != NULL && req->principal->user_id > 0)
+  if (principal != NULL && principal->user_id > 0)
     return TRUE;
-  yg_request_fail (req, YG_HTTP_ERROR_FORBIDDEN,
-                   "Enrolment and progress are kept for signed-in accounts, not tokens");
+  g_set_error_literal (error, YG_HTTP_ERROR, YG_HTTP_ERROR_FORBIDDEN,
+                       "Enrolment and progress are kept for signed-in accounts, not tokens");
   return FALSE;
 }
 
@@ -548,18 +556,17 @@ enrolment (YgServer *server, YgRequest *req, gboolean enrol)
   Call *c;
   gint64 id;
 
-  if (!yg_route_courses_need_account (req) || !parse_id (req, &id))
+  if (!parse_id (req, &id))
     return;
   c = call_new (req);
   c->id = id;
   c->enrol = enrol;
+  if (enrol && req->principal != NULL && req->principal->user_id > 0)
+    c->writes = yg_progress_buffer_take_user (yg_server_get_progress (server),
+                                              req->principal->user_id);
   if (enrol)
-    {
-      c->writes = yg_progress_buffer_take_user (yg_server_get_progress (server),
-                                                req->principal->user_id);
-      yg_request_run_db (req, db_enrol, c, (GDestroyNotify) call_free,
-                         (GDestroyNotify) yg_course_view_free, 200, view_json);
-    }
+    yg_request_run_db (req, db_enrol, c, (GDestroyNotify) call_free,
+                       (GDestroyNotify) yg_course_view_free, 200, view_json);
   else
     yg_request_run_db (req, db_enrol, c, (GDestroyNotify) call_free, NULL, 200, ok_json);
 }

@@ -19,6 +19,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (YgCourseView, yg_course_view_free)
 
 JsonNode *yg_route_courses_json (YgRequest *req, const YgCourse *course,
                                  const YgLearning *learning, gboolean enrolled);
-gboolean yg_route_courses_need_account (YgRequest *req);
+gboolean yg_route_courses_check_account (const YgPrincipal *principal, GError **error);
 
 G_END_DECLS

@@ -4,8 +4,9 @@
  *   GET /api/v1/progress/{item}  → {item_id, saved, position, duration, furthest}
  *   GET /api/v1/me/learning      → {courses: [course with next_lesson, resume_position,
  *                                   completion, active_at], most recently active first}
- * Progress belongs to a signed-in account (a bearer token gets 403). An item
- * the caller may not see is 404, for reading and for writing. Positions are
+ * Progress belongs to a signed-in account: a bearer token gets 403 (after
+ * the 404 checks) and an empty learning list. An item the caller may not see
+ * is 404, for reading and for writing. Positions are
  * finite, 0 ≤ position ≤ duration + 5 s, 0 < duration ≤ 10⁷ s. A PUT is
  * answered as soon as the item's visibility is known: the position goes to
  * the server's coalescing buffer (yg-progress-buffer.c), which writes each
@@ -55,7 +56,8 @@ call_new (YgRequest *req)
 {
   Call *c = g_new0 (Call, 1);
 
-  c->item_id = g_strdup (yg_request_param (req, 0));
+  if (req->params != NULL && req->params->len > 0)
+    c->item_id = g_strdup (yg_request_param (req, 0));
   c->principal = yg_principal_copy (req->principal);
   return c;
 }
@@ -112,7 +114,7 @@ check_item (YgDbConn *conn, Call *c, GError **error)
                    c->item_id);
       return FALSE;
     }
-  return TRUE;
+  return yg_route_courses_check_account (c->principal, error);
 }
 
 static gpointer
@@ -148,8 +150,6 @@ yg_route_progress_put (YgServer *server, YgRequest *req)
   Call *c;
   double position = 0, duration = 0;
 
-  if (!yg_route_courses_need_account (req))
-    return;
   obj = yg_request_parse_json_object (req, &doc, &error);
   if (obj == NULL || !parse_report (obj, &position, &duration, &error))
     {
@@ -217,8 +217,6 @@ progress_json (YgRequest *req, gpointer result)
 void
 yg_route_progress_get (YgServer *server, YgRequest *req)
 {
-  if (!yg_route_courses_need_account (req))
-    return;
   yg_request_run_db (req, db_get, call_new (req), (GDestroyNotify) call_free,
                      (GDestroyNotify) yg_progress_free, 200, progress_json);
 }
@@ -228,6 +226,8 @@ db_learning (YgDbConn *conn, gpointer data, GError **error)
 {
   Call *c = data;
 
+  if (c->principal->user_id <= 0) /* a token: no account, no enrolments */
+    return g_ptr_array_new ();
   if (c->writes->len > 0 && !yg_progress_store_save (conn, c->writes, error))
     return NULL;
   return yg_progress_store_learning (conn, c->principal->user_id, error);
@@ -283,11 +283,11 @@ yg_route_me_learning (YgServer *server, YgRequest *req)
 {
   Call *c;
 
-  if (!yg_route_courses_need_account (req))
-    return;
   c = call_new (req);
-  c->writes = yg_progress_buffer_take_user (yg_server_get_progress (server),
-                                            req->principal->user_id);
+  c->writes = req->principal->user_id > 0
+                  ? yg_progress_buffer_take_user (yg_server_get_progress (server),
+                                                  req->principal->user_id)
+                  : g_ptr_array_new ();
   yg_request_run_db (req, db_learning, c, (GDestroyNotify) call_free,
                      (GDestroyNotify) g_ptr_array_unref, 200, learning_json);
 }

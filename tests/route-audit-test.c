@@ -100,6 +100,12 @@ static const struct
   { "GET", "/api/v1/inheritors", TRUE, YG_AUTH_PUBLIC },
   { "GET", "/api/v1/inheritors/{id}", TRUE, YG_AUTH_PUBLIC },
   { NULL, "/api/v1/inheritors", FALSE, YG_AUTH_STAFF },
+  { NULL, "/api/v1/courses/{id}/enrolment", TRUE, YG_AUTH_RESIDENT },
+  { "GET", "/api/v1/courses", TRUE, YG_AUTH_PUBLIC },
+  { "GET", "/api/v1/courses/{id}", TRUE, YG_AUTH_PUBLIC },
+  { NULL, "/api/v1/courses", FALSE, YG_AUTH_STAFF }, /* create, change, delete, outline */
+  { NULL, "/api/v1/progress/", FALSE, YG_AUTH_RESIDENT },
+  { NULL, "/api/v1/me/learning", TRUE, YG_AUTH_RESIDENT },
   { "PATCH", "/api/v1/items/{id}", TRUE, YG_AUTH_STAFF },
   { NULL, "/api/v1/items/{id}/", FALSE, YG_AUTH_STAFF }, /* chapters, inheritor links */
   { "GET", "/", TRUE, YG_AUTH_PUBLIC },
