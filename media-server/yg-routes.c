@@ -34,6 +34,11 @@ const YgRoute yg_routes[] = {
     yg_route_item_inheritor_link, 0 },
   { "DELETE", "/api/v1/items/{id}/inheritors/{inheritor}", YG_AUTH_STAFF,
     yg_route_item_inheritor_unlink, 0 },
+  /* captions: 2 MiB are accepted; up to 4 MiB is read so the refusal can say why */
+  { "PUT", "/api/v1/items/{id}/captions/{lang}", YG_AUTH_STAFF, yg_route_item_captions_put,
+    4 * 1024 * 1024 },
+  { "DELETE", "/api/v1/items/{id}/captions/{lang}", YG_AUTH_STAFF, yg_route_item_captions_delete,
+    0 },
   { "GET", "/api/v1/inheritors", YG_AUTH_PUBLIC, yg_route_inheritors_list, 0 },
   { "POST", "/api/v1/inheritors", YG_AUTH_STAFF, yg_route_inheritors_create, 0 },
   { "GET", "/api/v1/inheritors/{id}", YG_AUTH_PUBLIC, yg_route_inheritor_get, 0 },

@@ -24,6 +24,10 @@ JsonNode *yg_route_items_json (YgRequest *req, gpointer item);
 YgItem *yg_route_items_load (YgDbConn *conn, const char *id, GError **error);
 char *yg_route_items_media_base (YgServer *server, const char *id, YgVisibility visibility);
 
+/* yg-route-captions.c */
+void yg_route_item_captions_put (YgServer *server, YgRequest *req);
+void yg_route_item_captions_delete (YgServer *server, YgRequest *req);
+
 /* yg-route-courses.c */
 void yg_route_courses_list (YgServer *server, YgRequest *req);
 void yg_route_courses_create (YgServer *server, YgRequest *req);
