@@ -317,6 +317,23 @@ test_crud (Fixture *f, gconstpointer data)
   g_clear_pointer (&doc, json_node_unref);
   g_assert_cmpuint (call (f, "PATCH", path, f->staff, "{\"colour\":\"red\"}", &doc), ==, 400);
   g_clear_pointer (&doc, json_node_unref);
+  /* an item's poster as the cover; null clears it */
+  {
+    g_autofree char *cover = item (f, "performance", "封面", "public", 10);
+    g_autofree char *row = g_strdup_printf ("INSERT INTO item_files (item_id, role, path)"
+                                            " VALUES ('%s', 'poster', 'media/%s/poster.jpg')", cover, cover);
+    g_autofree char *patch = g_strdup_printf ("{\"cover_item\":\"%s\"}", cover);
+    g_autofree char *want = g_strdup_printf ("/hls/%s/poster.jpg", cover);
+
+    sql (f, row);
+    g_assert_cmpuint (call (f, "PATCH", path, f->staff, patch, &doc), ==, 200);
+    g_assert_cmpstr (json_object_get_string_member (obj (doc), "cover_item"), ==, cover);
+    g_assert_cmpstr (json_object_get_string_member (obj (doc), "cover_url"), ==, want);
+    g_clear_pointer (&doc, json_node_unref);
+    g_assert_cmpuint (call (f, "PATCH", path, f->staff, "{\"cover_item\":null}", &doc), ==, 200);
+    g_assert_true (json_object_get_null_member (obj (doc), "cover_url"));
+    g_clear_pointer (&doc, json_node_unref);
+  }
   g_assert_cmpuint (call (f, "PATCH", path, f->staff, "{\"cover_item\":\"nosuchitem\"}", &doc), ==, 400);
   g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (obj (doc), "error"), "field"), ==, "cover_item");
   g_clear_pointer (&doc, json_node_unref);
