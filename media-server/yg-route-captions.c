@@ -101,6 +101,7 @@ file_done (GObject *source, GAsyncResult *res, gpointer data)
   Job *j = g_task_get_task_data (G_TASK (res));
   g_autoptr (GError) error = NULL;
   JsonObject *o;
+  JsonNode *node;
 
   if (!g_task_propagate_boolean (G_TASK (res), &error))
     {
@@ -117,7 +118,9 @@ file_done (GObject *source, GAsyncResult *res, gpointer data)
     }
   else
     json_object_set_boolean_member (o, "ok", TRUE);
-  yg_request_respond_json (req, 200, json_node_init_object (json_node_alloc (), o));
+  node = json_node_new (JSON_NODE_OBJECT);
+  json_node_take_object (node, o);
+  yg_request_respond_json (req, 200, node);
 }
 
 static gpointer
