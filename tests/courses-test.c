@@ -11,7 +11,8 @@
  * 404 for a course the caller may not see; progress saved and resumed,
  * refused positions (400), 404 for an item the caller may not see, 403 for a
  * token; a burst of 100 PUTs costing at most a few writes (the progress
- * row's write counter, before and after the coalescing interval); lesson and
+ * row's write counter, before and after the coalescing interval); a report
+ * still held in memory written by a clean stop; lesson and
  * course completion exactly at the course threshold; "continue learning"
  * ordered by the latest activity with the next lesson and its resume
  * position. Suite: http.
@@ -597,6 +598,37 @@ test_bounded_writes (Fixture *f, gconstpointer data)
   g_assert_cmpint (number (f, "SELECT count(*) FROM progress"), ==, 1);
 }
 
+/* A report still in memory is written when the server stops. */
+static void
+test_flush_on_stop (void)
+{
+  Fixture f = { 0 };
+  g_autofree char *lesson = NULL, *dir = NULL, *db_path = NULL, *q = NULL;
+  sqlite3 *db = NULL;
+  sqlite3_stmt *s = NULL;
+
+  fixture_setup (&f, NULL);
+  lesson = item (&f, "lesson", "一", "public", 100);
+  progress (&f, f.resident, lesson, 10, 100); /* written at once */
+  progress (&f, f.resident, lesson, 20, 100); /* held for the interval */
+  g_assert_cmpint (number (&f, "SELECT CAST (position AS INTEGER) FROM progress"), ==, 10);
+  dir = yg_test_server_stop_keeping_data (f.ts);
+  f.ts = NULL;
+  db_path = g_build_filename (dir, "catalog.db", NULL);
+  g_assert_cmpint (sqlite3_open_v2 (db_path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT position, writes FROM progress", -1, &s, NULL),
+                   ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (s), ==, SQLITE_ROW);
+  g_assert_cmpfloat (sqlite3_column_double (s, 0), ==, 20);
+  g_assert_cmpint (sqlite3_column_int (s, 1), ==, 2);
+  sqlite3_finalize (s);
+  sqlite3_close (db);
+  yg_test_rm_rf (dir);
+  g_free (f.staff);
+  g_free (f.resident);
+  g_free (f.resident2);
+}
+
 static char *
 lesson_path (const char *id)
 {
@@ -740,5 +772,6 @@ main (int argc, char *argv[])
   ADD ("/progress/bounded-writes", test_bounded_writes);
   ADD ("/progress/completion", test_completion);
   ADD ("/progress/continue-learning", test_learning);
+  g_test_add_func ("/progress/flush-on-stop", test_flush_on_stop);
   return g_test_run ();
 }
