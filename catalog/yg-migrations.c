@@ -208,6 +208,63 @@ static const char *const migrations[] = {
   "INSERT INTO item_fts (item_fts) VALUES ('rebuild');"
   "INSERT INTO item_title_grams (item_title_grams) VALUES ('rebuild');"
   "INSERT INTO item_grams (item_grams) VALUES ('rebuild');",
+
+  /* 9: courses (yg-course-store.c): a course has ordered chapters, and each
+   * chapter ordered lessons; a lesson is an item of kind 'lesson' in at most
+   * one course (course_lessons.item_id is the key). "position" numbers the
+   * lessons through the whole course, "chapter" is the chapter's position.
+   * cover_item names an item whose poster serves as the cover. */
+  "CREATE TABLE courses ("
+  "  id INTEGER PRIMARY KEY,"
+  "  title TEXT NOT NULL,"
+  "  description TEXT NOT NULL DEFAULT '',"
+  "  teacher TEXT NOT NULL DEFAULT '',"
+  "  level TEXT NOT NULL DEFAULT 'beginner'"
+  "    CHECK (level IN ('beginner','intermediate','advanced')),"
+  "  cover_item TEXT REFERENCES items (id) ON DELETE SET NULL,"
+  "  visibility TEXT NOT NULL DEFAULT 'public'"
+  "    CHECK (visibility IN ('public','residents','unlisted','staff')),"
+  "  threshold REAL NOT NULL DEFAULT 0.9 CHECK (threshold >= 0.5 AND threshold <= 1.0),"
+  "  created_at INTEGER NOT NULL,"
+  "  updated_at INTEGER NOT NULL"
+  ");"
+  "CREATE TABLE course_chapters ("
+  "  course_id INTEGER NOT NULL REFERENCES courses (id) ON DELETE CASCADE,"
+  "  position INTEGER NOT NULL,"
+  "  title TEXT NOT NULL,"
+  "  PRIMARY KEY (course_id, position)"
+  ") WITHOUT ROWID;"
+  "CREATE TABLE course_lessons ("
+  "  item_id TEXT PRIMARY KEY REFERENCES items (id) ON DELETE CASCADE,"
+  "  course_id INTEGER NOT NULL REFERENCES courses (id) ON DELETE CASCADE,"
+  "  chapter INTEGER NOT NULL,"
+  "  position INTEGER NOT NULL,"
+  "  UNIQUE (course_id, position)"
+  ");",
+
+  /* 10: enrolment and viewing progress (yg-progress-store.c), per account.
+   * progress.furthest is the furthest position reached (completion is
+   * furthest / duration against the course threshold); writes counts the
+   * flushes of the row (the server coalesces PUTs to one write per 5 s).
+   * enrolments.active_at moves when progress on one of its lessons is saved. */
+  "CREATE TABLE enrolments ("
+  "  user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+  "  course_id INTEGER NOT NULL REFERENCES courses (id) ON DELETE CASCADE,"
+  "  enrolled_at INTEGER NOT NULL,"
+  "  active_at INTEGER NOT NULL,"
+  "  PRIMARY KEY (user_id, course_id)"
+  ") WITHOUT ROWID;"
+  "CREATE INDEX enrolments_active ON enrolments (user_id, active_at DESC);"
+  "CREATE TABLE progress ("
+  "  user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+  "  item_id TEXT NOT NULL REFERENCES items (id) ON DELETE CASCADE,"
+  "  position REAL NOT NULL CHECK (position >= 0),"
+  "  duration REAL NOT NULL CHECK (duration > 0),"
+  "  furthest REAL NOT NULL CHECK (furthest >= 0),"
+  "  writes INTEGER NOT NULL DEFAULT 1,"
+  "  updated_at INTEGER NOT NULL,"
+  "  PRIMARY KEY (user_id, item_id)"
+  ") WITHOUT ROWID;",
 };
 
 int

@@ -28,11 +28,14 @@ static JsonNode *
 parse_array (const char *text)
 {
   g_autoptr (JsonParser) p = json_parser_new ();
+  JsonNode *empty;
 
   if (text != NULL && json_parser_load_from_data (p, text, -1, NULL)
       && JSON_NODE_HOLDS_ARRAY (json_parser_get_root (p)))
     return json_node_copy (json_parser_get_root (p));
-  return json_node_init_array (json_node_alloc (), json_array_new ());
+  empty = json_node_new (JSON_NODE_ARRAY);
+  json_node_take_array (empty, json_array_new ());
+  return empty;
 }
 
 static void

@@ -44,10 +44,12 @@ inheritor_json (YgRequest *req, gpointer result)
 static JsonNode *
 ok_json (YgRequest *req, gpointer result)
 {
+  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
   JsonObject *o = json_object_new ();
 
   json_object_set_boolean_member (o, "ok", TRUE);
-  return json_node_init_object (json_node_alloc (), o);
+  json_node_take_object (node, o);
+  return node;
 }
 
 static gboolean

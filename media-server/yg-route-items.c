@@ -39,27 +39,33 @@ add_string_or_null (JsonBuilder *b, const char *name, const char *value)
     json_builder_add_null_value (b);
 }
 
-/* The directory URL of an item's media, ending in '/'. */
-static char *
-media_base (YgServer *server, const YgItem *item)
+/**
+ * yg_route_items_media_base:
+ *
+ * Returns: (transfer full): the directory URL of an item's media, ending in
+ *   '/'; signed unless the item is public (give it only to callers who may
+ *   see the item)
+ */
+char *
+yg_route_items_media_base (YgServer *server, const char *id, YgVisibility visibility)
 {
   gint64 now, expires;
   g_autofree char *token = NULL;
 
-  if (item->visibility == YG_VISIBILITY_PUBLIC)
-    return g_strdup_printf ("/hls/%s/", item->id);
+  if (visibility == YG_VISIBILITY_PUBLIC)
+    return g_strdup_printf ("/hls/%s/", id);
   now = g_get_real_time () / G_USEC_PER_SEC;
   expires = now + (gint64) yg_server_get_config (server)->playback_token_hours * 3600;
   expires = (expires / TOKEN_ROUNDING + 1) * TOKEN_ROUNDING;
-  token = yg_playback_keys_sign (yg_server_get_playback_keys (server), item->id, expires);
-  return g_strdup_printf ("/hls/t/%s/%s/", token, item->id);
+  token = yg_playback_keys_sign (yg_server_get_playback_keys (server), id, expires);
+  return g_strdup_printf ("/hls/t/%s/%s/", token, id);
 }
 
 static JsonNode *
 item_to_json (YgServer *server, const YgItem *item)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
-  g_autofree char *base = media_base (server, item);
+  g_autofree char *base = yg_route_items_media_base (server, item->id, item->visibility);
   g_autofree char *hls = g_strconcat (base, "master.m3u8", NULL);
   g_autofree char *page = g_strdup_printf ("/items/%s", item->id);
   g_autofree char *embed = g_strdup_printf ("/embed/%s", item->id);

@@ -2,9 +2,14 @@
  *
  * Only names from a fixed grammar are served (master.m3u8, poster.jpg,
  * storyboard.jpg, thumbnails.vtt at the item level; index.m3u8 and
- * segNNNNN.ts in a rung directory whose name is [a-z0-9]{1,16}); anything
+ * segNNNNN.ts in a rung directory whose name is [a-z0-9]{1,16}; <lang>.vtt
+ * and <lang>.m3u8 in captions/, lang checked by yg-captions.c); anything
  * else is 404 before the filesystem is touched, and the item id must have
  * the server's id shape. Paths are built from those checked parts only.
+ * Captions (yg-captions.c): when media/<item>/captions/ holds caption files,
+ * master.m3u8 is served as the transcoder wrote it plus one subtitle
+ * rendition per language, and captions/<lang>.m3u8 is made on request;
+ * both go through the same access rules as every other file here.
  * Caching: segments are immutable; a VOD playlist (with ENDLIST) is cached
  * for minutes, a growing EVENT playlist must be revalidated every time.
  * Access: /hls/<item>/… serves public items only; any other item, and an
@@ -19,6 +24,7 @@
  */
 #define G_LOG_DOMAIN "yg-server"
 
+#include "yg-captions.h"
 #include "yg-http-error.h"
 #include "yg-http-file.h"
 #include "yg-item-store.h"
@@ -94,6 +100,84 @@ token_cache_control (const char *cache, gint64 expires_at)
   return g_strdup_printf ("private, max-age=%" G_GINT64_FORMAT, MIN (max_age, left));
 }
 
+/* Answers generated text (a playlist) with the caching a file would have. */
+static void
+respond_text (YgRequest *req, const char *type, const char *cache, char *text)
+{
+  g_autoptr (GBytes) body = g_bytes_new_take (text, strlen (text));
+
+  soup_message_headers_replace (soup_server_message_get_response_headers (req->msg),
+                                "Cache-Control", cache);
+  yg_request_respond_bytes (req, 200, type, body);
+}
+
+/* The master playlist, with subtitle renditions when the item has captions. */
+static void
+serve_master (YgRequest *req, const char *root, const char *rel, const char *item,
+              const char *cache)
+{
+  g_autofree char *dir = g_build_filename (root, item, NULL);
+  g_autoptr (GPtrArray) langs = yg_captions_list (dir);
+  g_autofree char *path = NULL, *text = NULL;
+  g_autoptr (GError) error = NULL;
+  char *master;
+
+  if (langs->len == 0)
+    {
+      yg_http_serve_file (req, root, rel, "application/vnd.apple.mpegurl", cache);
+      return;
+    }
+  path = g_build_filename (root, rel, NULL);
+  if (!g_file_get_contents (path, &text, NULL, &error)
+      || (master = yg_captions_master (text, langs, &error)) == NULL)
+    {
+      g_warning ("Serving %s with captions: %s", rel, error->message);
+      yg_request_fail (req, YG_HTTP_ERROR_NOT_FOUND, "No such media");
+      return;
+    }
+  respond_text (req, "application/vnd.apple.mpegurl", cache, master);
+}
+
+/* captions/<lang>.vtt (the file) or captions/<lang>.m3u8 (made here). */
+static void
+serve_caption (YgRequest *req, const char *root, const char *item, const char *name,
+               gint64 token_expires_at)
+{
+  g_autofree char *lang = NULL, *private_cache = NULL;
+  const char *cache = "no-cache"; /* captions change when staff upload them again */
+  gboolean vtt = g_str_has_suffix (name, ".vtt");
+
+  if (!vtt && !g_str_has_suffix (name, ".m3u8"))
+    {
+      yg_request_fail (req, YG_HTTP_ERROR_NOT_FOUND, "No such media");
+      return;
+    }
+  lang = g_strndup (name, strlen (name) - (vtt ? 4 : 5));
+  if (!yg_captions_lang_is_valid (lang))
+    {
+      yg_request_fail (req, YG_HTTP_ERROR_NOT_FOUND, "No such media");
+      return;
+    }
+  if (token_expires_at > 0)
+    cache = private_cache = token_cache_control (cache, token_expires_at);
+  if (vtt)
+    {
+      g_autofree char *rel = g_strdup_printf ("%s/captions/%s", item, name);
+      yg_http_serve_file (req, root, rel, "text/vtt; charset=utf-8", cache);
+    }
+  else
+    {
+      g_autofree char *dir = g_build_filename (root, item, NULL);
+      g_autoptr (GError) error = NULL;
+      char *playlist = yg_captions_media_playlist (dir, lang, &error);
+
+      if (playlist == NULL)
+        yg_request_fail (req, YG_HTTP_ERROR_NOT_FOUND, "No such media");
+      else
+        respond_text (req, "application/vnd.apple.mpegurl", cache, playlist);
+    }
+}
+
 static void
 serve (YgServer *server, YgRequest *req, const char *item, const char *rung, const char *name,
        gint64 token_expires_at)
@@ -107,6 +191,11 @@ serve (YgServer *server, YgRequest *req, const char *item, const char *rung, con
   if (!valid_item_id (item) || (rung != NULL && !valid_rung (rung)))
     {
       yg_request_fail (req, YG_HTTP_ERROR_NOT_FOUND, "No such media");
+      return;
+    }
+  if (rung != NULL && g_str_equal (rung, "captions"))
+    {
+      serve_caption (req, root, item, name, token_expires_at);
       return;
     }
   rel = rung != NULL ? g_strdup_printf ("%s/%s/%s", item, rung, name)
@@ -144,7 +233,10 @@ serve (YgServer *server, YgRequest *req, const char *item, const char *rung, con
     }
   if (token_expires_at > 0)
     cache = private_cache = token_cache_control (cache, token_expires_at);
-  yg_http_serve_file (req, root, rel, type, cache);
+  if (rung == NULL && g_str_equal (name, "master.m3u8"))
+    serve_master (req, root, rel, item, cache);
+  else
+    yg_http_serve_file (req, root, rel, type, cache);
 }
 
 /* Serves the request's file if the item is public; else 404. */

@@ -148,6 +148,7 @@ metrics_done (GObject *source, GAsyncResult *res, gpointer data)
   g_autoptr (GError) error = NULL;
   JobFigures *figures = yg_db_run_finish (YG_DB (source), res, &error);
   GArray *counts = figures ? figures->counts : NULL;
+  g_autoptr (GBytes) body = NULL;
   GString *out;
   YgListenerStats stats;
 
@@ -212,8 +213,8 @@ metrics_done (GObject *source, GAsyncResult *res, gpointer data)
                               r->id, (int) (r->progress * 100 + 0.5));
     }
   job_figures_free (figures);
-  yg_request_respond_bytes (req, 200, "text/plain; version=0.0.4; charset=utf-8",
-                            g_string_free_to_bytes (out));
+  body = g_string_free_to_bytes (out);
+  yg_request_respond_bytes (req, 200, "text/plain; version=0.0.4; charset=utf-8", body);
 }
 
 void

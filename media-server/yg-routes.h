@@ -22,6 +22,26 @@ void yg_route_item_get (YgServer *server, YgRequest *req);
 void yg_route_items_list (YgServer *server, YgRequest *req);
 JsonNode *yg_route_items_json (YgRequest *req, gpointer item);
 YgItem *yg_route_items_load (YgDbConn *conn, const char *id, GError **error);
+char *yg_route_items_media_base (YgServer *server, const char *id, YgVisibility visibility);
+
+/* yg-route-captions.c */
+void yg_route_item_captions_put (YgServer *server, YgRequest *req);
+void yg_route_item_captions_delete (YgServer *server, YgRequest *req);
+
+/* yg-route-courses.c */
+void yg_route_courses_list (YgServer *server, YgRequest *req);
+void yg_route_courses_create (YgServer *server, YgRequest *req);
+void yg_route_course_get (YgServer *server, YgRequest *req);
+void yg_route_course_patch (YgServer *server, YgRequest *req);
+void yg_route_course_delete (YgServer *server, YgRequest *req);
+void yg_route_course_outline_put (YgServer *server, YgRequest *req);
+void yg_route_course_enrol (YgServer *server, YgRequest *req);
+void yg_route_course_leave (YgServer *server, YgRequest *req);
+
+/* yg-route-progress.c */
+void yg_route_progress_put (YgServer *server, YgRequest *req);
+void yg_route_progress_get (YgServer *server, YgRequest *req);
+void yg_route_me_learning (YgServer *server, YgRequest *req);
 
 /* yg-route-item-meta.c */
 void yg_route_item_patch (YgServer *server, YgRequest *req);

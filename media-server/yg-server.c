@@ -55,6 +55,7 @@ struct _YgServer
   YgThrottle *login_by_address;
   YgThrottle *signup_by_address;
   GHashTable *visibility_cache; /* item id → visibility for a few seconds (yg-route-media.c) */
+  YgProgressBuffer *progress;   /* players' positions, coalesced (yg-progress-buffer.c) */
 };
 
 G_DEFINE_FINAL_TYPE (YgServer, yg_server, G_TYPE_OBJECT)
@@ -533,6 +534,7 @@ yg_server_dispose (GObject *object)
   if (self->soup != NULL)
     g_signal_handlers_disconnect_by_data (self->soup, self);
   g_clear_object (&self->soup);
+  g_clear_pointer (&self->progress, yg_progress_buffer_free);
   g_clear_object (&self->db);
   G_OBJECT_CLASS (yg_server_parent_class)->dispose (object);
 }
@@ -630,6 +632,7 @@ yg_server_new (const YgConfig *config, const YgRoute *routes, gsize n_routes, GE
   self->db = yg_db_open (db_path, error);
   if (self->db == NULL)
     return NULL;
+  self->progress = yg_progress_buffer_new (self->db);
 
   self->playback_keys = yg_playback_keys_open (config->data_dir, error);
   if (self->playback_keys == NULL)
@@ -766,6 +769,8 @@ yg_server_stop (YgServer *self)
   g_clear_pointer (&self->workers, yg_worker_pool_free);
   if (self->listener != NULL)
     yg_listener_stop (self->listener);
+  if (self->progress != NULL)
+    yg_progress_buffer_flush_all (self->progress);
 }
 
 guint16
@@ -820,6 +825,12 @@ YgThrottle *
 yg_server_get_signup_throttle (YgServer *self)
 {
   return self->signup_by_address;
+}
+
+YgProgressBuffer *
+yg_server_get_progress (YgServer *self)
+{
+  return self->progress;
 }
 
 GHashTable *

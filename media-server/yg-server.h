@@ -7,6 +7,7 @@
 #include "yg-db.h"
 #include "yg-listener.h"
 #include "yg-metrics.h"
+#include "yg-progress-buffer.h"
 #include "yg-request.h"
 #include "yg-route.h"
 
@@ -38,6 +39,7 @@ void yg_server_get_login_throttles (YgServer   *self,
                                     YgThrottle **by_address);
 YgThrottle *yg_server_get_signup_throttle (YgServer *self);
 GHashTable *yg_server_get_visibility_cache (YgServer *self);
+YgProgressBuffer *yg_server_get_progress (YgServer *self);
 
 void yg_server_answer_early (YgServer *self, YgRequest *req, const GError *error);
 gboolean yg_server_start_workers (YgServer *self, const char *exe, guint n, GError **error);

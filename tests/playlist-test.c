@@ -275,6 +275,65 @@ test_master_exact_text (void)
                    "audio/index.m3u8\n");
 }
 
+/* Subtitle renditions: written before the variants, named by each variant, read back. */
+static void
+test_master_subtitles (void)
+{
+  g_autoptr (YgMasterPlaylist) master = yg_master_playlist_new ();
+  g_autoptr (YgMasterPlaylist) back = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *text = NULL;
+  YgVariant video = { (char *) "720p/index.m3u8", 2928000, 0, NULL, 1280, 720, 0, (char *) "subs" };
+  YgVariant audio = { (char *) "audio/index.m3u8", 64000, 0, NULL, 0, 0, 0, (char *) "subs" };
+  YgRendition zh = { (char *) "subs", (char *) "中文", (char *) "zh-CN", TRUE, TRUE,
+                     (char *) "captions/zh-CN.m3u8" };
+  YgRendition en = { (char *) "subs", (char *) "English", (char *) "en", FALSE, TRUE,
+                     (char *) "captions/en.m3u8" };
+  const YgRendition *r;
+
+  yg_master_playlist_add_rendition (master, &zh);
+  yg_master_playlist_add_rendition (master, &en);
+  yg_master_playlist_add_variant (master, &video);
+  yg_master_playlist_add_variant (master, &audio);
+  text = yg_master_playlist_to_string (master);
+  g_assert_cmpstr (text, ==,
+                   "#EXTM3U\n"
+                   "#EXT-X-VERSION:3\n"
+                   "#EXT-X-INDEPENDENT-SEGMENTS\n"
+                   "#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID=\"subs\",NAME=\"中文\",LANGUAGE=\"zh-CN\","
+                   "DEFAULT=YES,AUTOSELECT=YES,URI=\"captions/zh-CN.m3u8\"\n"
+                   "#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID=\"subs\",NAME=\"English\",LANGUAGE=\"en\","
+                   "DEFAULT=NO,AUTOSELECT=YES,URI=\"captions/en.m3u8\"\n"
+                   "#EXT-X-STREAM-INF:BANDWIDTH=2928000,RESOLUTION=1280x720,SUBTITLES=\"subs\"\n"
+                   "720p/index.m3u8\n"
+                   "#EXT-X-STREAM-INF:BANDWIDTH=64000,SUBTITLES=\"subs\"\n"
+                   "audio/index.m3u8\n");
+  back = yg_master_playlist_parse (text, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (back->renditions->len, ==, 2);
+  r = &g_array_index (back->renditions, YgRendition, 0);
+  g_assert_cmpstr (r->group_id, ==, "subs");
+  g_assert_cmpstr (r->name, ==, "中文");
+  g_assert_cmpstr (r->language, ==, "zh-CN");
+  g_assert_true (r->is_default && r->autoselect);
+  g_assert_cmpstr (r->uri, ==, "captions/zh-CN.m3u8");
+  r = &g_array_index (back->renditions, YgRendition, 1);
+  g_assert_false (r->is_default);
+  for (guint i = 0; i < back->variants->len; i++)
+    g_assert_cmpstr (g_array_index (back->variants, YgVariant, i).subtitles, ==, "subs");
+  /* other rendition types are skipped; a SUBTITLES rendition needs a URI */
+  g_clear_pointer (&back, yg_master_playlist_free);
+  back = yg_master_playlist_parse ("#EXTM3U\n#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"a\",NAME=\"x\"\n"
+                                   "#EXT-X-STREAM-INF:BANDWIDTH=1\na.m3u8\n", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (back->renditions->len, ==, 0);
+  g_clear_pointer (&back, yg_master_playlist_free);
+  back = yg_master_playlist_parse ("#EXTM3U\n#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID=\"s\",NAME=\"x\"\n"
+                                   "#EXT-X-STREAM-INF:BANDWIDTH=1\na.m3u8\n", &error);
+  g_assert_error (error, YG_PLAYLIST_ERROR, YG_PLAYLIST_ERROR_PARSE);
+  g_assert_null (back);
+}
+
 static void
 test_master_round_trip_random (void)
 {
@@ -640,6 +699,7 @@ main (int argc, char **argv)
   g_test_add_func ("/playlist/media/bandwidth", test_media_bandwidth);
   g_test_add_func ("/playlist/media/bandwidth-random", test_media_bandwidth_random);
   g_test_add_func ("/playlist/master/exact-text", test_master_exact_text);
+  g_test_add_func ("/playlist/master/subtitles", test_master_subtitles);
   g_test_add_func ("/playlist/master/round-trip-random", test_master_round_trip_random);
   g_test_add_func ("/playlist/master/parse-errors", test_master_parse_errors);
   g_test_add_func ("/rungs/table", test_rungs_table);

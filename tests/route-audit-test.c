@@ -11,14 +11,17 @@
  * 401/403 and never 5xx; 400/404/409… from the handler is fine). A second
  * table, `policy`, says which class each URL family must have, so a route
  * added with a wrong (or an unreviewed) class fails /route-audit/policy.
- * Resident cookies do not exist yet: a resident credential will be one more
- * row of `credentials`. Suite: http.
+ * A signed-in resident is one more row: a session cookie with its CSRF token
+ * (signed in again after the route that signs out). Suite: http.
  */
 #include <json-glib/json-glib.h>
 
 #include "yg-routes.h"
 #include "yg-test-server.h"
 #include "yg-token-store.h"
+#include "yg-user-store.h"
+
+#define PASSWORD "correct horse battery"
 
 typedef enum
 {
@@ -26,6 +29,7 @@ typedef enum
   CRED_MALFORMED, /* a header that is not "Bearer <token>" */
   CRED_UNKNOWN,   /* a well-formed token the store does not accept (expired, revoked) */
   CRED_ROLE,      /* a valid token with a role */
+  CRED_COOKIE,    /* a signed-in account's session cookie and CSRF token */
 } CredKind;
 
 typedef struct
@@ -44,8 +48,7 @@ static const Credential credentials[] = {
   { "worker", CRED_ROLE, YG_ROLE_WORKER },
   { "staff", CRED_ROLE, YG_ROLE_STAFF },
   { "admin", CRED_ROLE, YG_ROLE_ADMIN },
-  /* { "resident", CRED_ROLE, YG_ROLE_RESIDENT } once resident sessions exist
-   * (a cookie rather than a bearer token: see credential_header). */
+  { "resident", CRED_COOKIE, YG_ROLE_RESIDENT },
 };
 
 /* The policy, stated independently of yg_auth_allows: which valid roles each
@@ -100,6 +103,12 @@ static const struct
   { "GET", "/api/v1/inheritors", TRUE, YG_AUTH_PUBLIC },
   { "GET", "/api/v1/inheritors/{id}", TRUE, YG_AUTH_PUBLIC },
   { NULL, "/api/v1/inheritors", FALSE, YG_AUTH_STAFF },
+  { NULL, "/api/v1/courses/{id}/enrolment", TRUE, YG_AUTH_RESIDENT },
+  { "GET", "/api/v1/courses", TRUE, YG_AUTH_PUBLIC },
+  { "GET", "/api/v1/courses/{id}", TRUE, YG_AUTH_PUBLIC },
+  { NULL, "/api/v1/courses", FALSE, YG_AUTH_STAFF }, /* create, change, delete, outline */
+  { NULL, "/api/v1/progress/", FALSE, YG_AUTH_RESIDENT },
+  { NULL, "/api/v1/me/learning", TRUE, YG_AUTH_RESIDENT },
   { "PATCH", "/api/v1/items/{id}", TRUE, YG_AUTH_STAFF },
   { NULL, "/api/v1/items/{id}/", FALSE, YG_AUTH_STAFF }, /* chapters, inheritor links */
   { "GET", "/", TRUE, YG_AUTH_PUBLIC },
@@ -118,7 +127,7 @@ static const struct
 typedef struct
 {
   YgTestServer *ts;
-  char *tokens[G_N_ELEMENTS (credentials)]; /* bearer value, or NULL */
+  char *tokens[G_N_ELEMENTS (credentials)]; /* bearer value, cookie header lines, or NULL */
 } Fixture;
 
 typedef struct
@@ -146,6 +155,32 @@ make_token (gpointer conn, gpointer data, GError **error)
   return g_steal_pointer (&token);
 }
 
+static gpointer
+add_resident (gpointer conn, gpointer data, GError **error)
+{
+  return yg_user_store_create (conn, "audit", "Audit", YG_ROLE_RESIDENT, PASSWORD, error) > 0
+           ? GINT_TO_POINTER (1)
+           : NULL;
+}
+
+/* Signs the resident in: "Cookie: …\r\nX-CSRF-Token: …\r\n". */
+static char *
+sign_in (Fixture *f)
+{
+  g_autoptr (YgTestResponse) r = yg_test_request (
+    f->ts->port, NULL, "POST", "/api/v1/session", "Content-Type: application/json\r\n",
+    "{\"username\":\"audit\",\"password\":\"" PASSWORD "\"}");
+  g_autoptr (JsonParser) p = json_parser_new ();
+  g_autofree char *set = NULL;
+
+  g_assert_cmpuint (r->status, ==, 200);
+  set = yg_test_response_header (r, "Set-Cookie", 0);
+  g_assert_true (json_parser_load_from_data (p, r->body, r->body_len, NULL));
+  return g_strdup_printf ("Cookie: %.*s\r\nX-CSRF-Token: %s\r\n", (int) strcspn (set, ";"), set,
+                          json_object_get_string_member (
+                            json_node_get_object (json_parser_get_root (p)), "csrf_token"));
+}
+
 static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
@@ -157,6 +192,12 @@ fixture_setup (Fixture *f, gconstpointer data)
 
       if (c->kind == CRED_NONE || c->kind == CRED_MALFORMED)
         continue;
+      if (c->kind == CRED_COOKIE)
+        {
+          yg_test_server_db_sync (f->ts, add_resident, NULL);
+          f->tokens[i] = sign_in (f);
+          continue;
+        }
       if (g_str_equal (c->name, "expired"))
         m.expires_at = g_get_real_time () / G_USEC_PER_SEC - 60;
       else if (g_str_equal (c->name, "revoked"))
@@ -198,6 +239,8 @@ credential_header (Fixture *f, guint i)
       return g_strdup ("");
     case CRED_MALFORMED:
       return g_strdup ("Authorization: Basic YXVkaXQ6YXVkaXQ=\r\n");
+    case CRED_COOKIE:
+      return g_strdup (f->tokens[i]);
     case CRED_UNKNOWN:
     case CRED_ROLE:
     default:
@@ -227,6 +270,7 @@ expected_refusal (const YgRoute *r, guint i)
     case CRED_UNKNOWN:
       return 401; /* a bad credential is refused even on a public route */
     case CRED_ROLE:
+    case CRED_COOKIE:
     default:
       return admits (r->auth, c->role, &known) ? 0 : 403;
     }
@@ -267,6 +311,12 @@ test_matrix (Fixture *f, gconstpointer data)
             g_assert_nonnull (strcasestr (response, "\r\nWWW-Authenticate: Bearer"));
           if (want != 0 && !g_str_equal (route->method, "HEAD")) /* HEAD: no body */
             g_assert_nonnull (strstr (response, want == 401 ? "\"unauthorized\"" : "\"forbidden\""));
+          if (credentials[i].kind == CRED_COOKIE && g_str_equal (route->method, "DELETE")
+              && g_str_equal (route->pattern, "/api/v1/session"))
+            {
+              g_free (f->tokens[i]); /* that signed the resident out */
+              f->tokens[i] = sign_in (f);
+            }
           checked++;
         }
     }

@@ -165,6 +165,27 @@ yg_test_server_stop (YgTestServer *ts)
   g_free (ts);
 }
 
+/**
+ * yg_test_server_stop_keeping_data:
+ *
+ * Stops the server like yg_test_server_stop but keeps its data directory,
+ * so a test can look at what a clean stop left behind.
+ *
+ * Returns: (transfer full): the data directory; remove it with yg_test_rm_rf
+ */
+char *
+yg_test_server_stop_keeping_data (YgTestServer *ts)
+{
+  char *dir = g_strdup (ts->data_dir);
+  g_autofree char *copy = yg_test_make_tmpdir ();
+
+  /* yg_test_server_stop removes ts->data_dir: give it an empty one instead */
+  g_free (ts->data_dir);
+  ts->data_dir = g_steal_pointer (&copy);
+  yg_test_server_stop (ts);
+  return dir;
+}
+
 static gpointer
 create_token (YgDbConn *conn, gpointer data, GError **error)
 {

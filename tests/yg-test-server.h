@@ -25,6 +25,7 @@ void yg_test_rm_rf (const char *path);
 
 YgTestServer *yg_test_server_start (YgConfig *config, const YgRoute *routes, gsize n_routes);
 void yg_test_server_stop (YgTestServer *ts);
+char *yg_test_server_stop_keeping_data (YgTestServer *ts);
 char *yg_test_server_token (YgTestServer *ts, const char *role);
 gpointer yg_test_server_db_sync (YgTestServer *ts, gpointer (*func) (gpointer conn, gpointer data,
                                                                       GError **error),

@@ -8,7 +8,9 @@
  * bound, every EXTINF rounded to the nearest integer) (4.3.3.1), the bound
  * (the segment length) keeping it constant while an EVENT playlist grows
  * (6.2.1); MEDIA-SEQUENCE 0; EXT-X-VERSION 3 (decimal EXTINF); ENDLIST on
- * VOD playlists only. Thread: any; values are not shared.
+ * VOD playlists only. A master playlist may carry subtitle renditions
+ * (EXT-X-MEDIA TYPE=SUBTITLES, written before the variants) that variants
+ * name in SUBTITLES. Thread: any; values are not shared.
  */
 #define G_LOG_DOMAIN "yg-transcode"
 
@@ -47,6 +49,18 @@ variant_clear (gpointer data)
 
   g_clear_pointer (&variant->uri, g_free);
   g_clear_pointer (&variant->codecs, g_free);
+  g_clear_pointer (&variant->subtitles, g_free);
+}
+
+static void
+rendition_clear (gpointer data)
+{
+  YgRendition *r = data;
+
+  g_clear_pointer (&r->group_id, g_free);
+  g_clear_pointer (&r->name, g_free);
+  g_clear_pointer (&r->language, g_free);
+  g_clear_pointer (&r->uri, g_free);
 }
 
 /* Rounds to the nearest integer, halves up, as a client rounds the decimal. */
@@ -453,6 +467,8 @@ yg_master_playlist_new (void)
   playlist->independent_segments = TRUE;
   playlist->variants = g_array_new (FALSE, TRUE, sizeof (YgVariant));
   g_array_set_clear_func (playlist->variants, variant_clear);
+  playlist->renditions = g_array_new (FALSE, TRUE, sizeof (YgRendition));
+  g_array_set_clear_func (playlist->renditions, rendition_clear);
   return playlist;
 }
 
@@ -462,6 +478,7 @@ yg_master_playlist_free (YgMasterPlaylist *playlist)
   if (playlist == NULL)
     return;
   g_array_unref (playlist->variants);
+  g_array_unref (playlist->renditions);
   g_free (playlist);
 }
 
@@ -481,12 +498,42 @@ yg_master_playlist_add_variant (YgMasterPlaylist *playlist, const YgVariant *var
   g_return_if_fail (variant != NULL);
   g_return_if_fail (uri_is_valid (variant->uri));
   g_return_if_fail (attr_value_is_valid (variant->codecs));
+  g_return_if_fail (attr_value_is_valid (variant->subtitles));
   g_return_if_fail (variant->bandwidth > 0);
 
   copy = *variant;
   copy.uri = g_strdup (variant->uri);
   copy.codecs = g_strdup (variant->codecs);
+  copy.subtitles = g_strdup (variant->subtitles);
   g_array_append_val (playlist->variants, copy);
+}
+
+/**
+ * yg_master_playlist_add_rendition:
+ * @playlist: a master playlist
+ * @rendition: a subtitle rendition (copied deeply)
+ *
+ * Appends a subtitle rendition; they are written in the order added, before
+ * the variants.
+ */
+void
+yg_master_playlist_add_rendition (YgMasterPlaylist *playlist, const YgRendition *rendition)
+{
+  YgRendition copy;
+
+  g_return_if_fail (playlist != NULL);
+  g_return_if_fail (rendition != NULL);
+  g_return_if_fail (rendition->group_id != NULL && attr_value_is_valid (rendition->group_id));
+  g_return_if_fail (rendition->name != NULL && attr_value_is_valid (rendition->name));
+  g_return_if_fail (attr_value_is_valid (rendition->language));
+  g_return_if_fail (uri_is_valid (rendition->uri) && attr_value_is_valid (rendition->uri));
+
+  copy = *rendition;
+  copy.group_id = g_strdup (rendition->group_id);
+  copy.name = g_strdup (rendition->name);
+  copy.language = g_strdup (rendition->language);
+  copy.uri = g_strdup (rendition->uri);
+  g_array_append_val (playlist->renditions, copy);
 }
 
 /**
@@ -506,6 +553,17 @@ yg_master_playlist_to_string (const YgMasterPlaylist *playlist)
   g_string_append_printf (out, "#EXT-X-VERSION:%d\n", YG_PLAYLIST_VERSION);
   if (playlist->independent_segments)
     g_string_append (out, "#EXT-X-INDEPENDENT-SEGMENTS\n");
+  for (guint i = 0; i < playlist->renditions->len; i++)
+    {
+      const YgRendition *r = &g_array_index (playlist->renditions, YgRendition, i);
+
+      g_string_append_printf (out, "#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID=\"%s\",NAME=\"%s\"",
+                              r->group_id, r->name);
+      if (r->language != NULL)
+        g_string_append_printf (out, ",LANGUAGE=\"%s\"", r->language);
+      g_string_append_printf (out, ",DEFAULT=%s,AUTOSELECT=%s,URI=\"%s\"\n",
+                              r->is_default ? "YES" : "NO", r->autoselect ? "YES" : "NO", r->uri);
+    }
   for (guint i = 0; i < playlist->variants->len; i++)
     {
       const YgVariant *v = &g_array_index (playlist->variants, YgVariant, i);
@@ -523,6 +581,8 @@ yg_master_playlist_to_string (const YgMasterPlaylist *playlist)
           g_string_append (out, ",FRAME-RATE=");
           append_milli (out, v->frame_rate_milli);
         }
+      if (v->subtitles != NULL)
+        g_string_append_printf (out, ",SUBTITLES=\"%s\"", v->subtitles);
       g_string_append_printf (out, "\n%s\n", v->uri);
     }
   return g_string_free (out, FALSE);
@@ -609,6 +669,32 @@ parse_stream_inf (const char *attrs_text, YgVariant *v)
         return FALSE;
       v->frame_rate_milli = (guint) n;
     }
+  v->subtitles = g_strdup (g_hash_table_lookup (attrs, "SUBTITLES"));
+  return TRUE;
+}
+
+/* An EXT-X-MEDIA line: a subtitle rendition is added; other types are skipped. */
+static gboolean
+parse_media (const char *attrs_text, YgMasterPlaylist *playlist)
+{
+  g_autoptr (GHashTable) attrs = parse_attributes (attrs_text);
+  YgRendition r = { 0 };
+
+  if (attrs == NULL || g_hash_table_lookup (attrs, "TYPE") == NULL
+      || g_hash_table_lookup (attrs, "GROUP-ID") == NULL
+      || g_hash_table_lookup (attrs, "NAME") == NULL)
+    return FALSE;
+  if (!g_str_equal (g_hash_table_lookup (attrs, "TYPE"), "SUBTITLES"))
+    return TRUE;
+  if (g_hash_table_lookup (attrs, "URI") == NULL) /* required for SUBTITLES (4.3.4.1) */
+    return FALSE;
+  r.group_id = g_strdup (g_hash_table_lookup (attrs, "GROUP-ID"));
+  r.name = g_strdup (g_hash_table_lookup (attrs, "NAME"));
+  r.language = g_strdup (g_hash_table_lookup (attrs, "LANGUAGE"));
+  r.uri = g_strdup (g_hash_table_lookup (attrs, "URI"));
+  r.is_default = g_strcmp0 (g_hash_table_lookup (attrs, "DEFAULT"), "YES") == 0;
+  r.autoselect = g_strcmp0 (g_hash_table_lookup (attrs, "AUTOSELECT"), "YES") == 0;
+  g_array_append_val (playlist->renditions, r);
   return TRUE;
 }
 
@@ -677,6 +763,14 @@ yg_master_playlist_parse (const char *text, GError **error)
         }
       else if (g_str_equal (line, "#EXT-X-INDEPENDENT-SEGMENTS"))
         playlist->independent_segments = TRUE;
+      else if (g_str_has_prefix (line, "#EXT-X-MEDIA:"))
+        {
+          if (!parse_media (line + 13, playlist))
+            {
+              variant_clear (&pending);
+              return parse_error (error, i + 1, "bad #EXT-X-MEDIA attributes"), NULL;
+            }
+        }
       else if (g_str_has_prefix (line, "#EXTINF:"))
         {
           variant_clear (&pending);

@@ -61,13 +61,26 @@ typedef struct
   guint width;               /* RESOLUTION; 0 = not written (audio-only) */
   guint height;
   guint frame_rate_milli;    /* FRAME-RATE × 1000; 0 = not written */
+  char *subtitles;           /* SUBTITLES group id; NULL = not written */
 } YgVariant;
+
+/* An EXT-X-MEDIA rendition of TYPE=SUBTITLES (the only type written or parsed). */
+typedef struct
+{
+  char *group_id;            /* e.g. "subs" */
+  char *name;                /* e.g. "中文" */
+  char *language;            /* BCP 47, e.g. "zh-CN"; NULL = not written */
+  gboolean is_default;       /* DEFAULT=YES */
+  gboolean autoselect;       /* AUTOSELECT=YES */
+  char *uri;                 /* e.g. "captions/zh-CN.m3u8" */
+} YgRendition;
 
 typedef struct
 {
   guint version;       /* parser: EXT-X-VERSION read; the writer writes 3 */
   gboolean independent_segments;
   GArray *variants;    /* (element-type YgVariant) */
+  GArray *renditions;  /* (element-type YgRendition) subtitle renditions */
 } YgMasterPlaylist;
 
 YgMasterPlaylist *yg_master_playlist_new (void);
@@ -75,6 +88,7 @@ void yg_master_playlist_free (YgMasterPlaylist *playlist);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (YgMasterPlaylist, yg_master_playlist_free)
 
 void yg_master_playlist_add_variant (YgMasterPlaylist *playlist, const YgVariant *variant);
+void yg_master_playlist_add_rendition (YgMasterPlaylist *playlist, const YgRendition *rendition);
 char *yg_master_playlist_to_string (const YgMasterPlaylist *playlist);
 YgMasterPlaylist *yg_master_playlist_parse (const char *text, GError **error);
 
