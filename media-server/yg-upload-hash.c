@@ -98,13 +98,10 @@ save_state (YgUploadHash *h)
   g_autoptr (GBytes) raw = yg_sha256_save (h->sha);
   g_autofree char *b64 = g_base64_encode (g_bytes_get_data (raw, NULL), g_bytes_get_size (raw));
   g_autofree char *text = g_strdup_printf ("%" G_GUINT64_FORMAT " %s\n", h->hashed, b64);
-  g_autofree char *tmp = g_strdup_printf ("%s.tmp", h->state_path);
 
-  if (g_file_set_contents_full (tmp, text, -1, G_FILE_SET_CONTENTS_NONE, 0640, NULL)
-      && rename (tmp, h->state_path) == 0)
+  /* GLib writes <path>.XXXXXX and renames it over <path>. */
+  if (g_file_set_contents_full (h->state_path, text, -1, G_FILE_SET_CONTENTS_NONE, 0640, NULL))
     h->saved = h->hashed;
-  else
-    g_unlink (tmp);
 }
 
 /* Lock held on entry and exit; dropped while reading. Hashes @path from

@@ -297,8 +297,8 @@ teardown (Fixture *f, gconstpointer data)
   g_free (f->uploads_dir);
 }
 
-/* Files in @dir, not counting the hash cache (<id>.sha256, written in the
- * background) of an upload whose data is still there: a cache left behind by
+/* Files in @dir, not counting the hash cache (<id>.sha256, and the
+ * temporary it is written through, in the background) of an upload whose data is still there: a cache left behind by
  * a finished or deleted upload counts. */
 static guint
 count_files (const char *dir)
@@ -309,9 +309,10 @@ count_files (const char *dir)
 
   while (d != NULL && (name = g_dir_read_name (d)) != NULL)
     {
-      if (g_str_has_suffix (name, ".sha256"))
+      const char *cache = strstr (name, ".sha256"); /* <id>.sha256, or its temporary */
+      if (cache != NULL)
         {
-          g_autofree char *id = g_strndup (name, strlen (name) - 7);
+          g_autofree char *id = g_strndup (name, cache - name);
           g_autofree char *data = g_build_filename (dir, id, NULL);
           if (g_file_test (data, G_FILE_TEST_EXISTS))
             continue;
