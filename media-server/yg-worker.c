@@ -132,6 +132,18 @@ sent (GObject *source, GAsyncResult *res, gpointer data)
   Outgoing *o = g_queue_peek_head (&w->outbox);
   guint status = soup_message_get_status (msg);
 
+  if ((error != NULL || status >= 500) && w->stopping)
+    {
+      /* Stopping, and the server is gone (it may have been killed, which is
+       * why we were told to stop): drop what it cannot take; the job's lease
+       * runs out and the server requeues it. */
+      g_message ("report %s failed while stopping (%s); giving up on it", o->path,
+                 error ? error->message : soup_status_get_phrase (status));
+      outgoing_free (g_queue_pop_head (&w->outbox));
+      w->sending = FALSE;
+      send_next (w);
+      return;
+    }
   if (error != NULL || status >= 500)
     {
       /* The server is away (restarting?): try the same report again soon. */

@@ -928,22 +928,8 @@ test_kill_server (Fixture *f, gconstpointer data)
   g_test_message ("%.1f s after the server was killed: transcoder %s, worker %s",
                   (g_get_monotonic_time () - t0) / 1e6, child_died ? "gone" : "STILL RUNNING",
                   worker_died ? "gone" : "STILL RUNNING");
-  if (!worker_died)
-    {
-      g_auto (GStrv) argv = proc_argv (r.worker);
-      g_test_incomplete (
-        "media-server/yg-worker.c: a worker whose server was SIGKILLed never exits. The parent-"
-        "death SIGTERM runs on_term() (stopping = TRUE, child killed), finish_job() queues a "
-        "'fail' report, and sent() retries it every second forever because the server is gone "
-        "(sent(), line 133: a transport error → retry in 1 s), so quit_when_flushed() never sees an empty outbox. "
-        "Fix: when w->stopping, give up on a report the server cannot take (transport error) "
-        "or bound the wait after SIGTERM (e.g. quit 5 s after on_term) – the server reclaims "
-        "the job itself at its next start.");
-      g_assert_nonnull (argv); /* still a live `yunguan worker` */
-      g_assert_cmpstr (argv[1], ==, "worker");
-      kill (r.worker, SIGKILL);
-      g_assert_true (wait_gone (r.worker, 5));
-    }
+  /* Its last reports have nowhere to go: it drops them rather than wait forever. */
+  g_assert_true (worker_died);
   g_assert_true (child_died);
 
   /* A new server on the same data directory takes the job back at once. */
@@ -1090,8 +1076,9 @@ test_sandbox_no_network (Fixture *f, gconstpointer data)
     g_assert_true (g_file_get_contents (path, &dev, NULL, NULL));
     g_strfreev (lines);
     lines = g_strsplit (g_strstrip (dev), "\n", -1);
-    for (guint i = 1; lines[i] != NULL; i++) /* the header at most: no routes */
-      g_error ("the transcoder has a route: %s", lines[i]);
+    for (guint i = 0; lines[i] != NULL; i++) /* the header at most: no routes */
+      if (i > 0)
+        g_error ("the transcoder has a route: %s", lines[i]);
   }
 }
 

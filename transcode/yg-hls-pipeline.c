@@ -931,6 +931,8 @@ finish (Job *job)
       if (job->opts.playable != NULL)
         job->opts.playable (job->master_path, job->opts.user_data);
     }
+  /* A tick already due still runs before the loop ends: it must not report less. */
+  job->last_fraction = 1.0;
   if (job->opts.progress != NULL)
     job->opts.progress (1.0, job->opts.user_data);
   g_main_loop_quit (job->loop);
