@@ -1409,11 +1409,12 @@ scale_method (guint in_short, const YgRungPlan *plan)
   return 8;   /* Catmull-Rom */
 }
 
-/* queue ! videoscale ! videoconvert ! caps ! tee ┬ queue ! x264enc ! caps ! h264parse ! splitmux
- *                                               └ (@scaled: the next, smaller rung scales from here) */
+/* [queue !] videoscale ! videoconvert ! caps ! tee ┬ queue ! x264enc ! caps ! h264parse ! splitmux
+ *                                                 └ (@scaled: the next, smaller rung scales from here) */
 static gboolean
-build_video_rung (Job *job, GstElement *tee, guint in_short, const YgRungPlan *plan,
-                  gboolean with_audio, GstElement *aac_tee, GstElement **scaled, GError **error)
+build_video_rung (Job *job, GstElement *tee, gboolean cascaded, guint in_short,
+                  const YgRungPlan *plan, gboolean with_audio, GstElement *aac_tee,
+                  GstElement **scaled, GError **error)
 {
   GstElement *e[9];
   Rung *rung;
@@ -1428,7 +1429,12 @@ build_video_rung (Job *job, GstElement *tee, guint in_short, const YgRungPlan *p
     fps = (double) job->plan.fps_n / job->plan.fps_d;
   key_int = (guint) (fps * job->opts.segment_seconds + 0.999);
 
-  if ((e[0] = add_queue (job, 4, 0, 0, error)) == NULL
+  /* The first rung gets a queue (a thread) off the decoder's tee; the
+   * smaller rungs scale in that same thread, one after the other, right
+   * after the rung above them (scaling is cheap next to x264, which has a
+   * queue and threads of its own in every rung). */
+  e[0] = NULL;
+  if ((!cascaded && (e[0] = add_queue (job, 4, 0, 0, error)) == NULL)
       || (e[1] = add_element (job, "videoscale", error)) == NULL
       || (e[2] = add_element (job, "videoconvert", error)) == NULL
       || (e[3] = add_capsfilter (job,
@@ -1457,13 +1463,14 @@ build_video_rung (Job *job, GstElement *tee, guint in_short, const YgRungPlan *p
   gst_util_set_object_arg (G_OBJECT (e[6]), "speed-preset", job->opts.preset);
   g_object_set (e[8], "config-interval", -1, NULL);
 
-  if (!gst_element_link (tee, e[0]))
+  if (!gst_element_link (tee, cascaded ? e[1] : e[0]))
     {
       g_set_error (error, YG_TRANSCODE_ERROR, YG_TRANSCODE_ERROR_FAILED,
                    "cannot link the video tee");
       return FALSE;
     }
-  if (!link_chain (e, 9, error) || !link_to_request_pad (e[8], rung->splitmux, "video", error))
+  if (!link_chain (cascaded ? e + 1 : e, cascaded ? 8 : 9, error)
+      || !link_to_request_pad (e[8], rung->splitmux, "video", error))
     return FALSE;
   probe_rung_output (rung, e[8]);
   *scaled = e[4];
@@ -1703,8 +1710,8 @@ build_video (Job *job, GstElement *aac_tee, GError **error)
         const YgRungPlan *plan = &job->plan.rungs[i];
         GstElement *scaled = NULL;
 
-        if (!build_video_rung (job, from, in_short, plan, facts->has_audio, aac_tee, &scaled,
-                               error))
+        if (!build_video_rung (job, from, i > 0, in_short, plan, facts->has_audio, aac_tee,
+                               &scaled, error))
           return FALSE;
         from = scaled;
         in_short = MIN (plan->width, plan->height);
