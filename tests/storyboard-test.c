@@ -14,7 +14,6 @@
  * The same checks run on tiles collected by the transcode's own decode
  * (/storyboard/from-transcode/…), the way the job runner makes them.
  */
-#include <ftw.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -23,6 +22,7 @@
 
 #include "yg-probe.h"
 #include "yg-storyboard.h"
+#include "yg-test-media.h"
 
 typedef struct
 {
@@ -37,11 +37,6 @@ typedef struct
   guint x, y, w, h;
 } Cue;
 
-static int
-remove_entry (const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-  return remove (path);
-}
 
 static void
 fixture_setup (Fixture *fx, gconstpointer data)
@@ -79,59 +74,14 @@ make_from_transcode (Fixture *fx, const char *src, const YgSourceFacts *facts, g
 static void
 fixture_teardown (Fixture *fx, gconstpointer data)
 {
-  nftw (fx->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+  yg_test_media_rm_rf (fx->dir);
   g_free (fx->dir);
   g_free (fx->out);
 }
 
 /* --- processes ------------------------------------------------------------- */
 
-/* Runs @argv (searched in PATH); TRUE when it exited 0. */
-static gboolean
-spawn (const char *const *argv, char **out, char **err)
-{
-  g_autoptr (GError) error = NULL;
-  g_autofree char *o = NULL;
-  g_autofree char *e = NULL;
-  int status = 0;
 
-  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &o, &e, &status,
-                     &error))
-    {
-      g_test_message ("cannot run %s: %s", argv[0], error->message);
-      return FALSE;
-    }
-  if (out != NULL)
-    *out = g_strdup (g_strstrip (o));
-  if (err != NULL)
-    *err = g_strdup (g_strstrip (e));
-  if (!g_spawn_check_wait_status (status, NULL))
-    {
-      g_test_message ("%s failed: %s", argv[0], e);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* ffmpeg -v error -y ARGS… FX/NAME; returns the path. */
-static char *
-make_source (Fixture *fx, const char *name, const char *const *args)
-{
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  char *path = g_build_filename (fx->dir, name, NULL);
-
-  g_ptr_array_add (argv, (char *) "ffmpeg");
-  g_ptr_array_add (argv, (char *) "-nostdin");
-  g_ptr_array_add (argv, (char *) "-v");
-  g_ptr_array_add (argv, (char *) "error");
-  g_ptr_array_add (argv, (char *) "-y");
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (char *) args[i]);
-  g_ptr_array_add (argv, path);
-  g_ptr_array_add (argv, NULL);
-  g_assert_true (spawn ((const char *const *) argv->pdata, NULL, NULL));
-  return path;
-}
 
 /* What the job runner would hand over: the probe's facts. */
 static void
@@ -159,7 +109,7 @@ image_size (const char *path, guint *width, guint *height)
                          "stream=width,height", "-of", "csv=p=0", path, NULL };
   g_autofree char *out = NULL;
 
-  g_assert_true (spawn (argv, &out, NULL));
+  g_assert_true (yg_test_media_spawn (argv, &out, NULL));
   g_assert_cmpint (sscanf (out, "%u,%u", width, height), ==, 2);
 }
 
@@ -179,7 +129,7 @@ tile_psnr (const char *sprite, const Cue *cue, const char *video, double seconds
   g_autofree char *err = NULL;
   const char *avg;
 
-  g_assert_true (spawn (argv, NULL, &err));
+  g_assert_true (yg_test_media_spawn (argv, NULL, &err));
   avg = g_strrstr (err, "average:");
   g_assert_nonnull (avg);
   if (g_str_has_prefix (avg, "average:inf"))
@@ -316,7 +266,7 @@ test_landscape (Fixture *fx, gconstpointer data)
     "sine=frequency=440:sample_rate=48000", "-t", "30", "-c:v", "libx264", "-preset",
     "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", NULL,
   };
-  g_autofree char *src = make_source (fx, "concert.mp4", args);
+  g_autofree char *src = yg_test_media_ffmpeg (fx->dir, "concert.mp4", args);
   g_autofree char *jpg = g_build_filename (fx->out, "storyboard.jpg", NULL);
   g_autoptr (YgProbeInfo) info = NULL;
   g_autoptr (GArray) cues = NULL;
@@ -372,7 +322,7 @@ test_rotated (Fixture *fx, gconstpointer data)
     "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-t", "30", "-c:v", "libx264",
     "-preset", "ultrafast", "-pix_fmt", "yuv420p", NULL,
   };
-  g_autofree char *src = make_source (fx, "phone.mp4", args);
+  g_autofree char *src = yg_test_media_ffmpeg (fx->dir, "phone.mp4", args);
   g_autofree char *jpg = g_build_filename (fx->out, "storyboard.jpg", NULL);
   g_autoptr (YgProbeInfo) info = NULL;
   g_autoptr (GArray) cues = NULL;
@@ -398,7 +348,7 @@ test_long (Fixture *fx, gconstpointer data)
     "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=2,hue=h=0.24*t", "-t", "1500", "-c:v",
     "libx264", "-preset", "ultrafast", "-g", "10", "-pix_fmt", "yuv420p", NULL,
   };
-  g_autofree char *src = make_source (fx, "lecture.mp4", args);
+  g_autofree char *src = yg_test_media_ffmpeg (fx->dir, "lecture.mp4", args);
   g_autofree char *jpg = g_build_filename (fx->out, "storyboard.jpg", NULL);
   g_autoptr (YgProbeInfo) info = NULL;
   g_autoptr (GArray) cues = NULL;
@@ -418,7 +368,7 @@ test_audio_only (Fixture *fx, gconstpointer data)
   static const char *const args[] = {
     "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=5", NULL,
   };
-  g_autofree char *src = make_source (fx, "song.wav", args);
+  g_autofree char *src = yg_test_media_ffmpeg (fx->dir, "song.wav", args);
   g_autoptr (YgProbeInfo) info = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (GDir) dir = NULL;
@@ -440,7 +390,7 @@ test_cancelled (Fixture *fx, gconstpointer data)
     "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25", "-t", "4", "-c:v", "libx264",
     "-preset", "ultrafast", "-pix_fmt", "yuv420p", NULL,
   };
-  g_autofree char *src = make_source (fx, "short.mp4", args);
+  g_autofree char *src = yg_test_media_ffmpeg (fx->dir, "short.mp4", args);
   g_autoptr (YgProbeInfo) info = NULL;
   g_autoptr (GCancellable) cancellable = g_cancellable_new ();
   g_autoptr (GError) error = NULL;

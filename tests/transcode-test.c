@@ -14,7 +14,6 @@
  * every media playlist lists only complete segments.
  */
 #include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +25,7 @@
 
 #include "yg-hls-pipeline.h"
 #include "yg-playlist.h"
+#include "yg-test-media.h"
 
 #define TS_PACKET 188
 
@@ -35,11 +35,6 @@ typedef struct
   char *out; /* dir/out: the job's output directory */
 } Fixture;
 
-static int
-remove_entry (const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-  return remove (path);
-}
 
 static void
 fixture_setup (Fixture *fx, gconstpointer data)
@@ -54,59 +49,14 @@ fixture_setup (Fixture *fx, gconstpointer data)
 static void
 fixture_teardown (Fixture *fx, gconstpointer data)
 {
-  nftw (fx->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+  yg_test_media_rm_rf (fx->dir);
   g_free (fx->dir);
   g_free (fx->out);
 }
 
 /* --- processes ------------------------------------------------------------- */
 
-/* Runs @argv (searched in PATH); TRUE when it exited 0. */
-static gboolean
-spawn (const char *const *argv, char **out, char **err)
-{
-  g_autoptr (GError) error = NULL;
-  g_autofree char *o = NULL;
-  g_autofree char *e = NULL;
-  int status = 0;
 
-  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &o, &e, &status,
-                     &error))
-    {
-      g_test_message ("cannot run %s: %s", argv[0], error->message);
-      return FALSE;
-    }
-  if (out != NULL)
-    *out = g_strdup (g_strstrip (o));
-  if (err != NULL)
-    *err = g_strdup (g_strstrip (e));
-  if (!g_spawn_check_wait_status (status, NULL))
-    {
-      g_test_message ("%s failed: %s", argv[0], e);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* ffmpeg -v error -y ARGS… FX/NAME; returns the path. */
-static char *
-make_source (Fixture *fx, const char *name, const char *const *args)
-{
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  char *path = g_build_filename (fx->dir, name, NULL);
-
-  g_ptr_array_add (argv, (char *) "ffmpeg");
-  g_ptr_array_add (argv, (char *) "-nostdin");
-  g_ptr_array_add (argv, (char *) "-v");
-  g_ptr_array_add (argv, (char *) "error");
-  g_ptr_array_add (argv, (char *) "-y");
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (char *) args[i]);
-  g_ptr_array_add (argv, path);
-  g_ptr_array_add (argv, NULL);
-  g_assert_true (spawn ((const char *const *) argv->pdata, NULL, NULL));
-  return path;
-}
 
 /* ffprobe -v error [-select_streams S] -show_entries E -of csv=p=0 PATH.
  * Streams inside programs (MPEG-TS) are listed twice: for stream entries,
@@ -132,7 +82,7 @@ probe (const char *path, const char *streams, const char *entries)
   argv[n++] = "csv=p=0";
   argv[n++] = path;
   argv[n] = NULL;
-  g_assert_true (spawn (argv, &out, NULL));
+  g_assert_true (yg_test_media_spawn (argv, &out, NULL));
   if (g_str_has_prefix (entries, "stream="))
     {
       gsize len;
@@ -165,7 +115,7 @@ first_video_packet (const char *segment, gboolean *key, guint *n_keys)
   g_auto (GStrv) lines = NULL;
   g_auto (GStrv) fields = NULL;
 
-  g_assert_true (spawn (argv, &out, NULL));
+  g_assert_true (yg_test_media_spawn (argv, &out, NULL));
   lines = g_strsplit (out, "\n", -1);
   *n_keys = 0;
   for (guint i = 0; lines[i] != NULL; i++)
@@ -183,7 +133,7 @@ decodes_cleanly (const char *path)
   const char *argv[] = { "ffmpeg", "-nostdin", "-v", "error", "-i", path, "-f", "null", "-", NULL };
   g_autofree char *err = NULL;
 
-  if (!spawn (argv, NULL, &err))
+  if (!yg_test_media_spawn (argv, NULL, &err))
     return FALSE;
   if (err[0] != '\0')
     g_test_message ("ffmpeg on %s: %s", path, err);
@@ -558,7 +508,7 @@ assert_plays_in_gstreamer (Fixture *fx)
                          NULL };
   g_autofree char *out = NULL;
 
-  g_assert_true (spawn (argv, &out, NULL));
+  g_assert_true (yg_test_media_spawn (argv, &out, NULL));
 }
 
 static void
@@ -590,7 +540,7 @@ test_ladder_720p (Fixture *fx, gconstpointer data)
     { "360p/index.m3u8", 640, 360 },
     { "audio/index.m3u8", 0, 0 },
   };
-  g_autofree char *src = make_source (fx, "src.mp4", args);
+  g_autofree char *src = yg_test_media_ffmpeg (fx->dir, "src.mp4", args);
   g_autofree char *poster = g_build_filename (fx->out, "poster.jpg", NULL);
   g_autofree char *poster_size = NULL;
   g_autofree char *luma = NULL;
@@ -623,7 +573,7 @@ test_ladder_720p (Fixture *fx, gconstpointer data)
                            "frame_tags=lavfi.signalstats.YAVG", "-of", "csv=p=0", NULL };
     movie = g_strdup_printf ("movie=%s,signalstats", poster);
     argv[6] = movie;
-    g_assert_true (spawn (argv, &luma, NULL));
+    g_assert_true (yg_test_media_spawn (argv, &luma, NULL));
     g_assert_cmpfloat (g_ascii_strtod (luma, NULL), >, 40.0);
   }
 }
@@ -640,7 +590,7 @@ test_tiny_source (Fixture *fx, gconstpointer data)
     { "360p/index.m3u8", 320, 240 }, /* the lowest rung, never upscaled */
     { "audio/index.m3u8", 0, 0 },
   };
-  g_autofree char *src = make_source (fx, "small.mp4", args);
+  g_autofree char *src = yg_test_media_ffmpeg (fx->dir, "small.mp4", args);
   g_autoptr (GError) error = NULL;
   YgSourceFacts facts = { "mp4", TRUE, TRUE, 320, 240, 1, 1, 25, 1, 0, FALSE, 6.0 };
   YgTranscodeResult result;
@@ -674,7 +624,7 @@ test_audio_only (Fixture *fx, gconstpointer data)
     "-c:a", c->codec, NULL,
   };
   static const ExpectedVariant expected[] = { { "audio/index.m3u8", 0, 0 } };
-  g_autofree char *src = make_source (fx, c->file, args);
+  g_autofree char *src = yg_test_media_ffmpeg (fx->dir, c->file, args);
   g_autofree char *poster = g_build_filename (fx->out, "poster.jpg", NULL);
   g_autoptr (GError) error = NULL;
   YgSourceFacts facts = { c->container, FALSE, TRUE, 0, 0, 0, 0, 0, 0, 0, FALSE, 8.0 };
@@ -700,7 +650,7 @@ test_video_only (Fixture *fx, gconstpointer data)
     "-preset", "ultrafast", "-pix_fmt", "yuv420p", NULL,
   };
   static const ExpectedVariant expected[] = { { "360p/index.m3u8", 640, 360 } };
-  g_autofree char *src = make_source (fx, "silent.mp4", args);
+  g_autofree char *src = yg_test_media_ffmpeg (fx->dir, "silent.mp4", args);
   g_autofree char *audio_dir = g_build_filename (fx->out, "audio", NULL);
   g_autoptr (GError) error = NULL;
   YgSourceFacts facts = { "mp4", TRUE, FALSE, 640, 360, 1, 1, 30, 1, 0, FALSE, 6.0 };
@@ -730,7 +680,7 @@ test_interlaced_anamorphic (Fixture *fx, gconstpointer data)
     { "360p/index.m3u8", 480, 360 },
     { "audio/index.m3u8", 0, 0 },
   };
-  g_autofree char *src = make_source (fx, "broadcast.ts", args);
+  g_autofree char *src = yg_test_media_ffmpeg (fx->dir, "broadcast.ts", args);
   g_autofree char *field = probe (src, "v:0", "stream=field_order");
   g_autoptr (GError) error = NULL;
   YgSourceFacts facts = { "mpegts", TRUE, TRUE, 720, 576, 16, 15, 25, 1, 0, TRUE, 6.0 };
@@ -753,7 +703,7 @@ test_rotated (Fixture *fx, gconstpointer data)
     "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-metadata:s:v:0", "rotate=90", NULL,
   };
   static const ExpectedVariant expected[] = { { "360p/index.m3u8", 240, 320 } };
-  g_autofree char *src = make_source (fx, "phone.mp4", args);
+  g_autofree char *src = yg_test_media_ffmpeg (fx->dir, "phone.mp4", args);
   g_autofree char *poster = g_build_filename (fx->out, "poster.jpg", NULL);
   g_autofree char *poster_size = NULL;
   g_autoptr (GError) error = NULL;
@@ -777,7 +727,7 @@ test_short_audio (Fixture *fx, gconstpointer data)
     "sine=frequency=440:sample_rate=48000:duration=3", "-c:v", "libx264", "-preset",
     "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", NULL,
   };
-  g_autofree char *src = make_source (fx, "interview.mp4", args);
+  g_autofree char *src = yg_test_media_ffmpeg (fx->dir, "interview.mp4", args);
   g_autoptr (GError) error = NULL;
   g_autoptr (YgMediaPlaylist) video = NULL;
   g_autoptr (YgMediaPlaylist) audio = NULL;
@@ -807,7 +757,7 @@ test_corrupt_tail (Fixture *fx, gconstpointer data)
     "sine=frequency=440:sample_rate=48000", "-t", "8", "-c:v", "libx264", "-preset",
     "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-movflags", "+faststart", NULL,
   };
-  g_autofree char *src = make_source (fx, "broken.mp4", args);
+  g_autofree char *src = yg_test_media_ffmpeg (fx->dir, "broken.mp4", args);
   g_autofree char *bytes = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (GRand) rand = g_rand_new_with_seed (20240601);
@@ -853,7 +803,7 @@ test_corrupt_tail (Fixture *fx, gconstpointer data)
                                  "-", NULL };
 
           g_assert_cmpint (media->type, ==, YG_PLAYLIST_TYPE_VOD);
-          g_assert_true (spawn (argv, NULL, NULL));
+          g_assert_true (yg_test_media_spawn (argv, NULL, NULL));
         }
     }
 }
@@ -867,7 +817,7 @@ test_truncated (Fixture *fx, gconstpointer data)
     "sine=frequency=440:sample_rate=48000", "-t", "10", "-c:v", "libx264", "-preset",
     "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-f", "mpegts", NULL,
   };
-  g_autofree char *src = make_source (fx, "cut.ts", args);
+  g_autofree char *src = yg_test_media_ffmpeg (fx->dir, "cut.ts", args);
   g_autoptr (GError) error = NULL;
   YgSourceFacts facts = { "mpegts", TRUE, TRUE, 640, 360, 1, 1, 25, 1, 0, FALSE, 10.0 };
   YgTranscodeResult result;
@@ -903,7 +853,7 @@ test_cancel (Fixture *fx, gconstpointer data)
     "sine=frequency=440:sample_rate=48000", "-t", "20", "-c:v", "libx264", "-preset",
     "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", NULL,
   };
-  g_autofree char *src = make_source (fx, "long.mp4", args);
+  g_autofree char *src = yg_test_media_ffmpeg (fx->dir, "long.mp4", args);
   g_autoptr (GCancellable) cancellable = g_cancellable_new ();
   g_autoptr (GError) error = NULL;
   YgSourceFacts facts = { "mp4", TRUE, TRUE, 640, 360, 1, 1, 25, 1, 0, FALSE, 20.0 };
@@ -930,7 +880,7 @@ test_timeout (Fixture *fx, gconstpointer data)
     "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=25", "-t", "20", "-c:v", "libx264",
     "-preset", "ultrafast", "-pix_fmt", "yuv420p", NULL,
   };
-  g_autofree char *src = make_source (fx, "slow.mp4", args);
+  g_autofree char *src = yg_test_media_ffmpeg (fx->dir, "slow.mp4", args);
   g_autoptr (GError) error = NULL;
   YgSourceFacts facts = { "mp4", TRUE, FALSE, 1280, 720, 1, 1, 25, 1, 0, FALSE, 20.0 };
   YgTranscodeOptions opts;
@@ -953,7 +903,7 @@ test_unsupported (Fixture *fx, gconstpointer data)
   static const char *const args[] = {
     "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-t", "2", "-c:v", "ffv1", NULL,
   };
-  g_autofree char *src = make_source (fx, "archive.mkv", args);
+  g_autofree char *src = yg_test_media_ffmpeg (fx->dir, "archive.mkv", args);
   g_autofree char *missing = g_build_filename (fx->dir, "missing.mp4", NULL);
   YgSourceFacts ffv1 = { "matroska,webm", TRUE, FALSE, 320, 240, 1, 1, 25, 1, 0, FALSE, 2.0 };
   YgSourceFacts exe = { "exe", TRUE, FALSE, 320, 240, 1, 1, 25, 1, 0, FALSE, 2.0 };
