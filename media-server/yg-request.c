@@ -572,3 +572,38 @@ yg_request_run_db (YgRequest *req, gpointer func, gpointer data, GDestroyNotify 
   yg_db_run_async (yg_server_get_db (req->server), (YgDbFunc) func, data, data_free, result_free,
                    NULL, db_call_done, call);
 }
+
+/**
+ * yg_request_page_query:
+ * @default_limit: the page size when the query names none
+ * @id_name: what `after` counts, for the message: "a course id"
+ * @after: (out): the last id of the previous page (0: from the start)
+ * @limit: (out): the page size, 1 to 100
+ *
+ * Reads the query of a list paged by id (`after`, `limit` and nothing else).
+ *
+ * Returns: %FALSE with a field error for an unknown or malformed parameter
+ */
+gboolean
+yg_request_page_query (YgRequest *req, guint default_limit, const char *id_name, gint64 *after,
+                       guint *limit, GError **error)
+{
+  GHashTable *query = yg_request_query (req);
+  const char *after_s = g_hash_table_lookup (query, "after");
+  const char *limit_s = g_hash_table_lookup (query, "limit");
+  guint64 n = default_limit;
+  GHashTableIter it;
+  gpointer key;
+
+  g_hash_table_iter_init (&it, query);
+  while (g_hash_table_iter_next (&it, &key, NULL))
+    if (!g_str_equal (key, "after") && !g_str_equal (key, "limit"))
+      return yg_field_error_set (error, key, "Unknown parameter \"%s\"", (const char *) key);
+  if (limit_s != NULL && !g_ascii_string_to_unsigned (limit_s, 10, 1, 100, &n, NULL))
+    return yg_field_error_set (error, "limit", "\"limit\" must be a number from 1 to 100");
+  *after = 0;
+  if (after_s != NULL && !g_ascii_string_to_signed (after_s, 10, 0, G_MAXINT64, after, NULL))
+    return yg_field_error_set (error, "after", "\"after\" must be %s", id_name);
+  *limit = (guint) n;
+  return TRUE;
+}

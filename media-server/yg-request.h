@@ -71,4 +71,11 @@ void yg_request_run_db (YgRequest        *req,
                         guint             status,
                         YgRequestJsonFunc to_json);
 
+gboolean yg_request_page_query (YgRequest   *req,
+                                guint        default_limit,
+                                const char  *id_name,
+                                gint64      *after,
+                                guint       *limit,
+                                GError     **error);
+
 G_END_DECLS

@@ -398,29 +398,12 @@ body (YgRequest *req, JsonNode **doc)
 void
 yg_route_courses_list (YgServer *server, YgRequest *req)
 {
-  GHashTable *query = yg_request_query (req);
-  const char *after_s = g_hash_table_lookup (query, "after");
-  const char *limit_s = g_hash_table_lookup (query, "limit");
   g_autoptr (GError) error = NULL;
-  GHashTableIter it;
-  gpointer key;
-  guint64 limit = 24;
   gint64 after = 0;
+  guint limit = 0;
   Call *c;
 
-  g_hash_table_iter_init (&it, query);
-  while (g_hash_table_iter_next (&it, &key, NULL))
-    if (!g_str_equal (key, "after") && !g_str_equal (key, "limit"))
-      {
-        yg_field_error_set (&error, key, "Unknown parameter \"%s\"", (const char *) key);
-        yg_request_respond_error (req, error);
-        return;
-      }
-  if (limit_s != NULL && !g_ascii_string_to_unsigned (limit_s, 10, 1, 100, &limit, NULL))
-    yg_field_error_set (&error, "limit", "\"limit\" must be a number from 1 to 100");
-  else if (after_s != NULL && !g_ascii_string_to_signed (after_s, 10, 0, G_MAXINT64, &after, NULL))
-    yg_field_error_set (&error, "after", "\"after\" must be a course id");
-  if (error != NULL)
+  if (!yg_request_page_query (req, 24, "a course id", &after, &limit, &error))
     {
       yg_request_respond_error (req, error);
       return;
