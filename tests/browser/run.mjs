@@ -9,11 +9,13 @@
 //      YG_CHROMIUM (default /usr/bin/chromium), YG_KEEP_TMP=1 keeps the temp dir.
 // Exit: 0 all passed, 1 a check failed, 77 a prerequisite is missing (skipped).
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { startServer as spawnServer, stopServer as stopYunguan } from '../yg-serve.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const SOURCE_ROOT = path.resolve(process.env.YG_SOURCE_ROOT || path.join(HERE, '..', '..'));
@@ -87,37 +89,11 @@ async function prerequisites() {
 
 // ---------- server ----------
 function startServer(bin, dataDir) {
-  const env = { ...process.env, YUNGUAN_WEB_DIR: path.join(SOURCE_ROOT, 'web') };
-  const child = spawn(bin, ['serve', '--data', dataDir, '--listen', '127.0.0.1:0', '--workers', '1', '--access-log', 'off'],
-    { stdio: ['ignore', 'ignore', 'pipe'], env, detached: true }); // own process group: workers die with it
-  cleanups.push(() => stopServer(child));
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    const timer = setTimeout(() => reject(new Error('server printed no "yunguan: port N" within 20 s')), 20_000);
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk) => {
-      buf += chunk;
-      const lines = buf.split('\n');
-      buf = lines.pop();
-      for (const line of lines) {
-        serverLog.push(line);
-        if (serverLog.length > 60) serverLog.shift();
-        const m = /yunguan: port (\d+)/.exec(line);
-        if (m) { clearTimeout(timer); resolve({ child, port: Number(m[1]) }); }
-      }
-    });
-    child.on('error', (e) => { clearTimeout(timer); reject(e); });
-    child.on('exit', (code, sig) => { clearTimeout(timer); reject(new Error(`server exited early (code ${code}, signal ${sig})`)); });
-  });
+  return spawnServer(bin, dataDir, { workers: '1', env: { ...process.env, YUNGUAN_WEB_DIR: path.join(SOURCE_ROOT, 'web') }, serverLog, onSpawn: (child) => cleanups.push(() => stopServer(child)) });
 }
 
-async function stopServer(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const ok = await Promise.race([exited.then(() => true), sleep(10_000).then(() => false)]);
-  if (!ok) log('server did not stop within 10 s of SIGTERM; killing it');
-  try { process.kill(-child.pid, 'SIGKILL'); } catch { /* group already gone */ }
+function stopServer(child) {
+  return stopYunguan(child, log);
 }
 
 async function api(base, p) {

@@ -14,7 +14,7 @@
 // Env: YG_BIN (yunguan binary, required), YG_KEEP_TMP=1 keeps the temp dir.
 // Exit: 0 all passed, 1 a check failed, 77 a prerequisite is missing (skipped).
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -22,6 +22,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { startServer as spawnServer, stopServer as stopYunguan } from '../yg-serve.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const TOTAL_LIMIT_MS = 150_000; // meson's timeout for this test is 180 s
@@ -68,36 +70,11 @@ async function prerequisites() {
 
 // ---------- server ----------
 function startServer(bin, dataDir) {
-  const child = spawn(bin, ['serve', '--data', dataDir, '--listen', '127.0.0.1:0', '--workers', '0', '--access-log', 'off'],
-    { stdio: ['ignore', 'ignore', 'pipe'], detached: true }); // own process group
-  cleanups.push(() => stopServer(child));
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    const timer = setTimeout(() => reject(new Error('server printed no "yunguan: port N" within 20 s')), 20_000);
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk) => {
-      buf += chunk;
-      const lines = buf.split('\n');
-      buf = lines.pop();
-      for (const line of lines) {
-        serverLog.push(line);
-        if (serverLog.length > 60) serverLog.shift();
-        const m = /^yunguan: port (\d+)/.exec(line);
-        if (m) { clearTimeout(timer); resolve({ child, port: Number(m[1]) }); }
-      }
-    });
-    child.on('error', (e) => { clearTimeout(timer); reject(e); });
-    child.on('exit', (code, sig) => { clearTimeout(timer); reject(new Error(`server exited early (code ${code}, signal ${sig})`)); });
-  });
+  return spawnServer(bin, dataDir, { workers: '0', serverLog, onSpawn: (child) => cleanups.push(() => stopServer(child)) });
 }
 
-async function stopServer(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const ok = await Promise.race([exited.then(() => true), sleep(10_000).then(() => false)]);
-  if (!ok) log('server did not stop within 10 s of SIGTERM; killing it');
-  try { process.kill(-child.pid, 'SIGKILL'); } catch { /* group already gone */ }
+function stopServer(child) {
+  return stopYunguan(child, log);
 }
 
 function makeToken(bin, dataDir) {
