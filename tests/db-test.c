@@ -21,6 +21,7 @@
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 
+#include "yg-test-util.h"
 #include "yg-db.h"
 #include "yg-fsck.h"
 #include "yg-migrations.h"
@@ -37,28 +38,6 @@ typedef struct
   YgDb *db;       /* opened by fixture_setup_open, or by the test */
 } Fixture;
 
-static void
-rm_rf (const char *path)
-{
-  GStatBuf st;
-
-  if (g_lstat (path, &st) != 0)
-    return;
-  if (S_ISDIR (st.st_mode))
-    {
-      g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
-      const char *name;
-
-      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-          rm_rf (child);
-        }
-      g_rmdir (path);
-    }
-  else
-    g_unlink (path);
-}
 
 static void
 fixture_setup (Fixture *f, gconstpointer user_data)
@@ -108,7 +87,7 @@ fixture_teardown (Fixture *f, gconstpointer user_data)
       drain (f->db);
       g_clear_object (&f->db);
     }
-  rm_rf (f->tmp);
+  yg_test_rm_rf (f->tmp);
   g_assert_false (g_file_test (f->tmp, G_FILE_TEST_EXISTS));
   g_free (f->db_path);
   g_free (f->data_dir);
@@ -817,7 +796,7 @@ test_async_last_unref_in_callback (void)
 
   dir = last_unref_dir ((int) getpid ());
   g_test_trap_subprocess (NULL, 30 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
-  rm_rf (dir);
+  yg_test_rm_rf (dir);
   g_assert_false (g_file_test (dir, G_FILE_TEST_EXISTS));
   /* The last reference may be dropped on the DB thread (a finishing GTask);
    * that must neither deadlock nor crash. */

@@ -16,6 +16,7 @@
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 
+#include "yg-test-util.h"
 #include "yg-db.h"
 #include "yg-item-store.h"
 #include "yg-job-store.h"
@@ -31,28 +32,6 @@ typedef struct
   YgDb *db;
 } Fixture;
 
-static void
-rm_rf (const char *path)
-{
-  GStatBuf st;
-
-  if (g_lstat (path, &st) != 0)
-    return;
-  if (S_ISDIR (st.st_mode))
-    {
-      g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
-      const char *name;
-
-      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-          rm_rf (child);
-        }
-      g_rmdir (path);
-    }
-  else
-    g_unlink (path);
-}
 
 static void
 fixture_setup (Fixture *f, gconstpointer user_data)
@@ -83,7 +62,7 @@ fixture_teardown (Fixture *f, gconstpointer user_data)
   g_assert_null (yg_db_run_sync (f->db, noop_func, NULL, &error));
   g_assert_no_error (error);
   g_clear_object (&f->db);
-  rm_rf (f->tmp);
+  yg_test_rm_rf (f->tmp);
   g_assert_false (g_file_test (f->tmp, G_FILE_TEST_EXISTS));
   g_free (f->tmp);
 }

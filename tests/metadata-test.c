@@ -18,6 +18,7 @@
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 
+#include "yg-test-util.h"
 #include "yg-db.h"
 #include "yg-field-error.h"
 #include "yg-inheritor-store.h"
@@ -33,22 +34,6 @@ typedef struct
   YgDb *db;
 } Fixture;
 
-static void
-rm_rf (const char *path)
-{
-  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        rm_rf (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
 
 static void
 fixture_setup (Fixture *f, gconstpointer data)
@@ -79,7 +64,7 @@ fixture_teardown (Fixture *f, gconstpointer data)
       yg_db_run_sync (f->db, noop, NULL, NULL);
       g_clear_object (&f->db);
     }
-  rm_rf (f->tmp);
+  yg_test_rm_rf (f->tmp);
   g_free (f->db_path);
   g_free (f->tmp);
 }

@@ -24,6 +24,7 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 
+#include "yg-test-util.h"
 #include "yg-probe.h"
 
 /* --- fixture ---------------------------------------------------------------- */
@@ -37,28 +38,6 @@ typedef struct
   guint16  port;
 } Fixture;
 
-static void
-rm_rf (const char *path)
-{
-  GStatBuf st;
-
-  if (g_lstat (path, &st) != 0)
-    return;
-  if (S_ISDIR (st.st_mode))
-    {
-      g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
-      const char *name;
-
-      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-          rm_rf (child);
-        }
-      g_rmdir (path);
-    }
-  else
-    g_unlink (path);
-}
 
 static void
 fixture_setup (Fixture *f, gconstpointer user_data)
@@ -97,7 +76,7 @@ fixture_teardown (Fixture *f, gconstpointer user_data)
   g_clear_object (&f->listener);
   if (f->inotify_fd >= 0)
     close (f->inotify_fd);
-  rm_rf (f->tmp);
+  yg_test_rm_rf (f->tmp);
   g_free (f->canary);
   g_free (f->tmp);
 }

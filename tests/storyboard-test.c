@@ -22,7 +22,7 @@
 
 #include "yg-probe.h"
 #include "yg-storyboard.h"
-#include "yg-test-media.h"
+#include "yg-test-util.h"
 
 typedef struct
 {
@@ -74,7 +74,7 @@ make_from_transcode (Fixture *fx, const char *src, const YgSourceFacts *facts, g
 static void
 fixture_teardown (Fixture *fx, gconstpointer data)
 {
-  yg_test_media_rm_rf (fx->dir);
+  yg_test_rm_rf (fx->dir);
   g_free (fx->dir);
   g_free (fx->out);
 }
@@ -109,7 +109,7 @@ image_size (const char *path, guint *width, guint *height)
                          "stream=width,height", "-of", "csv=p=0", path, NULL };
   g_autofree char *out = NULL;
 
-  g_assert_true (yg_test_media_spawn (argv, &out, NULL));
+  g_assert_true (yg_test_spawn (argv, &out, NULL));
   g_assert_cmpint (sscanf (out, "%u,%u", width, height), ==, 2);
 }
 
@@ -129,7 +129,7 @@ tile_psnr (const char *sprite, const Cue *cue, const char *video, double seconds
   g_autofree char *err = NULL;
   const char *avg;
 
-  g_assert_true (yg_test_media_spawn (argv, NULL, &err));
+  g_assert_true (yg_test_spawn (argv, NULL, &err));
   avg = g_strrstr (err, "average:");
   g_assert_nonnull (avg);
   if (g_str_has_prefix (avg, "average:inf"))
@@ -266,7 +266,7 @@ test_landscape (Fixture *fx, gconstpointer data)
     "sine=frequency=440:sample_rate=48000", "-t", "30", "-c:v", "libx264", "-preset",
     "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", NULL,
   };
-  g_autofree char *src = yg_test_media_ffmpeg (fx->dir, "concert.mp4", args);
+  g_autofree char *src = yg_test_ffmpeg (fx->dir, "concert.mp4", args);
   g_autofree char *jpg = g_build_filename (fx->out, "storyboard.jpg", NULL);
   g_autoptr (YgProbeInfo) info = NULL;
   g_autoptr (GArray) cues = NULL;
@@ -322,7 +322,7 @@ test_rotated (Fixture *fx, gconstpointer data)
     "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-t", "30", "-c:v", "libx264",
     "-preset", "ultrafast", "-pix_fmt", "yuv420p", NULL,
   };
-  g_autofree char *src = yg_test_media_ffmpeg (fx->dir, "phone.mp4", args);
+  g_autofree char *src = yg_test_ffmpeg (fx->dir, "phone.mp4", args);
   g_autofree char *jpg = g_build_filename (fx->out, "storyboard.jpg", NULL);
   g_autoptr (YgProbeInfo) info = NULL;
   g_autoptr (GArray) cues = NULL;
@@ -348,7 +348,7 @@ test_long (Fixture *fx, gconstpointer data)
     "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=2,hue=h=0.24*t", "-t", "1500", "-c:v",
     "libx264", "-preset", "ultrafast", "-g", "10", "-pix_fmt", "yuv420p", NULL,
   };
-  g_autofree char *src = yg_test_media_ffmpeg (fx->dir, "lecture.mp4", args);
+  g_autofree char *src = yg_test_ffmpeg (fx->dir, "lecture.mp4", args);
   g_autofree char *jpg = g_build_filename (fx->out, "storyboard.jpg", NULL);
   g_autoptr (YgProbeInfo) info = NULL;
   g_autoptr (GArray) cues = NULL;
@@ -368,7 +368,7 @@ test_audio_only (Fixture *fx, gconstpointer data)
   static const char *const args[] = {
     "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=5", NULL,
   };
-  g_autofree char *src = yg_test_media_ffmpeg (fx->dir, "song.wav", args);
+  g_autofree char *src = yg_test_ffmpeg (fx->dir, "song.wav", args);
   g_autoptr (YgProbeInfo) info = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (GDir) dir = NULL;
@@ -390,7 +390,7 @@ test_cancelled (Fixture *fx, gconstpointer data)
     "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25", "-t", "4", "-c:v", "libx264",
     "-preset", "ultrafast", "-pix_fmt", "yuv420p", NULL,
   };
-  g_autofree char *src = yg_test_media_ffmpeg (fx->dir, "short.mp4", args);
+  g_autofree char *src = yg_test_ffmpeg (fx->dir, "short.mp4", args);
   g_autoptr (YgProbeInfo) info = NULL;
   g_autoptr (GCancellable) cancellable = g_cancellable_new ();
   g_autoptr (GError) error = NULL;

@@ -25,7 +25,7 @@
 
 #include "yg-hls-pipeline.h"
 #include "yg-playlist.h"
-#include "yg-test-media.h"
+#include "yg-test-util.h"
 
 #define TS_PACKET 188
 
@@ -49,7 +49,7 @@ fixture_setup (Fixture *fx, gconstpointer data)
 static void
 fixture_teardown (Fixture *fx, gconstpointer data)
 {
-  yg_test_media_rm_rf (fx->dir);
+  yg_test_rm_rf (fx->dir);
   g_free (fx->dir);
   g_free (fx->out);
 }
@@ -82,7 +82,7 @@ probe (const char *path, const char *streams, const char *entries)
   argv[n++] = "csv=p=0";
   argv[n++] = path;
   argv[n] = NULL;
-  g_assert_true (yg_test_media_spawn (argv, &out, NULL));
+  g_assert_true (yg_test_spawn (argv, &out, NULL));
   if (g_str_has_prefix (entries, "stream="))
     {
       gsize len;
@@ -115,7 +115,7 @@ first_video_packet (const char *segment, gboolean *key, guint *n_keys)
   g_auto (GStrv) lines = NULL;
   g_auto (GStrv) fields = NULL;
 
-  g_assert_true (yg_test_media_spawn (argv, &out, NULL));
+  g_assert_true (yg_test_spawn (argv, &out, NULL));
   lines = g_strsplit (out, "\n", -1);
   *n_keys = 0;
   for (guint i = 0; lines[i] != NULL; i++)
@@ -133,7 +133,7 @@ decodes_cleanly (const char *path)
   const char *argv[] = { "ffmpeg", "-nostdin", "-v", "error", "-i", path, "-f", "null", "-", NULL };
   g_autofree char *err = NULL;
 
-  if (!yg_test_media_spawn (argv, NULL, &err))
+  if (!yg_test_spawn (argv, NULL, &err))
     return FALSE;
   if (err[0] != '\0')
     g_test_message ("ffmpeg on %s: %s", path, err);
@@ -508,7 +508,7 @@ assert_plays_in_gstreamer (Fixture *fx)
                          NULL };
   g_autofree char *out = NULL;
 
-  g_assert_true (yg_test_media_spawn (argv, &out, NULL));
+  g_assert_true (yg_test_spawn (argv, &out, NULL));
 }
 
 static void
@@ -540,7 +540,7 @@ test_ladder_720p (Fixture *fx, gconstpointer data)
     { "360p/index.m3u8", 640, 360 },
     { "audio/index.m3u8", 0, 0 },
   };
-  g_autofree char *src = yg_test_media_ffmpeg (fx->dir, "src.mp4", args);
+  g_autofree char *src = yg_test_ffmpeg (fx->dir, "src.mp4", args);
   g_autofree char *poster = g_build_filename (fx->out, "poster.jpg", NULL);
   g_autofree char *poster_size = NULL;
   g_autofree char *luma = NULL;
@@ -573,7 +573,7 @@ test_ladder_720p (Fixture *fx, gconstpointer data)
                            "frame_tags=lavfi.signalstats.YAVG", "-of", "csv=p=0", NULL };
     movie = g_strdup_printf ("movie=%s,signalstats", poster);
     argv[6] = movie;
-    g_assert_true (yg_test_media_spawn (argv, &luma, NULL));
+    g_assert_true (yg_test_spawn (argv, &luma, NULL));
     g_assert_cmpfloat (g_ascii_strtod (luma, NULL), >, 40.0);
   }
 }
@@ -590,7 +590,7 @@ test_tiny_source (Fixture *fx, gconstpointer data)
     { "360p/index.m3u8", 320, 240 }, /* the lowest rung, never upscaled */
     { "audio/index.m3u8", 0, 0 },
   };
-  g_autofree char *src = yg_test_media_ffmpeg (fx->dir, "small.mp4", args);
+  g_autofree char *src = yg_test_ffmpeg (fx->dir, "small.mp4", args);
   g_autoptr (GError) error = NULL;
   YgSourceFacts facts = { "mp4", TRUE, TRUE, 320, 240, 1, 1, 25, 1, 0, FALSE, 6.0 };
   YgTranscodeResult result;
@@ -624,7 +624,7 @@ test_audio_only (Fixture *fx, gconstpointer data)
     "-c:a", c->codec, NULL,
   };
   static const ExpectedVariant expected[] = { { "audio/index.m3u8", 0, 0 } };
-  g_autofree char *src = yg_test_media_ffmpeg (fx->dir, c->file, args);
+  g_autofree char *src = yg_test_ffmpeg (fx->dir, c->file, args);
   g_autofree char *poster = g_build_filename (fx->out, "poster.jpg", NULL);
   g_autoptr (GError) error = NULL;
   YgSourceFacts facts = { c->container, FALSE, TRUE, 0, 0, 0, 0, 0, 0, 0, FALSE, 8.0 };
@@ -650,7 +650,7 @@ test_video_only (Fixture *fx, gconstpointer data)
     "-preset", "ultrafast", "-pix_fmt", "yuv420p", NULL,
   };
   static const ExpectedVariant expected[] = { { "360p/index.m3u8", 640, 360 } };
-  g_autofree char *src = yg_test_media_ffmpeg (fx->dir, "silent.mp4", args);
+  g_autofree char *src = yg_test_ffmpeg (fx->dir, "silent.mp4", args);
   g_autofree char *audio_dir = g_build_filename (fx->out, "audio", NULL);
   g_autoptr (GError) error = NULL;
   YgSourceFacts facts = { "mp4", TRUE, FALSE, 640, 360, 1, 1, 30, 1, 0, FALSE, 6.0 };
@@ -680,7 +680,7 @@ test_interlaced_anamorphic (Fixture *fx, gconstpointer data)
     { "360p/index.m3u8", 480, 360 },
     { "audio/index.m3u8", 0, 0 },
   };
-  g_autofree char *src = yg_test_media_ffmpeg (fx->dir, "broadcast.ts", args);
+  g_autofree char *src = yg_test_ffmpeg (fx->dir, "broadcast.ts", args);
   g_autofree char *field = probe (src, "v:0", "stream=field_order");
   g_autoptr (GError) error = NULL;
   YgSourceFacts facts = { "mpegts", TRUE, TRUE, 720, 576, 16, 15, 25, 1, 0, TRUE, 6.0 };
@@ -703,7 +703,7 @@ test_rotated (Fixture *fx, gconstpointer data)
     "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-metadata:s:v:0", "rotate=90", NULL,
   };
   static const ExpectedVariant expected[] = { { "360p/index.m3u8", 240, 320 } };
-  g_autofree char *src = yg_test_media_ffmpeg (fx->dir, "phone.mp4", args);
+  g_autofree char *src = yg_test_ffmpeg (fx->dir, "phone.mp4", args);
   g_autofree char *poster = g_build_filename (fx->out, "poster.jpg", NULL);
   g_autofree char *poster_size = NULL;
   g_autoptr (GError) error = NULL;
@@ -727,7 +727,7 @@ test_short_audio (Fixture *fx, gconstpointer data)
     "sine=frequency=440:sample_rate=48000:duration=3", "-c:v", "libx264", "-preset",
     "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", NULL,
   };
-  g_autofree char *src = yg_test_media_ffmpeg (fx->dir, "interview.mp4", args);
+  g_autofree char *src = yg_test_ffmpeg (fx->dir, "interview.mp4", args);
   g_autoptr (GError) error = NULL;
   g_autoptr (YgMediaPlaylist) video = NULL;
   g_autoptr (YgMediaPlaylist) audio = NULL;
@@ -757,7 +757,7 @@ test_corrupt_tail (Fixture *fx, gconstpointer data)
     "sine=frequency=440:sample_rate=48000", "-t", "8", "-c:v", "libx264", "-preset",
     "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-movflags", "+faststart", NULL,
   };
-  g_autofree char *src = yg_test_media_ffmpeg (fx->dir, "broken.mp4", args);
+  g_autofree char *src = yg_test_ffmpeg (fx->dir, "broken.mp4", args);
   g_autofree char *bytes = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (GRand) rand = g_rand_new_with_seed (20240601);
@@ -803,7 +803,7 @@ test_corrupt_tail (Fixture *fx, gconstpointer data)
                                  "-", NULL };
 
           g_assert_cmpint (media->type, ==, YG_PLAYLIST_TYPE_VOD);
-          g_assert_true (yg_test_media_spawn (argv, NULL, NULL));
+          g_assert_true (yg_test_spawn (argv, NULL, NULL));
         }
     }
 }
@@ -817,7 +817,7 @@ test_truncated (Fixture *fx, gconstpointer data)
     "sine=frequency=440:sample_rate=48000", "-t", "10", "-c:v", "libx264", "-preset",
     "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-f", "mpegts", NULL,
   };
-  g_autofree char *src = yg_test_media_ffmpeg (fx->dir, "cut.ts", args);
+  g_autofree char *src = yg_test_ffmpeg (fx->dir, "cut.ts", args);
   g_autoptr (GError) error = NULL;
   YgSourceFacts facts = { "mpegts", TRUE, TRUE, 640, 360, 1, 1, 25, 1, 0, FALSE, 10.0 };
   YgTranscodeResult result;
@@ -853,7 +853,7 @@ test_cancel (Fixture *fx, gconstpointer data)
     "sine=frequency=440:sample_rate=48000", "-t", "20", "-c:v", "libx264", "-preset",
     "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", NULL,
   };
-  g_autofree char *src = yg_test_media_ffmpeg (fx->dir, "long.mp4", args);
+  g_autofree char *src = yg_test_ffmpeg (fx->dir, "long.mp4", args);
   g_autoptr (GCancellable) cancellable = g_cancellable_new ();
   g_autoptr (GError) error = NULL;
   YgSourceFacts facts = { "mp4", TRUE, TRUE, 640, 360, 1, 1, 25, 1, 0, FALSE, 20.0 };
@@ -880,7 +880,7 @@ test_timeout (Fixture *fx, gconstpointer data)
     "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=25", "-t", "20", "-c:v", "libx264",
     "-preset", "ultrafast", "-pix_fmt", "yuv420p", NULL,
   };
-  g_autofree char *src = yg_test_media_ffmpeg (fx->dir, "slow.mp4", args);
+  g_autofree char *src = yg_test_ffmpeg (fx->dir, "slow.mp4", args);
   g_autoptr (GError) error = NULL;
   YgSourceFacts facts = { "mp4", TRUE, FALSE, 1280, 720, 1, 1, 25, 1, 0, FALSE, 20.0 };
   YgTranscodeOptions opts;
@@ -903,7 +903,7 @@ test_unsupported (Fixture *fx, gconstpointer data)
   static const char *const args[] = {
     "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-t", "2", "-c:v", "ffv1", NULL,
   };
-  g_autofree char *src = yg_test_media_ffmpeg (fx->dir, "archive.mkv", args);
+  g_autofree char *src = yg_test_ffmpeg (fx->dir, "archive.mkv", args);
   g_autofree char *missing = g_build_filename (fx->dir, "missing.mp4", NULL);
   YgSourceFacts ffv1 = { "matroska,webm", TRUE, FALSE, 320, 240, 1, 1, 25, 1, 0, FALSE, 2.0 };
   YgSourceFacts exe = { "exe", TRUE, FALSE, 320, 240, 1, 1, 25, 1, 0, FALSE, 2.0 };

@@ -3,6 +3,8 @@
 
 #include <gio/gio.h>
 
+#include "yg-test-util.h"
+
 #include "yg-config.h"
 #include "yg-route.h"
 #include "yg-server.h"
@@ -20,8 +22,6 @@ typedef struct
   GMainLoop *loop;
 } YgTestServer;
 
-char *yg_test_make_tmpdir (void);
-void yg_test_rm_rf (const char *path);
 
 YgTestServer *yg_test_server_start (YgConfig *config, const YgRoute *routes, gsize n_routes);
 void yg_test_server_stop (YgTestServer *ts);
