@@ -8,7 +8,9 @@
  * "Content-Range: bytes * /len"; several ranges or malformed headers are
  * answered with the whole file (RFC 9110 allows ignoring Range). The file
  * is opened component by component without following symbolic links; the
- * body is the mapped file, handed to libsoup without a copy. Thread: main.
+ * body is the mapped file (yg-file-body.c), handed to libsoup without a
+ * copy and sent from the page cache with sendfile(2) (yg-conn-stream.c).
+ * Thread: main.
  */
 #define G_LOG_DOMAIN "yg-server"
 
@@ -17,8 +19,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include "yg-file-body.h"
 #include "yg-http-error.h"
 
 /**
@@ -106,28 +111,54 @@ etag_matches (const char *if_none_match, const char *etag)
   return FALSE;
 }
 
-/* Opens @rel below the directory @root without following a symbolic link in
- * any component, so a link planted under the served tree cannot expose a
- * file outside it. Returns an fd or -1. */
+/* The component-by-component walk, for kernels without openat2(2). */
 static int
-open_no_follow (const char *root, const char *rel)
+open_walk (int dir, char **parts)
 {
-  g_auto (GStrv) parts = g_strsplit (rel, "/", -1);
-  int dir = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
   for (guint i = 0; dir >= 0 && parts[i] != NULL; i++)
     {
       gboolean last = parts[i + 1] == NULL;
-      int next;
-      if (parts[i][0] == '\0' || g_str_equal (parts[i], ".") || g_str_equal (parts[i], ".."))
-        next = -1;
-      else
-        next = openat (dir, parts[i],
-                       O_RDONLY | O_CLOEXEC | O_NOFOLLOW | (last ? O_NONBLOCK : O_DIRECTORY));
+      int next = openat (dir, parts[i],
+                         O_RDONLY | O_CLOEXEC | O_NOFOLLOW | (last ? O_NONBLOCK : O_DIRECTORY));
       close (dir);
       dir = next;
     }
   return dir;
+}
+
+/* Opens @rel below the directory @root without following a symbolic link in
+ * any component, so a link planted under the served tree cannot expose a
+ * file outside it: one openat2(2) with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS,
+ * or a walk with O_NOFOLLOW where the kernel lacks it. Empty, "." and ".."
+ * components are refused before either. Returns an fd or -1. */
+static int
+open_no_follow (const char *root, const char *rel)
+{
+  static gboolean no_openat2;
+  g_auto (GStrv) parts = g_strsplit (rel, "/", -1);
+  struct open_how how = {
+    .flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK,
+    .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+  };
+  int dir, fd;
+
+  for (guint i = 0; parts[i] != NULL; i++)
+    if (parts[i][0] == '\0' || g_str_equal (parts[i], ".") || g_str_equal (parts[i], ".."))
+      return -1;
+  dir = open (root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0)
+    return -1;
+  if (!no_openat2)
+    {
+      fd = syscall (SYS_openat2, dir, rel, &how, sizeof how);
+      if (fd >= 0 || errno != ENOSYS)
+        {
+          close (dir);
+          return fd;
+        }
+      no_openat2 = TRUE;
+    }
+  return open_walk (dir, parts);
 }
 
 /**
@@ -142,7 +173,6 @@ yg_http_serve_file (YgRequest *req, const char *root, const char *rel, const cha
 {
   int fd;
   SoupMessageHeaders *rh = soup_server_message_get_response_headers (req->msg);
-  g_autoptr (GMappedFile) mapped = NULL;
   g_autoptr (GBytes) bytes = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *etag = NULL;
@@ -196,21 +226,16 @@ yg_http_serve_file (YgRequest *req, const char *root, const char *rel, const cha
 
   if (st.st_size > 0)
     {
-      mapped = g_mapped_file_new_from_fd (fd, FALSE, &error);
-      close (fd);
-      fd = -1;
-      if (mapped == NULL)
+      bytes = yg_file_body_new (fd, st.st_size, &error); /* takes fd */
+      if (bytes == NULL)
         {
           yg_request_respond_error (req, error);
           return;
         }
-      bytes = g_mapped_file_get_bytes (mapped);
     }
   else
-    {
-      close (fd);
-      fd = -1;
-    }
+    close (fd);
+  fd = -1;
 
   if (rr == YG_RANGE_OK)
     {

@@ -19,15 +19,22 @@
  * always close those itself.
  * libsoup keeps connections alive only while the server has a listener of
  * its own, so an inert one (one end of a socketpair) is registered.
+ * libsoup gets each connection wrapped in a YgConnStream, which sends file
+ * bodies with sendfile(2); since that raises SIGPIPE on a connection reset
+ * by its peer, starting a listener makes the process ignore SIGPIPE
+ * (the worker pool gives its children the default back).
  * Thread: main thread only.
  */
 #define G_LOG_DOMAIN "yg-server"
 
 #include "yg-listener.h"
 
+#include "yg-conn-stream.h"
+
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -407,6 +414,7 @@ on_incoming (GSocketService *service, GSocketConnection *connection, GObject *so
   g_autoptr (GSocketAddress) local = g_socket_connection_get_local_address (connection, NULL);
   g_autoptr (GSocketAddress) remote = g_socket_connection_get_remote_address (connection, NULL);
   g_autoptr (GError) error = NULL;
+  g_autoptr (GIOStream) stream = NULL;
   g_autofree char *key = NULL;
   Conn *c;
 
@@ -436,7 +444,8 @@ on_incoming (GSocketService *service, GSocketConnection *connection, GObject *so
   g_hash_table_replace (self->conns, g_steal_pointer (&key), c);
   self->stats.accepted++;
 
-  if (!soup_server_accept_iostream (self->server, G_IO_STREAM (connection), local, remote, &error))
+  stream = yg_conn_stream_new (connection);
+  if (!soup_server_accept_iostream (self->server, stream, local, remote, &error))
     {
       g_warning ("could not hand a connection to the HTTP server: %s", error->message);
       g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
@@ -559,6 +568,7 @@ yg_listener_listen (YgListener *self, const char *host_port, GError **error)
     }
   addr = g_inet_socket_address_new (inet, port);
 
+  signal (SIGPIPE, SIG_IGN); /* see the header comment */
   self->service = g_socket_service_new ();
   g_socket_listener_set_backlog (G_SOCKET_LISTENER (self->service), 511);
   if (!g_socket_listener_add_address (G_SOCKET_LISTENER (self->service), addr, G_SOCKET_TYPE_STREAM,

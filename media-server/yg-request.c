@@ -230,15 +230,37 @@ void
 yg_request_respond_json (YgRequest *req, guint status, JsonNode *node)
 {
   g_autoptr (JsonNode) owned = node;
-  gsize len = 0;
-  char *text = json_to_string (owned, FALSE);
+  g_autoptr (GBytes) text = yg_request_json_bytes (owned);
 
-  len = strlen (text);
+  yg_request_respond_json_bytes (req, status, text);
+}
+
+/**
+ * yg_request_json_bytes:
+ *
+ * Returns: (transfer full): @node as compact JSON text
+ */
+GBytes *
+yg_request_json_bytes (JsonNode *node)
+{
+  char *text = json_to_string (node, FALSE);
+
+  return g_bytes_new_take (text, strlen (text));
+}
+
+/**
+ * yg_request_respond_json_bytes:
+ * @text: a JSON document, as yg_request_json_bytes() makes it
+ */
+void
+yg_request_respond_json_bytes (YgRequest *req, guint status, GBytes *text)
+{
   set_status (req->msg, status);
   soup_message_headers_replace (soup_server_message_get_response_headers (req->msg),
                                 "Cache-Control", "no-store");
-  soup_server_message_set_response (req->msg, "application/json; charset=utf-8",
-                                    SOUP_MEMORY_TAKE, text, len);
+  soup_message_headers_set_content_type (soup_server_message_get_response_headers (req->msg),
+                                         "application/json; charset=utf-8", NULL);
+  soup_message_body_append_bytes (soup_server_message_get_response_body (req->msg), text);
   unpause (req);
 }
 

@@ -39,6 +39,8 @@ void yg_request_pause (YgRequest *req);
 void yg_request_resume (YgRequest *req);
 JsonNode *yg_request_error_document (const char *code, const char *message);
 void yg_request_respond_json (YgRequest *req, guint status, JsonNode *node);
+GBytes *yg_request_json_bytes (JsonNode *node);
+void yg_request_respond_json_bytes (YgRequest *req, guint status, GBytes *text);
 void yg_request_respond_error (YgRequest *req, const GError *error);
 void yg_request_respond_bytes (YgRequest  *req,
                                guint       status,

@@ -13,11 +13,15 @@
  * may see and never unlisted items.
  * The descriptive metadata (yg-meta-json.c) follows those members; staff
  * change it and the visibility with PATCH (yg-route-item-meta.c).
+ * A public item's document is the same for every caller, so it is kept a
+ * moment in the server's YgDocCache (yg-doc-cache.c): a crowd opening the
+ * same page costs one database read a second.
  * Thread: main thread; rows are read on the DB thread.
  */
 #define G_LOG_DOMAIN "yg-server"
 
 #include "yg-auth.h"
+#include "yg-doc-cache.h"
 #include "yg-http-error.h"
 #include "yg-item-meta-store.h"
 #include "yg-item-store.h"
@@ -155,29 +159,55 @@ not_found (const char *id)
   return g_error_new (YG_DB_ERROR, YG_DB_ERROR_NOT_FOUND, "No item with id \"%s\"", id);
 }
 
+typedef struct
+{
+  SoupServerMessage *msg;
+  guint64 generation; /* of the document cache when the read started */
+} ItemGet;
+
 static void
 item_loaded (GObject *source, GAsyncResult *res, gpointer data)
 {
-  g_autoptr (SoupServerMessage) msg = data;
+  g_autofree ItemGet *get = data;
+  g_autoptr (SoupServerMessage) msg = get->msg;
   YgRequest *req = yg_request_get (msg);
   g_autoptr (GError) error = NULL;
   g_autoptr (YgItem) item = yg_db_run_finish (YG_DB (source), res, &error);
+  g_autoptr (JsonNode) doc = NULL;
+  g_autoptr (GBytes) text = NULL;
 
   if (item != NULL && !yg_auth_may_see (item->visibility, req->principal))
     error = not_found (item->id); /* the same answer as for no such item */
   if (error != NULL)
-    yg_request_respond_error (req, error);
-  else
-    yg_request_respond_json (req, 200, item_to_json (req->server, item));
+    {
+      yg_request_respond_error (req, error);
+      return;
+    }
+  doc = item_to_json (req->server, item);
+  text = yg_request_json_bytes (doc);
+  if (item->visibility == YG_VISIBILITY_PUBLIC)
+    yg_doc_cache_put (yg_server_get_doc_cache (req->server), item->id, text, get->generation);
+  yg_request_respond_json_bytes (req, 200, text);
 }
 
 void
 yg_route_item_get (YgServer *server, YgRequest *req)
 {
+  YgDocCache *cache = yg_server_get_doc_cache (server);
+  g_autoptr (GBytes) cached = yg_doc_cache_get (cache, yg_request_param (req, 0));
+  ItemGet *get;
+
+  if (cached != NULL)
+    {
+      yg_request_respond_json_bytes (req, 200, cached);
+      return;
+    }
+  get = g_new (ItemGet, 1);
+  get->msg = g_object_ref (req->msg);
+  get->generation = yg_doc_cache_generation (cache);
   yg_request_pause (req);
   yg_db_run_async (yg_server_get_db (server), load_item, g_strdup (yg_request_param (req, 0)),
-                   g_free, (GDestroyNotify) yg_item_free, NULL, item_loaded,
-                   g_object_ref (req->msg));
+                   g_free, (GDestroyNotify) yg_item_free, NULL, item_loaded, get);
 }
 
 typedef struct

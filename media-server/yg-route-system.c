@@ -14,6 +14,7 @@
 #include <gio/gio.h>
 
 #include "yg-build-config.h"
+#include "yg-conn-stream.h"
 #include "yg-http-error.h"
 #include "yg-request.h"
 #include "yg-routes.h"
@@ -179,6 +180,10 @@ metrics_done (GObject *source, GAsyncResult *res, gpointer data)
                           "\nyunguan_http_closed_total{reason=\"refused_early\"} %" G_GUINT64_FORMAT
                           "\n",
                           stats.header_timeouts, stats.body_timeouts, stats.refused_requests);
+  yg_metrics_write_family (out, "yunguan_http_sendfile_bytes_total", "counter",
+                           "Response body bytes sent from files with sendfile(2), without a copy");
+  g_string_append_printf (out, "yunguan_http_sendfile_bytes_total %" G_GUINT64_FORMAT "\n",
+                          yg_conn_stream_sent_without_copy ());
 
   yg_metrics_write_family (out, "yunguan_uploads", "gauge", "tus uploads known to the server, by state");
   for (YgTusState st = YG_TUS_RECEIVING; st <= YG_TUS_FAILED; st++)

@@ -22,6 +22,7 @@
 
 #include "yg-auth.h"
 #include "yg-build-config.h"
+#include "yg-doc-cache.h"
 #include "yg-http-error.h"
 #include "yg-request.h"
 #include "yg-router.h"
@@ -55,6 +56,7 @@ struct _YgServer
   YgThrottle *login_by_address;
   YgThrottle *signup_by_address;
   GHashTable *visibility_cache; /* item id → visibility for a few seconds (yg-route-media.c) */
+  YgDocCache *doc_cache;        /* public documents for a second (yg-route-items.c) */
   YgProgressBuffer *progress;   /* players' positions, coalesced (yg-progress-buffer.c) */
 };
 
@@ -134,6 +136,11 @@ on_request_done (SoupServer *soup, SoupServerMessage *msg, gpointer data)
   SoupMessageHeaders *h = soup_server_message_get_response_headers (msg);
   goffset bytes = soup_message_headers_get_content_length (h);
 
+  const char *method = soup_server_message_get_method (msg);
+
+  if (method != NULL && g_strcmp0 (method, "GET") != 0 && g_strcmp0 (method, "HEAD") != 0
+      && g_strcmp0 (method, "OPTIONS") != 0)
+    yg_doc_cache_clear (self->doc_cache); /* whatever it wrote shows at once */
   if (bytes == 0)
     bytes = soup_server_message_get_response_body (msg)->length;
   log_request (self, msg, yg_request_get (msg), soup_server_message_get_status (msg), bytes);
@@ -553,6 +560,7 @@ yg_server_finalize (GObject *object)
   g_clear_pointer (&self->login_by_address, yg_throttle_free);
   g_clear_pointer (&self->signup_by_address, yg_throttle_free);
   g_clear_pointer (&self->visibility_cache, g_hash_table_unref);
+  g_clear_pointer (&self->doc_cache, yg_doc_cache_free);
   g_clear_pointer (&self->metrics, yg_metrics_free);
   g_clear_pointer (&self->config, yg_config_free);
   G_OBJECT_CLASS (yg_server_parent_class)->finalize (object);
@@ -577,6 +585,7 @@ yg_server_init (YgServer *self)
    * every 30 s. */
   self->signup_by_address = yg_throttle_new (10, 30, 10000);
   self->visibility_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->doc_cache = yg_doc_cache_new (4096, 1000);
 }
 
 /**
@@ -837,6 +846,12 @@ GHashTable *
 yg_server_get_visibility_cache (YgServer *self)
 {
   return self->visibility_cache;
+}
+
+YgDocCache *
+yg_server_get_doc_cache (YgServer *self)
+{
+  return self->doc_cache;
 }
 
 const YgRoute *

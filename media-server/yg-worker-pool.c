@@ -114,6 +114,7 @@ static void
 die_with_server (gpointer data)
 {
   prctl (PR_SET_PDEATHSIG, SIGTERM);
+  signal (SIGPIPE, SIG_DFL); /* the server ignores it (yg-listener.c) */
 }
 
 static gboolean

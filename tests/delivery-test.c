@@ -10,7 +10,10 @@
  * single ranges (206/416) and the cases answered with the whole file
  * (several ranges, malformed), If-Range, HEAD, names outside the grammar and
  * symlinks out of the data directory (404, never the target's bytes), and a
- * new ETag after a file is replaced by rename. The item row exists (public),
+ * new ETag after a file is replaced by rename. Large bodies go out with
+ * sendfile(2) (the server's counter grows by exactly the bytes served, whole
+ * files and ranges alike); a public item's JSON, kept a moment for everyone,
+ * shows a staff change at once. The item row exists (public),
  * since /hls/<item>/ serves only items the catalogue knows as public; the
  * visibility rules themselves are in visibility-test.c. Suite: http.
  */
@@ -696,6 +699,84 @@ test_replaced_by_rename (Fixture *f, gconstpointer data)
   assert_body (stale, finished, strlen (finished));
 }
 
+/* --- /delivery/sendfile and the item document cache ---------------------------------------- */
+
+static guint64
+sendfile_counter (Fixture *f)
+{
+  g_autofree char *token = yg_test_server_token (f->ts, "staff");
+  g_autofree char *auth = g_strdup_printf ("Authorization: Bearer %s\r\n", token);
+  g_autoptr (Response) r = fetch (f, "GET", "/metrics", auth);
+  const char *name = "\nyunguan_http_sendfile_bytes_total ";
+  g_autofree char *text = g_strndup (g_bytes_get_data (r->body, NULL), g_bytes_get_size (r->body));
+  const char *line = strstr (text, name);
+
+  g_assert_cmpuint (r->status, ==, 200);
+  g_assert_nonnull (line);
+  return g_ascii_strtoull (line + strlen (name), NULL, 10);
+}
+
+static void
+test_sendfile (Fixture *f, gconstpointer data)
+{
+  guint64 before = sendfile_counter (f), after;
+  g_autoptr (Response) whole = get (f, "720p/seg00000.ts", NULL);
+  g_autoptr (Response) part = get (f, "720p/seg00000.ts", "Range: bytes=1000000-1000999\r\n");
+  g_autoptr (Response) small = get (f, "720p/index.m3u8", NULL);
+
+  assert_body (whole, segment_bytes (f), SEGMENT_SIZE);
+  assert_body (part, segment_bytes (f) + 1000000, 1000);
+  assert_body (small, vod_playlist, strlen (vod_playlist));
+  after = sendfile_counter (f);
+  /* The segment and its range without a copy; the playlist (small) copied. */
+  g_assert_cmpuint (after - before, ==, SEGMENT_SIZE + 1000);
+}
+
+static char *
+item_title (Fixture *f)
+{
+  g_autoptr (Response) r = fetch (f, "GET", "/api/v1/items/" ITEM, NULL);
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+
+  if (r->status != 200)
+    return g_strdup_printf ("HTTP %u", r->status);
+  json_parser_load_from_data (parser, g_bytes_get_data (r->body, NULL), g_bytes_get_size (r->body),
+                              &error);
+  g_assert_no_error (error);
+  return g_strdup (json_object_get_string_member (
+    json_node_get_object (json_parser_get_root (parser)), "title"));
+}
+
+static void
+patch_item (Fixture *f, const char *json)
+{
+  g_autofree char *token = yg_test_server_token (f->ts, "staff");
+  g_autofree char *headers = g_strdup_printf ("Authorization: Bearer %s\r\n"
+                                              "Content-Type: application/json\r\n", token);
+  g_autoptr (YgTestResponse) r = yg_test_request (f->ts->port, NULL, "PATCH",
+                                                  "/api/v1/items/" ITEM, headers, json);
+
+  g_assert_cmpuint (r->status, ==, 200);
+}
+
+static void
+test_item_doc_cache (Fixture *f, gconstpointer data)
+{
+  g_autofree char *first = item_title (f);
+  g_autofree char *again = item_title (f);
+  g_autofree char *renamed = NULL, *hidden = NULL;
+
+  g_assert_cmpstr (first, ==, "delivery");
+  g_assert_cmpstr (again, ==, "delivery"); /* from the cache */
+  patch_item (f, "{\"title\":\"新年音乐会\"}");
+  renamed = item_title (f);
+  g_assert_cmpstr (renamed, ==, "新年音乐会");
+  patch_item (f, "{\"visibility\":\"staff\"}");
+  hidden = item_title (f); /* anonymous: a staff-only item is not found, at once */
+  g_assert_cmpstr (hidden, ==, "HTTP 404");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -715,6 +796,8 @@ main (int argc, char **argv)
   ADD ("not-found", test_not_found);
   ADD ("not-found/symlink-outside", test_symlink_outside);
   ADD ("replaced-by-rename", test_replaced_by_rename);
+  ADD ("sendfile", test_sendfile);
+  ADD ("item-document-cache", test_item_doc_cache);
 #undef ADD
   return g_test_run ();
 }

@@ -1,0 +1,269 @@
+/* yg-conn-stream.c: YgConnStream, an accepted connection as libsoup sees it:
+ * the socket connection, with an output stream that sends file bodies with
+ * sendfile(2).
+ *
+ * The input side is the socket's own stream. Writes go to the socket as
+ * they are, except a buffer that lies inside a file body registered by
+ * yg-file-body.c (how yg-http-file.c serves files): that range of the file
+ * is passed to sendfile(2), so segment bytes go from the page cache to the
+ * socket without a copy through user space. libsoup writes bodies with
+ * non-blocking pollable writes; a full socket answers WOULD_BLOCK and
+ * libsoup waits on this stream's source (the socket's, wrapped), exactly as
+ * with the plain socket stream. Blocking writes (libsoup does not make any
+ * on server connections) copy as before. Closing this closes the socket
+ * connection. sendfile(2) raises SIGPIPE on a connection the peer has
+ * reset, so the server process ignores that signal (yg-listener.c).
+ * Thread: the thread that runs the server's main context.
+ */
+#define G_LOG_DOMAIN "yg-server"
+
+#include "yg-conn-stream.h"
+
+#include <errno.h>
+#include <sys/sendfile.h>
+
+#include "yg-file-body.h"
+
+/* --- the output stream ------------------------------------------------------ */
+
+#define YG_TYPE_CONN_OUTPUT (yg_conn_output_get_type ())
+G_DECLARE_FINAL_TYPE (YgConnOutput, yg_conn_output, YG, CONN_OUTPUT, GOutputStream)
+
+struct _YgConnOutput
+{
+  GOutputStream parent_instance;
+  GOutputStream *base; /* the socket's stream, pollable */
+  int fd;
+};
+
+static guint64 sent_without_copy; /* bytes, for /metrics */
+
+static void yg_conn_output_pollable_init (GPollableOutputStreamInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (YgConnOutput, yg_conn_output, G_TYPE_OUTPUT_STREAM,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_POLLABLE_OUTPUT_STREAM,
+                                                      yg_conn_output_pollable_init))
+
+static gssize
+output_write (GOutputStream *stream, const void *buffer, gsize count, GCancellable *cancellable,
+              GError **error)
+{
+  return g_output_stream_write (YG_CONN_OUTPUT (stream)->base, buffer, count, cancellable, error);
+}
+
+static gboolean
+output_flush (GOutputStream *stream, GCancellable *cancellable, GError **error)
+{
+  return g_output_stream_flush (YG_CONN_OUTPUT (stream)->base, cancellable, error);
+}
+
+static gboolean
+output_close (GOutputStream *stream, GCancellable *cancellable, GError **error)
+{
+  return TRUE; /* the connection closes the socket */
+}
+
+static gboolean
+output_can_poll (GPollableOutputStream *stream)
+{
+  return TRUE;
+}
+
+static gboolean
+output_is_writable (GPollableOutputStream *stream)
+{
+  return g_pollable_output_stream_is_writable (
+    G_POLLABLE_OUTPUT_STREAM (YG_CONN_OUTPUT (stream)->base));
+}
+
+static GSource *
+output_create_source (GPollableOutputStream *stream, GCancellable *cancellable)
+{
+  YgConnOutput *self = YG_CONN_OUTPUT (stream);
+  GSource *base_source, *source;
+
+  base_source = g_pollable_output_stream_create_source (G_POLLABLE_OUTPUT_STREAM (self->base), NULL);
+  g_source_set_dummy_callback (base_source);
+  source = g_pollable_source_new (G_OBJECT (stream));
+  g_source_add_child_source (source, base_source);
+  g_source_unref (base_source);
+  if (cancellable != NULL)
+    {
+      GSource *cancel = g_cancellable_source_new (cancellable);
+      g_source_set_dummy_callback (cancel);
+      g_source_add_child_source (source, cancel);
+      g_source_unref (cancel);
+    }
+  return source;
+}
+
+static gssize
+output_write_nonblocking (GPollableOutputStream *stream, const void *buffer, gsize count,
+                          GError **error)
+{
+  YgConnOutput *self = YG_CONN_OUTPUT (stream);
+  int file;
+  goffset at;
+  off_t offset;
+  ssize_t n;
+
+  if (count == 0 || !yg_file_body_lookup (buffer, count, &file, &at))
+    return g_pollable_output_stream_write_nonblocking (G_POLLABLE_OUTPUT_STREAM (self->base),
+                                                       buffer, count, NULL, error);
+  offset = at;
+  do
+    n = sendfile (self->fd, file, &offset, count);
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    {
+      int saved = errno;
+      if (saved == EAGAIN || saved == EWOULDBLOCK)
+        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK, "The socket is full");
+      else
+        g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "Error sending data: %s",
+                     g_strerror (saved));
+      return -1;
+    }
+  sent_without_copy += n;
+  return n;
+}
+
+static void
+yg_conn_output_finalize (GObject *object)
+{
+  g_object_unref (YG_CONN_OUTPUT (object)->base);
+  G_OBJECT_CLASS (yg_conn_output_parent_class)->finalize (object);
+}
+
+static void
+yg_conn_output_class_init (YgConnOutputClass *klass)
+{
+  GOutputStreamClass *stream_class = G_OUTPUT_STREAM_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->finalize = yg_conn_output_finalize;
+  stream_class->write_fn = output_write;
+  stream_class->flush = output_flush;
+  stream_class->close_fn = output_close;
+}
+
+static void
+yg_conn_output_pollable_init (GPollableOutputStreamInterface *iface)
+{
+  iface->can_poll = output_can_poll;
+  iface->is_writable = output_is_writable;
+  iface->create_source = output_create_source;
+  iface->write_nonblocking = output_write_nonblocking;
+}
+
+static void
+yg_conn_output_init (YgConnOutput *self)
+{
+}
+
+/* --- the connection ----------------------------------------------------------- */
+
+struct _YgConnStream
+{
+  GIOStream parent_instance;
+  GSocketConnection *conn;
+  GOutputStream *output;
+};
+
+G_DEFINE_FINAL_TYPE (YgConnStream, yg_conn_stream, G_TYPE_IO_STREAM)
+
+static GInputStream *
+get_input_stream (GIOStream *stream)
+{
+  return g_io_stream_get_input_stream (G_IO_STREAM (YG_CONN_STREAM (stream)->conn));
+}
+
+static GOutputStream *
+get_output_stream (GIOStream *stream)
+{
+  return YG_CONN_STREAM (stream)->output;
+}
+
+static gboolean
+close_fn (GIOStream *stream, GCancellable *cancellable, GError **error)
+{
+  return g_io_stream_close (G_IO_STREAM (YG_CONN_STREAM (stream)->conn), cancellable, error);
+}
+
+/* Closing a socket does not block: do it here rather than on a thread. */
+static void
+close_async (GIOStream *stream, int priority, GCancellable *cancellable,
+             GAsyncReadyCallback callback, gpointer data)
+{
+  g_autoptr (GTask) task = g_task_new (stream, cancellable, callback, data);
+  GError *error = NULL;
+
+  if (close_fn (stream, cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static gboolean
+close_finish (GIOStream *stream, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* GIOStream's dispose closes the stream, so the parts go in finalize. */
+static void
+yg_conn_stream_finalize (GObject *object)
+{
+  YgConnStream *self = YG_CONN_STREAM (object);
+
+  g_clear_object (&self->output);
+  g_clear_object (&self->conn);
+  G_OBJECT_CLASS (yg_conn_stream_parent_class)->finalize (object);
+}
+
+static void
+yg_conn_stream_class_init (YgConnStreamClass *klass)
+{
+  GIOStreamClass *io_class = G_IO_STREAM_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->finalize = yg_conn_stream_finalize;
+  io_class->get_input_stream = get_input_stream;
+  io_class->get_output_stream = get_output_stream;
+  io_class->close_fn = close_fn;
+  io_class->close_async = close_async;
+  io_class->close_finish = close_finish;
+}
+
+static void
+yg_conn_stream_init (YgConnStream *self)
+{
+}
+
+/**
+ * yg_conn_stream_new:
+ * @conn: an accepted TCP connection
+ *
+ * Returns: (transfer full): @conn as a stream for soup_server_accept_iostream()
+ */
+GIOStream *
+yg_conn_stream_new (GSocketConnection *conn)
+{
+  YgConnStream *self = g_object_new (YG_TYPE_CONN_STREAM, NULL);
+  YgConnOutput *out = g_object_new (YG_TYPE_CONN_OUTPUT, NULL);
+
+  self->conn = g_object_ref (conn);
+  out->base = g_object_ref (g_io_stream_get_output_stream (G_IO_STREAM (conn)));
+  out->fd = g_socket_get_fd (g_socket_connection_get_socket (conn));
+  self->output = G_OUTPUT_STREAM (out);
+  return G_IO_STREAM (self);
+}
+
+/**
+ * yg_conn_stream_sent_without_copy:
+ *
+ * Returns: bytes sent with sendfile(2) since start (main thread)
+ */
+guint64
+yg_conn_stream_sent_without_copy (void)
+{
+  return sent_without_copy;
+}

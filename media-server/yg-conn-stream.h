@@ -1,0 +1,14 @@
+/* yg-conn-stream.h: accepted connections whose file bodies go out with sendfile(2). */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define YG_TYPE_CONN_STREAM (yg_conn_stream_get_type ())
+G_DECLARE_FINAL_TYPE (YgConnStream, yg_conn_stream, YG, CONN_STREAM, GIOStream)
+
+GIOStream *yg_conn_stream_new (GSocketConnection *conn);
+guint64 yg_conn_stream_sent_without_copy (void);
+
+G_END_DECLS
