@@ -86,7 +86,27 @@ static const Option options[] = {
   { "playback-token-hours", "YUNGUAN_PLAYBACK_TOKEN_HOURS", OPT_UINT, FIELD (playback_token_hours),
     "6", 1, 24 * 7, TRUE, "HOURS",
     "Lifetime of the signed /hls/t/… URLs handed out for items that are not public" },
+  { "accel-redirect", "YUNGUAN_ACCEL_REDIRECT", OPT_STRING, FIELD (accel_redirect), "none", 0, 0,
+    TRUE, "PREFIX",
+    "URI prefix (/…/) of an nginx internal location aliasing DATA/media: media files are answered "
+    "with X-Accel-Redirect and nginx sends them; none: Yunguan sends them" },
 };
+
+/* "none", or a path prefix "/…/" of letters, digits, '_', '-' and '/'. */
+static gboolean
+valid_accel_prefix (const char *value)
+{
+  gsize n = strlen (value);
+
+  if (g_str_equal (value, "none"))
+    return TRUE;
+  if (n < 2 || value[0] != '/' || value[n - 1] != '/' || strstr (value, "//") != NULL)
+    return FALSE;
+  for (const char *p = value; *p; p++)
+    if (!g_ascii_isalnum (*p) && *p != '_' && *p != '-' && *p != '/')
+      return FALSE;
+  return TRUE;
+}
 
 static gpointer
 field (YgConfig *config, const Option *o)
@@ -166,6 +186,14 @@ yg_config_set (YgConfig *config, const char *key, const char *value, GError **er
         {
           g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                        "Option \"%s\" needs a value", key);
+          return FALSE;
+        }
+      if (g_str_equal (key, "accel-redirect") && !valid_accel_prefix (value))
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       "Option \"%s\": \"%s\" is not none or a path like /media-internal/ "
+                       "(letters, digits, _ - and /, starting and ending with /)",
+                       key, value);
           return FALSE;
         }
       g_free (*slot);

@@ -23,6 +23,7 @@ typedef struct
   guint upload_expire_hours; /* idle unfinished uploads are deleted after this */
   char *cors_origins;        /* space-separated origins allowed to upload from */
   gboolean behind_tls;       /* a TLS-terminating proxy on this host forwards every request */
+  char *accel_redirect;      /* "none" or the nginx internal location's prefix, "/…/" */
   guint playback_token_hours; /* lifetime of signed playback URLs */
   char *config_file;      /* the file that was loaded, or NULL */
   /* private: flag values seen while parsing, applied by yg_config_finish */

@@ -20,6 +20,11 @@
  * /hls/t/<token>/<item>/… (auth class playback-token, checked by the server
  * before the handler runs) serves any item its token was signed for, with
  * private caching that never outlives the token.
+ * Behind nginx (--accel-redirect PREFIX, docs/operations.md), a file that
+ * may be served is answered with an empty body and X-Accel-Redirect:
+ * PREFIX<item>/…, and nginx sends it from its internal location; the
+ * headers decided here (type, caching) go with it. Generated playlists
+ * (captions) are still sent from here.
  * Thread: main thread; the visibility is read on the DB thread.
  */
 #define G_LOG_DOMAIN "yg-server"
@@ -64,6 +69,28 @@ is_segment_name (const char *name)
     if (!g_ascii_isdigit (name[i]))
       return FALSE;
   return TRUE;
+}
+
+/* Sends the file @rel below @root, or lets nginx send it (--accel-redirect). */
+static void
+send_file (YgRequest *req, const char *root, const char *rel, const char *type, const char *cache)
+{
+  const char *prefix = yg_server_get_config (req->server)->accel_redirect;
+  SoupMessageHeaders *h;
+  g_autofree char *target = NULL;
+
+  if (g_str_equal (prefix, "none"))
+    {
+      yg_http_serve_file (req, root, rel, type, cache);
+      return;
+    }
+  h = soup_server_message_get_response_headers (req->msg);
+  target = g_strconcat (prefix, rel, NULL); /* both from checked parts only */
+  soup_message_headers_replace (h, "X-Accel-Redirect", target);
+  soup_message_headers_replace (h, "Cache-Control", cache);
+  soup_message_headers_set_content_type (h, type, NULL);
+  soup_message_headers_set_content_length (h, 0);
+  yg_request_respond_bytes (req, 200, NULL, NULL);
 }
 
 /* A playlist still growing must not be cached; a finished one may. */
@@ -124,7 +151,7 @@ serve_master (YgRequest *req, const char *root, const char *rel, const char *ite
 
   if (langs->len == 0)
     {
-      yg_http_serve_file (req, root, rel, "application/vnd.apple.mpegurl", cache);
+      send_file (req, root, rel, "application/vnd.apple.mpegurl", cache);
       return;
     }
   path = g_build_filename (root, rel, NULL);
@@ -163,7 +190,7 @@ serve_caption (YgRequest *req, const char *root, const char *item, const char *n
   if (vtt)
     {
       g_autofree char *rel = g_strdup_printf ("%s/captions/%s", item, name);
-      yg_http_serve_file (req, root, rel, "text/vtt; charset=utf-8", cache);
+      send_file (req, root, rel, "text/vtt; charset=utf-8", cache);
     }
   else
     {
@@ -236,7 +263,7 @@ serve (YgServer *server, YgRequest *req, const char *item, const char *rung, con
   if (rung == NULL && g_str_equal (name, "master.m3u8"))
     serve_master (req, root, rel, item, cache);
   else
-    yg_http_serve_file (req, root, rel, type, cache);
+    send_file (req, root, rel, type, cache);
 }
 
 /* Serves the request's file if the item is public; else 404. */

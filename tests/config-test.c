@@ -33,6 +33,11 @@ test_values (void)
     { "behind-tls", "maybe", FALSE },        { "behind-tls", "", FALSE },
     { "playback-token-hours", "0", FALSE },  { "playback-token-hours", "169", FALSE },
     { "playback-token-hours", "24", TRUE },
+    { "accel-redirect", "none", TRUE },      { "accel-redirect", "/yg-media/", TRUE },
+    { "accel-redirect", "/a/b_c-1/", TRUE }, { "accel-redirect", "yg-media/", FALSE },
+    { "accel-redirect", "/yg-media", FALSE }, { "accel-redirect", "/", FALSE },
+    { "accel-redirect", "//x/", FALSE },     { "accel-redirect", "/a b/", FALSE },
+    { "accel-redirect", "/a\r\nX: y/", FALSE }, { "accel-redirect", "/../", FALSE },
   };
   g_autoptr (YgConfig) c = yg_config_new ();
 

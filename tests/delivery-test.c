@@ -13,7 +13,9 @@
  * new ETag after a file is replaced by rename. Large bodies go out with
  * sendfile(2) (the server's counter grows by exactly the bytes served, whole
  * files and ranges alike); a public item's JSON, kept a moment for everyone,
- * shows a staff change at once. The item row exists (public),
+ * shows a staff change at once. With --accel-redirect, files are handed to
+ * nginx (X-Accel-Redirect, empty body, the same type and caching) only for
+ * what the caller may fetch. The item row exists (public),
  * since /hls/<item>/ serves only items the catalogue knows as public; the
  * visibility rules themselves are in visibility-test.c. Suite: http.
  */
@@ -75,6 +77,7 @@ insert_item (gpointer conn, gpointer data, GError **error)
   return yg_item_store_insert (conn, ITEM, "lesson", "delivery", "", error);
 }
 
+/* @data: NULL, or an --accel-redirect prefix */
 static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
@@ -83,7 +86,11 @@ fixture_setup (Fixture *f, gconstpointer data)
   static const guint8 jpeg[] = { 0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 'J', 'F', 'I', 'F', 0x00,
                                  0x00, 0x00, 0x0a, 0xff, 0xd9 };
 
-  f->ts = yg_test_server_start (NULL, yg_routes, yg_n_routes);
+  YgConfig *config = yg_config_new ();
+
+  if (data != NULL) /* the nginx internal location's prefix */
+    g_assert_true (yg_config_set (config, "accel-redirect", data, NULL));
+  f->ts = yg_test_server_start (config, yg_routes, yg_n_routes);
   g_free (yg_test_server_db_sync (f->ts, insert_item, NULL));
   f->outside = yg_test_make_tmpdir ();
   /* Random bytes, NULs included: a body compared as a C string would pass by accident. */
@@ -777,6 +784,46 @@ test_item_doc_cache (Fixture *f, gconstpointer data)
   g_assert_cmpstr (hidden, ==, "HTTP 404");
 }
 
+/* --- /delivery/accel-redirect ------------------------------------------------------------- */
+
+static void
+test_accel_redirect (Fixture *f, gconstpointer data)
+{
+  const struct
+  {
+    const char *rel, *type, *cache;
+  } cases[] = {
+    { "720p/seg00000.ts", "video/mp2t", "public, max-age=31536000, immutable" },
+    { "720p/index.m3u8", "application/vnd.apple.mpegurl", "public, max-age=300" },
+    { "360p/index.m3u8", "application/vnd.apple.mpegurl", "no-cache" },
+    { "master.m3u8", "application/vnd.apple.mpegurl", "no-cache" },
+    { "poster.jpg", "image/jpeg", "public, max-age=3600" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (Response) r = get (f, cases[i].rel, "Range: bytes=0-9\r\n");
+      g_autofree char *target = g_strdup_printf ("/yg-media/%s/%s", ITEM, cases[i].rel);
+
+      g_assert_cmpuint (r->status, ==, 200); /* nginx answers the Range itself */
+      g_assert_cmpstr (header (r, "x-accel-redirect"), ==, target);
+      g_assert_cmpstr (header (r, "content-type"), ==, cases[i].type);
+      g_assert_cmpstr (header (r, "cache-control"), ==, cases[i].cache);
+      g_assert_cmpuint (g_bytes_get_size (r->body), ==, 0);
+    }
+  /* Names outside the grammar and hidden items never get a redirect. */
+  {
+    g_autoptr (Response) bad = get (f, "720p/secret.txt", NULL);
+    g_autoptr (Response) hidden = NULL;
+    assert_not_found_json (bad);
+    g_assert_null (header (bad, "x-accel-redirect"));
+    patch_item (f, "{\"visibility\":\"residents\"}");
+    hidden = get (f, "720p/seg00000.ts", NULL);
+    assert_not_found_json (hidden);
+    g_assert_null (header (hidden, "x-accel-redirect"));
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -799,5 +846,7 @@ main (int argc, char **argv)
   ADD ("sendfile", test_sendfile);
   ADD ("item-document-cache", test_item_doc_cache);
 #undef ADD
+  g_test_add ("/delivery/accel-redirect", Fixture, "/yg-media/", fixture_setup, test_accel_redirect,
+              fixture_teardown);
   return g_test_run ();
 }
