@@ -1020,9 +1020,9 @@ test_session_upload (Fixture *f, gconstpointer data)
                    hr = NULL, h = NULL, last = NULL, got = NULL;
   g_autoptr (JsonNode) owner = NULL;
 
-  yg_test_server_account (f->ts, "wang", "staff");
-  yg_test_server_account (f->ts, "lihua", "staff");
-  yg_test_server_account (f->ts, "xiaoming", "resident");
+  yg_test_server_account (f->ts, "wang", YG_ROLE_STAFF);
+  yg_test_server_account (f->ts, "lihua", YG_ROLE_STAFF);
+  yg_test_server_account (f->ts, "xiaoming", YG_ROLE_RESIDENT);
   a = yg_test_server_sign_in (f->ts, "wang");
   b = yg_test_server_sign_in (f->ts, "lihua");
   resident = yg_test_server_sign_in (f->ts, "xiaoming");
@@ -1076,8 +1076,8 @@ test_session_quota (Fixture *f, gconstpointer data)
   g_autofree char *a = NULL, *b = NULL, *big = NULL, *second_a = NULL, *second_b = NULL;
   g_autoptr (Resp) first = NULL, over = NULL, other = NULL;
 
-  yg_test_server_account (f->ts, "wang", "staff");
-  yg_test_server_account (f->ts, "lihua", "staff");
+  yg_test_server_account (f->ts, "wang", YG_ROLE_STAFF);
+  yg_test_server_account (f->ts, "lihua", YG_ROLE_STAFF);
   a = yg_test_server_sign_in (f->ts, "wang");
   b = yg_test_server_sign_in (f->ts, "lihua");
   big = creation_headers (a, 1000000);

@@ -199,14 +199,14 @@ create_account (gpointer conn, gpointer data, GError **error)
 
 /**
  * yg_test_server_account:
- * @role: "resident", "staff" or "admin"
+ * @role: YG_ROLE_RESIDENT, YG_ROLE_STAFF or YG_ROLE_ADMIN
  *
  * Creates the account @username with the password YG_TEST_ACCOUNT_PASSWORD.
  */
 void
-yg_test_server_account (YgTestServer *ts, const char *username, const char *role)
+yg_test_server_account (YgTestServer *ts, const char *username, YgRole role)
 {
-  NewAccount a = { username, yg_role_from_string (role) };
+  NewAccount a = { username, role };
 
   yg_test_server_db_sync (ts, create_account, &a);
 }

@@ -79,6 +79,8 @@ async function main() {
 
   // a few seconds, small; the lessons are tiny
   const clip = makeClip(tmp, { name: 'upload.mp4', size: '640x360', seconds: 4, extra: ['-b:v', '1M'] });
+  // the same name as the one chosen again after the reload; its title names it in the pending list
+  const second = makeClip(tmp, { name: '续传测试.mp4', size: '640x360', seconds: 3, extra: ['-b:v', '1M'] });
   const lessonA = makeClip(tmp, { name: 'lesson-a.mp4', size: '320x180', seconds: 2 });
   const lessonB = makeClip(tmp, { name: 'lesson-b.mp4', size: '320x180', seconds: 3 });
   log(`clip ${fs.statSync(clip).size} bytes`);
@@ -161,6 +163,32 @@ async function main() {
     return `aria-valuenow ${values.join(' → ')}; paused at ${atPause}; item ${itemId}`;
   });
 
+  await check('an upload interrupted by a reload resumes from the server\'s offset', async () => {
+    await page.locator('#upload-files').setInputFiles(second);
+    const card = page.locator('.upload-card').last();
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 20, downloadThroughput: -1, uploadThroughput: 60 * 1024 });
+    await card.getByRole('button', { name: '开始上传' }).click();
+    const bar = card.getByRole('progressbar', { name: '上传进度' });
+    const before = [];
+    await until(async () => { await sampleProgress(page, bar, before, 300); return before.some((v) => v >= 20); },
+      30_000, 'the second upload never reached 20 %');
+    await page.reload({ waitUntil: 'domcontentloaded' });
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    await page.locator('#workspace').waitFor({ state: 'visible' });
+    await page.locator('#upload-pending').getByText('续传测试').waitFor();
+    await page.locator('#upload-files').setInputFiles(second);
+    const again = page.locator('.upload-card').last();
+    await again.getByRole('button', { name: '开始上传' }).click();
+    const after = [];
+    assert(await sampleProgress(page, again.getByRole('progressbar', { name: '上传进度' }), after, 30_000),
+      `the resumed upload did not finish (${after.join(', ')})`);
+    const first = after.find((v) => v > 0);
+    assert(first >= 10, `the resumed upload started again from ${first} %`);
+    await until(() => again.getAttribute('data-item-id'), 10_000, 'the resumed upload named no item');
+    return `${Math.max(...before)} % before the reload; continued at ${first} %`;
+  });
+
   await check('the job reaches done and the item is ready', async () => {
     await shoot('upload');
     await page.getByRole('button', { name: '转码任务' }).click();
@@ -238,8 +266,15 @@ async function main() {
     const order = course.chapters[0].lessons.map((l) => l.id);
     assert(course.chapters[0].title === '第一章', `chapter title ${course.chapters[0].title}`);
     assert(order.join() === [lessons.b, lessons.a].join(), `API order ${order}, expected ${[lessons.b, lessons.a]}`);
+    // and by drag and drop: the second row dropped on the top half of the first
+    await rows.nth(1).dragTo(rows.nth(0), { targetPosition: { x: 20, y: 3 } });
+    const dragged = await rows.evaluateAll((n) => n.map((x) => x.dataset.id));
+    assert(dragged.join() === [lessons.a, lessons.b].join(), `rows after dragging: ${dragged}`);
+    await editor.getByRole('button', { name: '保存大纲' }).click();
+    await until(async () => (await api(base, `/api/v1/courses/${courseId}`)).chapters[0].lessons.map((l) => l.id).join()
+      === [lessons.a, lessons.b].join(), 5000, 'the dragged order was not saved', 200);
     await shoot('courses');
-    return `order ${order.join(' → ')}`;
+    return `buttons: ${order.join(' → ')}; dragged back: ${dragged.join(' → ')}`;
   });
 
   await check('a resident is not allowed; the API refuses their staff writes', async () => {

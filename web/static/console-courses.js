@@ -7,7 +7,7 @@
 
 import { getJSON } from './api.js';
 import { patchJSON, postJSON, putJSON } from './console-api.js';
-import { button, el, errorText, field, input, select } from './console-dom.js';
+import { button, el, field, input, select, showError as shout, showOk as ok } from './console-dom.js';
 import { VISIBILITIES } from './console-meta.js';
 import { t } from './i18n.js';
 
@@ -17,20 +17,6 @@ const editor = () => document.getElementById('course-editor');
 const statusLine = () => document.getElementById('courses-status');
 let lessons = []; // items of kind lesson: { id, title }
 let dragged = null; // the lesson <li> being dragged
-
-function shout(node, e) {
-  node.hidden = false;
-  delete node.dataset.i18n;
-  node.textContent = errorText(e);
-  node.classList.add('form-error');
-}
-
-function ok(node, key, vars) {
-  node.hidden = false;
-  node.classList.remove('form-error');
-  node.dataset.i18n = key;
-  node.textContent = t(key, vars);
-}
 
 async function loadLessons() {
   try {

@@ -99,6 +99,21 @@ export function errorText(e) {
   return t('err.other', { message: e.message || code || String(e) });
 }
 
+/** A status line saying what went wrong (in words), or that something worked (an i18n key). */
+export function showError(node, e) {
+  node.hidden = false;
+  delete node.dataset.i18n;
+  node.textContent = errorText(e);
+  node.classList.add('form-error');
+}
+
+export function showOk(node, key, vars) {
+  node.hidden = false;
+  node.classList.remove('form-error');
+  node.dataset.i18n = key;
+  node.textContent = t(key, vars);
+}
+
 /** Seconds → "m:ss.s"-free "h:mm:ss" / "m:ss"; parse the same (or plain seconds) back. */
 export function parseClock(text) {
   const s = String(text).trim();

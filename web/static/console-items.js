@@ -7,7 +7,7 @@
 
 import { fetchItem, getJSON, localUrl } from './api.js';
 import { del, itemPath, patchJSON, putJSON, putText } from './console-api.js';
-import { button, clock, el, errorText, field, input, parseClock } from './console-dom.js';
+import { button, clock, el, field, input, parseClock, showError as shout, showOk as ok } from './console-dom.js';
 import { metaForm } from './console-meta.js';
 import { t } from './i18n.js';
 
@@ -16,24 +16,8 @@ const editor = () => document.getElementById('item-editor');
 const statusLine = () => document.getElementById('items-status');
 let loadSeq = 0;
 
-function say(node, key, vars) {
-  node.dataset.i18n = key;
-  node.textContent = t(key, vars);
-}
-
 function notice() {
   return el('p', { class: 'status-line', attrs: { role: 'status' } });
-}
-
-function shout(node, e) {
-  delete node.dataset.i18n;
-  node.textContent = errorText(e);
-  node.classList.add('form-error');
-}
-
-function ok(node, key) {
-  node.classList.remove('form-error');
-  say(node, key);
 }
 
 /** Fills the picker; keeps `keep` selected when given. */
@@ -175,13 +159,12 @@ export async function openItem(id) {
   const seq = ++loadSeq;
   const box = editor();
   if (!id) { box.hidden = true; box.replaceChildren(); return; }
-  say(statusLine(), 'home.loading');
+  ok(statusLine(), 'home.loading');
   try {
     const item = await fetchItem(id);
     if (seq !== loadSeq) return;
     if (pick().value !== id) await loadItemList(id);
-    statusLine().textContent = '';
-    delete statusLine().dataset.i18n;
+    statusLine().hidden = true;
     const page = localUrl(item.page_url);
     box.replaceChildren(
       el('p', { class: 'item-head' },
