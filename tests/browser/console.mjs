@@ -26,6 +26,7 @@ const TOTAL_LIMIT_MS = 240_000;
 const PASSWORD = 'console test password';
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1366, height: 900 };
+const HOSTILE = '课时乙 <img src=x onerror="window.__ygPwned=1">'; // a title is data, never markup
 
 function cli(bin, args, input) {
   const r = spawnSync(bin, args, { encoding: 'utf8', input, timeout: 60_000 });
@@ -88,7 +89,7 @@ async function main() {
   cli(bin, ['user', 'add', '--data', dataDir, '--role', 'staff', '--name', '王老师', 'wang'], `${PASSWORD}\n`);
   cli(bin, ['user', 'add', '--data', dataDir, '--role', 'resident', '--name', '小明', 'xiaoming'], `${PASSWORD}\n`);
   const lessons = {};
-  for (const [key, file, title] of [['a', lessonA, '课时甲'], ['b', lessonB, '课时乙']]) {
+  for (const [key, file, title] of [['a', lessonA, '课时甲'], ['b', lessonB, HOSTILE]]) {
     lessons[key] = cli(bin, ['import', '--data', dataDir, '--kind', 'lesson', '--title', title, file]).split('\n').pop().trim();
   }
 
@@ -197,8 +198,8 @@ async function main() {
     await until(async () => (await row.getAttribute('data-state')) === 'done', 120_000, 'the job never reached done', 1000);
     assert((await row.locator('.badge').textContent()) === '已完成', 'the job badge does not say 已完成');
     assert(await row.getByRole('progressbar').getAttribute('aria-valuenow') === '100', 'the job bar is not at 100');
-    const title = await row.locator('.job-title').textContent();
-    assert(title === '控制台上传测试', `the job row names ${JSON.stringify(title)}`);
+    await until(async () => (await row.locator('.job-title').textContent()) === '控制台上传测试', 10_000,
+      'the job row does not name the item', 200);
     const item = await api(base, `/api/v1/items/${itemId}`);
     assert(item.status === 'ready', `item status ${item.status}`);
     assert(item.troupe === '云馆剧团' && item.kind === 'performance', `metadata not applied: ${item.kind} ${item.troupe}`);
@@ -257,6 +258,9 @@ async function main() {
     }
     const rows = chapter.locator('.lesson-row');
     assert(await rows.count() === 2, `${await rows.count()} lesson rows`);
+    const shownTitle = await rows.nth(1).locator('.lesson-title').textContent();
+    assert(shownTitle === HOSTILE, `the hostile title shows as ${JSON.stringify(shownTitle)}`);
+    assert(await page.locator('#main img').count() === 0, 'a title became an <img> element');
     await rows.first().getByRole('button', { name: '下移' }).click();
     const shown = await rows.evaluateAll((n) => n.map((x) => x.dataset.id));
     assert(shown.join() === [lessons.b, lessons.a].join(), `rows after 下移: ${shown}`);
@@ -309,6 +313,7 @@ async function main() {
   });
 
   await check('no CSP violations, page errors or console errors', async () => {
+    assert(!(await page.evaluate(() => window.__ygPwned)), 'markup in a title ran');
     await pageCsp(page);
     assertNoCspOrErrors();
     assert(consoleErrors.length === 0, `console errors:\n  ${consoleErrors.join('\n  ')}`);

@@ -110,8 +110,22 @@ export function showError(node, e) {
 export function showOk(node, key, vars) {
   node.hidden = false;
   node.classList.remove('form-error');
+  say(node, key, vars);
+}
+
+/** Text from an i18n key with {placeholders}; kept for retranslateVars() on a language switch. */
+export function say(node, key, vars) {
   node.dataset.i18n = key;
+  if (vars) node.dataset.i18nVars = JSON.stringify(vars);
+  else delete node.dataset.i18nVars;
   node.textContent = t(key, vars);
+}
+
+/** After i18n.js has retranslated [data-i18n] (without values), put the values back in. */
+export function retranslateVars(root = document) {
+  for (const n of root.querySelectorAll('[data-i18n-vars]')) {
+    try { n.textContent = t(n.dataset.i18n, JSON.parse(n.dataset.i18nVars)); } catch { /* leave it */ }
+  }
 }
 
 /** Seconds → "m:ss.s"-free "h:mm:ss" / "m:ss"; parse the same (or plain seconds) back. */

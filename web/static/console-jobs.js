@@ -20,6 +20,7 @@ let timer = null;
 let shown = false; // the panel is shown (polling also stops while the tab is hidden)
 
 async function titleOf(id, node) {
+  node.textContent = titles.get(id) || id;
   if (!titles.has(id)) {
     titles.set(id, id);
     try { titles.set(id, (await fetchItem(id)).title || id); } catch { /* keep the id */ }

@@ -8,7 +8,7 @@
 
 import { fetchItem, localUrl } from './api.js';
 import { csrfToken, patchJSON, itemPath } from './console-api.js';
-import { button, el, errorText, field, input, progressBar, select } from './console-dom.js';
+import { button, el, errorText, field, input, progressBar, say, select } from './console-dom.js';
 import { KINDS, metaForm } from './console-meta.js';
 import { t } from './i18n.js';
 
@@ -60,10 +60,7 @@ function fileCard(file) {
   let paused = false;
   let itemId = null;
 
-  const setStatus = (key, vars) => {
-    status.dataset.i18n = key;
-    status.textContent = t(key, vars);
-  };
+  const setStatus = (key, vars) => say(status, key, vars);
   const fail = (text) => { error.hidden = false; error.textContent = text; };
   const lockForm = () => {
     for (const n of [title, kind, ...metaSlot.querySelectorAll('input, select, textarea')]) n.disabled = true;

@@ -7,7 +7,7 @@
 import './console-strings.js';
 import { initPage, t } from './i18n.js';
 import { signIn, signOut, whoAmI } from './console-api.js';
-import { errorText } from './console-dom.js';
+import { errorText, retranslateVars } from './console-dom.js';
 import { initUpload } from './console-upload.js';
 import { initJobs, jobsVisible } from './console-jobs.js';
 import { initItems, loadItemList, openItem } from './console-items.js';
@@ -100,5 +100,6 @@ $('sign-out').addEventListener('click', async () => {
 });
 
 for (const p of PANELS) $(p).querySelector('h1').tabIndex = -1;
+window.addEventListener('yg:langchange', () => retranslateVars());
 initPage();
 load();
