@@ -26,6 +26,18 @@ function tusLib() {
 const stripExt = (name) => name.replace(/\.[^.]{1,5}$/, '');
 const mb = (n) => `${(n / 1e6).toFixed(1)} MB`;
 
+/** fn() again while the network is down or the new item is not there yet (up to about a minute). */
+async function persistently(fn) {
+  for (let i = 0; ; i++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (i >= 60 || (e.status !== 0 && e.status !== 404)) throw e;
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
 function fileCard(file) {
   const li = el('li', { class: 'console-card upload-card' });
   const heading = el('h2', { class: 'section-title', text: file.name });
@@ -136,16 +148,16 @@ function fileCard(file) {
       } catch { /* below */ }
     }
     if (!itemId) { fail(t('upload.noItem')); return; }
-    li.dataset.itemId = itemId;
     const changes = meta.read();
     delete changes.title;
-    if (Object.keys(changes).length) {
-      try {
-        await patchJSON(itemPath(itemId), changes);
-      } catch (e) {
-        fail(`${t('upload.metaFailed')} ${errorText(e)}`);
-      }
+    try {
+      // after a lost final answer the upload may still be finishing (hashing, cataloguing)
+      await persistently(() => fetchItem(itemId));
+      if (Object.keys(changes).length) await persistently(() => patchJSON(itemPath(itemId), changes));
+    } catch (e) {
+      fail(`${t('upload.metaFailed')} ${errorText(e)}`);
     }
+    li.dataset.itemId = itemId;
     onItem(itemId);
     links.replaceChildren(
       button('upload.edit', () => document.dispatchEvent(new CustomEvent('yg:edit-item', { detail: { id: itemId } })),
