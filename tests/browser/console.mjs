@@ -219,6 +219,26 @@ async function main() {
     await shoot('jobs');
   });
 
+  await check('a broken file: the job fails with a reason in words; retry queues it again', async () => {
+    const junk = path.join(tmp, 'broken.mp4');
+    fs.writeFileSync(junk, Buffer.alloc(50_000, 0x5a));
+    await page.getByRole('button', { name: '上传' }).click();
+    await page.locator('#upload-files').setInputFiles(junk);
+    const card = page.locator('.upload-card').last();
+    await card.getByRole('button', { name: '开始上传' }).click();
+    await until(() => card.getAttribute('data-item-id'), 20_000, 'the broken upload named no item');
+    const junkId = await card.getAttribute('data-item-id');
+    await page.getByRole('button', { name: '转码任务' }).click();
+    const row = page.locator(`.job:has(a[data-item="${junkId}"])`).first();
+    await until(async () => (await row.getAttribute('data-state')) === 'failed', 60_000, 'the broken file\'s job never failed', 500);
+    const reason = await row.locator('.job-error').textContent();
+    const job = (await apiGet(page, '/api/v1/jobs?state=failed')).body.jobs.find((j) => j.item_id === junkId);
+    assert(reason && /[\u4e00-\u9fff]/.test(reason) && !reason.startsWith(job.error.code), `the reason reads ${JSON.stringify(reason)} (code ${job.error.code})`);
+    await row.getByRole('button', { name: '重试' }).click();
+    await until(async () => (await page.locator(`.job:has(a[data-item="${junkId}"])`).count()) >= 2, 10_000, 'retry made no new job');
+    return `${job.error.code}: ${reason}`;
+  });
+
   await check('editing: title, visibility, chapter, caption', async () => {
     await page.locator(`.job a[data-item="${itemId}"]`).click();
     const editor = page.locator('#item-editor');
