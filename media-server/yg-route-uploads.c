@@ -14,7 +14,8 @@
  * item, its file row and its job are committed together; the final answer
  * carries Yunguan-Item-Id, and GET /api/v1/uploads/<id> names the item.
  * One request at a time per upload (423 otherwise). Staff see only their own
- * uploads, admins all. Thread: main thread; fsync and hashing on GTask threads.
+ * uploads (a token's, or a signed-in account's from any of its sessions; a
+ * cookie-authenticated write needs X-CSRF-Token like any other), admins all. Thread: main thread; fsync and hashing on GTask threads.
  */
 #define G_LOG_DOMAIN "yg-server"
 
@@ -106,11 +107,20 @@ check_resumable (YgRequest *req, GError **error)
   return FALSE;
 }
 
+/* Who owns an upload: a bearer token by its id (> 0), a signed-in staff
+ * account by minus its user id, so every account and token has its own
+ * uploads and quota, and an account resumes its uploads from a new session. */
+static gint64
+owner_of (const YgPrincipal *p)
+{
+  return p->session_id != 0 ? -p->user_id : p->token_id;
+}
+
 static gboolean
 owns (YgRequest *req, const YgTusUpload *u)
 {
   return req->principal != NULL
-         && (req->principal->role == YG_ROLE_ADMIN || req->principal->token_id == u->owner);
+         && (req->principal->role == YG_ROLE_ADMIN || owner_of (req->principal) == u->owner);
 }
 
 /* The upload named in the path, if this caller may see it. */
@@ -836,7 +846,7 @@ yg_route_uploads_create_early (YgServer *server, YgRequest *req)
       && (guint64) soup_message_headers_get_content_length (rh) > length)
     FAIL (req, g_error_new_literal (YG_HTTP_ERROR, YG_HTTP_ERROR_PAYLOAD_TOO_LARGE,
                                     "The body is longer than the Upload-Length it declares"));
-  u = yg_tus_store_create (store, length, req->principal->token_id, meta, &error);
+  u = yg_tus_store_create (store, length, owner_of (req->principal), meta, &error);
   if (u == NULL)
     FAIL (req, error);
   g_object_set_data_full (G_OBJECT (req->msg), "yg-upload-id", g_strdup (u->id), g_free);

@@ -11,8 +11,11 @@ const YgRoute yg_routes[] = {
   { "GET", "/", YG_AUTH_PUBLIC, yg_route_web_home, 0 },
   { "GET", "/items/{id}", YG_AUTH_PUBLIC, yg_route_web_item, 0 },
   { "GET", "/embed/{id}", YG_AUTH_PUBLIC, yg_route_web_embed, 0 },
+  /* the page is static; its data comes from staff-only API routes */
+  { "GET", "/console", YG_AUTH_PUBLIC, yg_route_web_console, 0 },
   { "GET", "/static/{name}", YG_AUTH_PUBLIC, yg_route_web_static, 0 },
   { "GET", "/static/vendor/hls.min.js", YG_AUTH_PUBLIC, yg_route_web_hlsjs, 0 },
+  { "GET", "/static/vendor/tus.min.js", YG_AUTH_PUBLIC, yg_route_web_tusjs, 0 },
   /* before /hls/{id}/…: "t" is a literal segment there, never an item id */
   { "GET", "/hls/t/{token}/{id}/{name}", YG_AUTH_PLAYBACK_TOKEN, yg_route_hls_token_item_file, 0 },
   { "GET", "/hls/t/{token}/{id}/{rung}/{name}", YG_AUTH_PLAYBACK_TOKEN,

@@ -32,7 +32,7 @@ typedef struct
   char *id;
   guint64 length;
   guint64 offset;            /* acknowledged: fsynced and recorded */
-  gint64 owner;              /* token id of the staff member */
+  gint64 owner;              /* bearer token id (> 0), or minus the account id */
   GHashTable *metadata;      /* key → decoded value (UTF-8) */
   gint64 created_at;
   gint64 expires_at;         /* Unix time */

@@ -22,7 +22,7 @@
 #include "yg-test-server.h"
 #include "yg-user-store.h"
 
-#define PASSWORD "correct horse battery"
+#define PASSWORD YG_TEST_ACCOUNT_PASSWORD
 
 typedef struct
 {
@@ -46,25 +46,10 @@ fixture_teardown (Fixture *f, gconstpointer data)
 
 /* --- helpers ------------------------------------------------------------------------------ */
 
-typedef struct
-{
-  const char *username;
-  YgRole role;
-} NewUser;
-
-static gpointer
-add_user (gpointer conn, gpointer data, GError **error)
-{
-  NewUser *u = data;
-  gint64 id = yg_user_store_create (conn, u->username, "Test", u->role, PASSWORD, error);
-  return id > 0 ? GINT_TO_POINTER (1) : NULL;
-}
-
 static void
 make_user (Fixture *f, const char *username, YgRole role)
 {
-  NewUser u = { username, role };
-  yg_test_server_db_sync (f->ts, add_user, &u);
+  yg_test_server_account (f->ts, username, role);
 }
 
 static gpointer

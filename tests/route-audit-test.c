@@ -114,8 +114,11 @@ static const struct
   { "GET", "/", TRUE, YG_AUTH_PUBLIC },
   { "GET", "/items/{id}", TRUE, YG_AUTH_PUBLIC },
   { "GET", "/embed/{id}", TRUE, YG_AUTH_PUBLIC },
+  /* a static page; its data comes from staff-only API routes */
+  { "GET", "/console", TRUE, YG_AUTH_PUBLIC },
   { "GET", "/static/{name}", TRUE, YG_AUTH_PUBLIC },
   { "GET", "/static/vendor/hls.min.js", TRUE, YG_AUTH_PUBLIC },
+  { "GET", "/static/vendor/tus.min.js", TRUE, YG_AUTH_PUBLIC },
   { "GET", "/hls/{id}/{name}", TRUE, YG_AUTH_PUBLIC },
   { "GET", "/hls/{id}/{rung}/{name}", TRUE, YG_AUTH_PUBLIC },
   { "GET", "/api/v1/items", TRUE, YG_AUTH_PUBLIC },

@@ -10,7 +10,8 @@
  * (Yunguan-Item-Id, the item, the original's bytes and SHA-256 in the catalogue,
  * the queued job; zero-length uploads); the whole-file sha256 metadata;
  * termination; expiration (after a restart on the same data directory and on
- * the running server); malformed input. Bugs found in the implementation are
+ * the running server); malformed input; staff accounts signed in by cookie
+ * (CSRF, per-account ownership and quota, resuming from a new session). Bugs found in the implementation are
  * kept as g_test_incomplete cases under /tus/bugs/. Suite: http.
  */
 #include <errno.h>
@@ -993,6 +994,102 @@ test_patch_ownership (Fixture *f, gconstpointer data)
   pa = patch (f, f->admin, id, 0, bytes, 10, NULL);
   g_assert_cmpuint (pa->status, ==, 204);
   g_assert_cmpuint (head_offset (f, f->staff, id), ==, 10);
+}
+
+/* "<cookie and CSRF lines>Upload-Length: …\r\nUpload-Metadata: …\r\n" */
+static char *
+creation_headers (const char *session, guint64 length)
+{
+  g_autofree char *meta = metadata ("clip.mp4", "控制台上传", "lesson", NULL);
+
+  return g_strdup_printf ("%sUpload-Length: %" G_GUINT64_FORMAT "\r\nUpload-Metadata: %s\r\n",
+                          session, length, meta);
+}
+
+/* A staff account signed in by cookie (the web console) uploads like a
+ * token does: writes need its CSRF token; its uploads are its own, from any
+ * of its sessions, and not another account's, a token's or a resident's. */
+static void
+test_session_upload (Fixture *f, gconstpointer data)
+{
+  g_autofree guint8 *bytes = make_bytes (1000, 9);
+  g_autofree char *a = NULL, *a_again = NULL, *b = NULL, *resident = NULL, *cookie_only = NULL;
+  g_autofree char *create = NULL, *create_no_csrf = NULL, *create_resident = NULL;
+  g_autofree char *id = NULL, *path = NULL;
+  g_autoptr (Resp) r = NULL, csrf = NULL, refused = NULL, p1 = NULL, hb = NULL, ht = NULL,
+                   hr = NULL, h = NULL, last = NULL, got = NULL;
+  g_autoptr (JsonNode) owner = NULL;
+
+  yg_test_server_account (f->ts, "wang", YG_ROLE_STAFF);
+  yg_test_server_account (f->ts, "lihua", YG_ROLE_STAFF);
+  yg_test_server_account (f->ts, "xiaoming", YG_ROLE_RESIDENT);
+  a = yg_test_server_sign_in (f->ts, "wang");
+  b = yg_test_server_sign_in (f->ts, "lihua");
+  resident = yg_test_server_sign_in (f->ts, "xiaoming");
+
+  /* the cookie without its CSRF token, or a resident's, stores nothing */
+  cookie_only = g_strndup (a, strstr (a, "X-CSRF-Token:") - a);
+  create_no_csrf = creation_headers (cookie_only, 1000);
+  csrf = req (f->port, "POST", "/api/v1/uploads", NULL, create_no_csrf, NULL, 0);
+  g_assert_cmpuint (csrf->status, ==, 403);
+  assert_error_code (csrf, "csrf");
+  create_resident = creation_headers (resident, 1000);
+  refused = req (f->port, "POST", "/api/v1/uploads", NULL, create_resident, NULL, 0);
+  g_assert_cmpuint (refused->status, ==, 403);
+  assert_error_code (refused, "forbidden");
+  g_assert_cmpuint (count_files (f->uploads_dir), ==, 0);
+
+  create = creation_headers (a, 1000);
+  r = req (f->port, "POST", "/api/v1/uploads", NULL, create, NULL, 0);
+  g_assert_cmpuint (r->status, ==, 201);
+  id = id_from_location (hdr (r, "Location"));
+  path = g_strdup_printf ("/api/v1/uploads/%s", id);
+  p1 = patch (f, NULL, id, 0, bytes, 400, a);
+  g_assert_cmpuint (p1->status, ==, 204);
+
+  /* another staff account and a staff token do not see it; a resident may not ask */
+  hb = req (f->port, "HEAD", path, NULL, b, NULL, 0);
+  g_assert_cmpuint (hb->status, ==, 404);
+  ht = head (f, f->staff, id);
+  g_assert_cmpuint (ht->status, ==, 404);
+  hr = req (f->port, "HEAD", path, NULL, resident, NULL, 0);
+  g_assert_cmpuint (hr->status, ==, 403);
+
+  /* the same account signed in again (a reloaded console) resumes and finishes it */
+  a_again = yg_test_server_sign_in (f->ts, "wang");
+  h = req (f->port, "HEAD", path, NULL, a_again, NULL, 0);
+  g_assert_cmpuint (h->status, ==, 200);
+  g_assert_cmpuint (hdr_uint (h, "Upload-Offset"), ==, 400);
+  last = patch (f, NULL, id, 400, bytes + 400, 600, a_again);
+  g_assert_cmpuint (last->status, ==, 204);
+  g_assert_nonnull (hdr (last, "Yunguan-Item-Id"));
+  got = req (f->port, "GET", path, NULL, a_again, NULL, 0);
+  g_assert_cmpuint (got->status, ==, 200);
+  g_assert_cmpstr (json_object_get_string_member (resp_json (got, &owner), "item_id"), ==,
+                   hdr (last, "Yunguan-Item-Id"));
+}
+
+/* The quota counts each signed-in account's own unfinished uploads. */
+static void
+test_session_quota (Fixture *f, gconstpointer data)
+{
+  g_autofree char *a = NULL, *b = NULL, *big = NULL, *second_a = NULL, *second_b = NULL;
+  g_autoptr (Resp) first = NULL, over = NULL, other = NULL;
+
+  yg_test_server_account (f->ts, "wang", YG_ROLE_STAFF);
+  yg_test_server_account (f->ts, "lihua", YG_ROLE_STAFF);
+  a = yg_test_server_sign_in (f->ts, "wang");
+  b = yg_test_server_sign_in (f->ts, "lihua");
+  big = creation_headers (a, 1000000);
+  first = req (f->port, "POST", "/api/v1/uploads", NULL, big, NULL, 0);
+  g_assert_cmpuint (first->status, ==, 201);
+  /* 1 000 000 + 600 000 > 1 500 000 for the same account, not for another one */
+  second_a = creation_headers (a, 600000);
+  over = req (f->port, "POST", "/api/v1/uploads", NULL, second_a, NULL, 0);
+  g_assert_cmpuint (over->status, ==, 413);
+  second_b = creation_headers (b, 600000);
+  other = req (f->port, "POST", "/api/v1/uploads", NULL, second_b, NULL, 0);
+  g_assert_cmpuint (other->status, ==, 201);
 }
 
 static void
@@ -2069,6 +2166,8 @@ main (int argc, char **argv)
   ADD ("patch/three-chunks", test_patch_three_chunks);
   ADD ("patch/refusals", test_patch_refusals);
   ADD ("patch/ownership", test_patch_ownership);
+  ADD ("session/staff-account", test_session_upload);
+  ADD_LIMITS ("session/quota-per-account", test_session_quota);
   ADD ("patch/checksum-sha1", test_patch_checksum_sha1);
   ADD ("patch/checksum-sha256", test_patch_checksum_sha256);
   ADD ("patch/checksum-bad-header", test_patch_checksum_bad_header);

@@ -15,8 +15,11 @@
 #include <signal.h>
 #include <sys/prctl.h>
 
+#include <json-glib/json-glib.h>
+
 #include "yg-principal.h"
 #include "yg-token-store.h"
+#include "yg-user-store.h"
 
 typedef struct
 {
@@ -175,6 +178,68 @@ yg_test_server_token (YgTestServer *ts, const char *role)
 
   g_assert_no_error (error);
   return token;
+}
+
+typedef struct
+{
+  const char *username;
+  YgRole role;
+} NewAccount;
+
+static gpointer
+create_account (gpointer conn, gpointer data, GError **error)
+{
+  NewAccount *a = data;
+
+  return yg_user_store_create (conn, a->username, a->username, a->role,
+                               YG_TEST_ACCOUNT_PASSWORD, error) > 0
+           ? GINT_TO_POINTER (1)
+           : NULL;
+}
+
+/**
+ * yg_test_server_account:
+ * @role: YG_ROLE_RESIDENT, YG_ROLE_STAFF or YG_ROLE_ADMIN
+ *
+ * Creates the account @username with the password YG_TEST_ACCOUNT_PASSWORD.
+ */
+void
+yg_test_server_account (YgTestServer *ts, const char *username, YgRole role)
+{
+  NewAccount a = { username, role };
+
+  yg_test_server_db_sync (ts, create_account, &a);
+}
+
+/**
+ * yg_test_server_sign_in:
+ *
+ * Signs the account @username in over HTTP, as a browser would; every call
+ * makes a new session.
+ *
+ * Returns: (transfer full): "Cookie: …\r\nX-CSRF-Token: …\r\n", header
+ *   lines for yg_test_request
+ */
+char *
+yg_test_server_sign_in (YgTestServer *ts, const char *username)
+{
+  g_autofree char *body = g_strdup_printf (
+    "{\"username\":\"%s\",\"password\":\"" YG_TEST_ACCOUNT_PASSWORD "\"}", username);
+  g_autoptr (YgTestResponse) r = NULL;
+  g_autoptr (JsonParser) p = json_parser_new ();
+  g_autofree char *set = NULL;
+  g_autoptr (GError) error = NULL;
+
+  r = yg_test_request (ts->port, NULL, "POST", "/api/v1/session",
+                       "Content-Type: application/json\r\n", body);
+  g_assert_cmpuint (r->status, ==, 200);
+  set = yg_test_response_header (r, "Set-Cookie", 0);
+  g_assert_nonnull (set);
+  json_parser_load_from_data (p, r->body, r->body_len, &error);
+  g_assert_no_error (error);
+  return g_strdup_printf ("Cookie: %.*s\r\nX-CSRF-Token: %s\r\n", (int) strcspn (set, ";"), set,
+                          json_object_get_string_member (
+                            json_node_get_object (json_parser_get_root (p)), "csrf_token"));
 }
 
 gpointer

@@ -6,6 +6,7 @@
 #include "yg-test-util.h"
 
 #include "yg-config.h"
+#include "yg-principal.h"
 #include "yg-route.h"
 #include "yg-server.h"
 
@@ -27,6 +28,9 @@ YgTestServer *yg_test_server_start (YgConfig *config, const YgRoute *routes, gsi
 void yg_test_server_stop (YgTestServer *ts);
 char *yg_test_server_stop_keeping_data (YgTestServer *ts);
 char *yg_test_server_token (YgTestServer *ts, const char *role);
+#define YG_TEST_ACCOUNT_PASSWORD "correct horse battery"
+void yg_test_server_account (YgTestServer *ts, const char *username, YgRole role);
+char *yg_test_server_sign_in (YgTestServer *ts, const char *username);
 gpointer yg_test_server_db_sync (YgTestServer *ts, gpointer (*func) (gpointer conn, gpointer data,
                                                                       GError **error),
                                  gpointer data);

@@ -104,6 +104,11 @@ const STRINGS = {
 };
 
 export const LANGS = Object.keys(STRINGS);
+
+/** Strings of another part of the UI (the staff console keeps its own table); keys here win. */
+export function addStrings(tables) {
+  for (const lang of LANGS) STRINGS[lang] = { ...(tables[lang] || {}), ...STRINGS[lang] };
+}
 const KEY = 'yg.lang';
 let current = readStored() || 'zh-CN';
 
