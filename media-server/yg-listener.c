@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #define SWEEP_INTERVAL_MS 250
+#define HANGUP_SWEEPS 8 /* peers' hang-ups are looked for every 2 s */
 #define LINGER_MS 2000
 #define LINGER_MAX_BYTES (256 * 1024)
 #define MIN_BODY_RATE 8192 /* bytes per second a bounded body must average */
@@ -60,6 +61,7 @@ struct _YgListener
   guint16 port;
   GHashTable *conns; /* peer "ip:port" → Conn */
   guint sweep_id;
+  guint sweeps;
   GSocket *anchor;
   int anchor_peer;
   YgListenerStats stats;
@@ -359,18 +361,22 @@ conn_gone (Conn *c)
   return TRUE;
 }
 
+/* Deadlines are checked every sweep; whether a peer has hung up costs a
+ * poll(2) per connection, so that is asked every HANGUP_SWEEPS sweeps only
+ * (with thousands of viewers connected it was most of the sweep's cost). */
 static gboolean
 sweep (gpointer data)
 {
   YgListener *self = data;
   gint64 now = g_get_monotonic_time ();
+  gboolean ask_peers = ++self->sweeps % HANGUP_SWEEPS == 0;
   GHashTableIter iter;
   Conn *c;
 
   g_hash_table_iter_init (&iter, self->conns);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &c))
     {
-      if (conn_gone (c))
+      if (g_socket_is_closed (c->socket) || (ask_peers && conn_gone (c)))
         g_hash_table_iter_remove (&iter);
       else if (c->head_deadline != 0 && now >= c->head_deadline)
         {
