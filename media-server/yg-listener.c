@@ -12,8 +12,11 @@
  * that trickles a byte a second (never idle) is cut off too.
  * Requests refused before their body (413, 431) are answered on a connection
  * stolen from libsoup, followed by a short lingering close so the client
- * reads the answer instead of a reset. Connections are tracked by peer
- * address, which is how a SoupServerMessage is tied back to its socket.
+ * reads the answer instead of a reset. Connections are tracked by their
+ * peer address object: libsoup hands the one given to
+ * soup_server_accept_iostream back as each message's remote address, which
+ * is how a SoupServerMessage is tied back to its socket without formatting
+ * an address per request.
  * A connection whose peer is gone (hang-up or error on the socket) is closed
  * by the sweep (or at once when the cap is reached), since libsoup does not
  * always close those itself.
@@ -48,6 +51,7 @@ typedef struct
 {
   GSocketConnection *conn;
   GSocket *socket;
+  GSocketAddress *peer; /* the key in YgListener.conns */
   gint64 head_deadline; /* monotonic µs; 0 while not waiting for a request head */
   gint64 body_deadline; /* monotonic µs; 0 unless a bounded body is on its way */
 } Conn;
@@ -73,26 +77,14 @@ static void
 conn_free (Conn *c)
 {
   g_object_unref (c->conn);
+  g_object_unref (c->peer);
   g_free (c);
-}
-
-static char *
-peer_key (GSocketAddress *addr)
-{
-  g_autofree char *ip = NULL;
-
-  if (!G_IS_INET_SOCKET_ADDRESS (addr))
-    return NULL;
-  ip = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (addr)));
-  return g_strdup_printf ("%s:%u", ip, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (addr)));
 }
 
 static Conn *
 conn_for_message (YgListener *self, SoupServerMessage *msg)
 {
-  g_autofree char *key = peer_key (soup_server_message_get_remote_address (msg));
-
-  return key != NULL ? g_hash_table_lookup (self->conns, key) : NULL;
+  return g_hash_table_lookup (self->conns, soup_server_message_get_remote_address (msg));
 }
 
 /* Timers go to the thread-default context the server runs in, not the global one. */
@@ -421,7 +413,6 @@ on_incoming (GSocketService *service, GSocketConnection *connection, GObject *so
   g_autoptr (GSocketAddress) remote = g_socket_connection_get_remote_address (connection, NULL);
   g_autoptr (GError) error = NULL;
   g_autoptr (GIOStream) stream = NULL;
-  g_autofree char *key = NULL;
   Conn *c;
 
   if (g_hash_table_size (self->conns) >= self->limits.max_connections)
@@ -435,8 +426,7 @@ on_incoming (GSocketService *service, GSocketConnection *connection, GObject *so
                                   "\"The server is at its connection limit; retry shortly\"}}"));
       return TRUE;
     }
-  key = remote != NULL ? peer_key (remote) : NULL;
-  if (local == NULL || key == NULL)
+  if (local == NULL || !G_IS_INET_SOCKET_ADDRESS (remote))
     {
       g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
       return TRUE;
@@ -446,8 +436,9 @@ on_incoming (GSocketService *service, GSocketConnection *connection, GObject *so
   g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
   c = g_new0 (Conn, 1);
   c->conn = g_object_ref (connection);
+  c->peer = g_object_ref (remote);
   c->socket = socket;
-  g_hash_table_replace (self->conns, g_steal_pointer (&key), c);
+  g_hash_table_replace (self->conns, c->peer, c);
   self->stats.accepted++;
 
   stream = yg_conn_stream_new (connection);
@@ -493,7 +484,7 @@ yg_listener_class_init (YgListenerClass *klass)
 static void
 yg_listener_init (YgListener *self)
 {
-  self->conns = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) conn_free);
+  self->conns = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, (GDestroyNotify) conn_free);
   self->anchor_peer = -1;
 }
 
