@@ -291,6 +291,24 @@ yg_request_respond_error (YgRequest *req, const GError *error)
 }
 
 /**
+ * yg_request_too_many:
+ * @wait: seconds until the caller may try again
+ * @what: what there were too many of, for the message ("sign-in attempts")
+ *
+ * Answers 429 with Retry-After.
+ */
+void
+yg_request_too_many (YgRequest *req, guint wait, const char *what)
+{
+  g_autofree char *after = g_strdup_printf ("%u", wait);
+
+  soup_message_headers_replace (soup_server_message_get_response_headers (req->msg), "Retry-After",
+                                after);
+  yg_request_fail (req, YG_HTTP_ERROR_TOO_MANY_REQUESTS, "Too many %s; try again in %u seconds",
+                   what, wait);
+}
+
+/**
  * yg_request_respond_field_error:
  * @field: (nullable): the body member that is wrong; NULL when the body as
  *   a whole is (not JSON, not an object)
@@ -588,6 +606,21 @@ gboolean
 yg_request_page_query (YgRequest *req, guint default_limit, const char *id_name, gint64 *after,
                        guint *limit, GError **error)
 {
+  return yg_request_page_query_filtered (req, default_limit, id_name, NULL, after, limit, error);
+}
+
+/**
+ * yg_request_page_query_filtered:
+ * @filters: (array zero-terminated=1) (nullable): further parameter names the
+ *   list accepts (the caller reads them from yg_request_query)
+ *
+ * Like yg_request_page_query, for lists that also filter.
+ */
+gboolean
+yg_request_page_query_filtered (YgRequest *req, guint default_limit, const char *id_name,
+                                const char *const *filters, gint64 *after, guint *limit,
+                                GError **error)
+{
   GHashTable *query = yg_request_query (req);
   const char *after_s = g_hash_table_lookup (query, "after");
   const char *limit_s = g_hash_table_lookup (query, "limit");
@@ -597,7 +630,8 @@ yg_request_page_query (YgRequest *req, guint default_limit, const char *id_name,
 
   g_hash_table_iter_init (&it, query);
   while (g_hash_table_iter_next (&it, &key, NULL))
-    if (!g_str_equal (key, "after") && !g_str_equal (key, "limit"))
+    if (!g_str_equal (key, "after") && !g_str_equal (key, "limit")
+        && (filters == NULL || !g_strv_contains (filters, key)))
       return yg_field_error_set (error, key, "Unknown parameter \"%s\"", (const char *) key);
   if (limit_s != NULL && !g_ascii_string_to_unsigned (limit_s, 10, 1, 100, &n, NULL))
     return yg_field_error_set (error, "limit", "\"limit\" must be a number from 1 to 100");

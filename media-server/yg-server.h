@@ -7,7 +7,9 @@
 #include "yg-db.h"
 #include "yg-listener.h"
 #include "yg-metrics.h"
+#include "yg-heartbeat-buffer.h"
 #include "yg-progress-buffer.h"
+#include "yg-report.h"
 #include "yg-request.h"
 #include "yg-route.h"
 
@@ -40,6 +42,13 @@ void yg_server_get_login_throttles (YgServer   *self,
 YgThrottle *yg_server_get_signup_throttle (YgServer *self);
 GHashTable *yg_server_get_visibility_cache (YgServer *self);
 YgProgressBuffer *yg_server_get_progress (YgServer *self);
+YgHeartbeatBuffer *yg_server_get_heartbeats (YgServer *self);
+void yg_server_get_heartbeat_throttles (YgServer   *self,
+                                        YgThrottle **by_address,
+                                        YgThrottle **by_viewer);
+typedef struct _YgWebhook YgWebhook;
+YgWebhook *yg_server_get_webhook (YgServer *self);
+const YgReportRules *yg_server_get_report_rules (YgServer *self);
 
 void yg_server_answer_early (YgServer *self, YgRequest *req, const GError *error);
 gboolean yg_server_start_workers (YgServer *self, const char *exe, guint n, GError **error);
