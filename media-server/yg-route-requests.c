@@ -268,12 +268,17 @@ yg_route_requests_create (YgServer *server, YgRequest *req)
   YgDemand *values;
   Call *c;
 
-  if (!yg_route_requests_check_account (req) || (obj = parse_object (req, &doc)) == NULL)
+  if ((obj = parse_object (req, &doc)) == NULL)
     return;
   values = yg_demand_input_parse (obj, &error);
   if (values == NULL)
     {
       yg_request_respond_error (req, error);
+      return;
+    }
+  if (!yg_route_requests_check_account (req)) /* after the body: a bad one is 400 for anybody */
+    {
+      yg_demand_free (values);
       return;
     }
   c = new_call (req);
