@@ -138,20 +138,6 @@ make_item (gpointer conn, gpointer data, GError **error)
   return yg_db_conn_exec (conn, sql, error) ? id : NULL;
 }
 
-static gpointer
-count_rows (gpointer conn, gpointer data, GError **error)
-{
-  sqlite3_stmt *s = yg_db_conn_prepare (conn, "SELECT count (*) FROM heartbeats", error);
-  gint64 n = 0;
-
-  if (s == NULL)
-    return NULL;
-  if (yg_db_conn_step (conn, s, error) == SQLITE_ROW)
-    n = sqlite3_column_int64 (s, 0);
-  sqlite3_reset (s);
-  return GSIZE_TO_POINTER ((gsize) n + 1);
-}
-
 static int
 cmp_i64 (gconstpointer a, gconstpointer b)
 {
@@ -235,7 +221,7 @@ main (int argc, char **argv)
   /* the buffer writes at least once a second */
   for (int i = 0; i < 50; i++)
     {
-      written = GPOINTER_TO_SIZE (yg_test_server_db_sync (ts, count_rows, NULL)) - 1;
+      written = yg_test_server_number (ts, "SELECT count (*) FROM heartbeats");
       if (written >= events)
         break;
       g_usleep (100000);

@@ -291,6 +291,33 @@ yg_request_respond_error (YgRequest *req, const GError *error)
 }
 
 /**
+ * yg_request_list_json:
+ * @member: the name of the array ("requests")
+ * @nodes: (element-type JsonNode) (transfer full): the page's documents
+ * @next_after: the last id of the page, 0 for an empty page
+ *
+ * Returns: (transfer full): {member: [...], next_after: id | null}
+ */
+JsonNode *
+yg_request_list_json (const char *member, GPtrArray *nodes, gint64 next_after)
+{
+  JsonObject *o = json_object_new ();
+  JsonArray *a = json_array_new ();
+  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+
+  for (guint i = 0; i < nodes->len; i++)
+    json_array_add_element (a, g_steal_pointer (&nodes->pdata[i]));
+  g_ptr_array_unref (nodes);
+  json_object_set_array_member (o, member, a);
+  if (next_after != 0)
+    json_object_set_int_member (o, "next_after", next_after);
+  else
+    json_object_set_null_member (o, "next_after");
+  json_node_take_object (node, o);
+  return node;
+}
+
+/**
  * yg_request_too_many:
  * @wait: seconds until the caller may try again
  * @what: what there were too many of, for the message ("sign-in attempts")

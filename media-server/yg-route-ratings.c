@@ -14,6 +14,7 @@
 
 #include "yg-demand-input.h"
 #include "yg-demand-json.h"
+#include "yg-auth.h"
 #include "yg-http-error.h"
 #include "yg-request.h"
 #include "yg-routes.h"
@@ -41,11 +42,11 @@ call_free (Call *c)
   g_free (c);
 }
 
+/* Staff and admins see authors, hidden ratings and their reasons. */
 static gboolean
 is_staff (YgRequest *req)
 {
-  return req->principal != NULL
-         && (req->principal->role == YG_ROLE_STAFF || req->principal->role == YG_ROLE_ADMIN);
+  return yg_auth_allows (YG_AUTH_STAFF, req->principal, FALSE);
 }
 
 static Call *
@@ -128,23 +129,17 @@ static JsonNode *
 page_json (YgRequest *req, gpointer result)
 {
   YgRatingPage *p = result;
-  g_autoptr (JsonBuilder) b = json_builder_new ();
+  GPtrArray *nodes = g_ptr_array_new ();
+  JsonNode *node;
 
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "summary");
-  json_builder_add_value (b, yg_demand_json_rating_summary (&p->summary));
-  json_builder_set_member_name (b, "ratings");
-  json_builder_begin_array (b);
   for (guint i = 0; i < p->ratings->len; i++)
-    json_builder_add_value (b, yg_demand_json_rating (p->ratings->pdata[i], is_staff (req)));
-  json_builder_end_array (b);
-  json_builder_set_member_name (b, "next_after");
-  if (p->ratings->len > 0)
-    json_builder_add_int_value (b, ((YgRating *) p->ratings->pdata[p->ratings->len - 1])->id);
-  else
-    json_builder_add_null_value (b);
-  json_builder_end_object (b);
-  return json_builder_get_root (b);
+    g_ptr_array_add (nodes, yg_demand_json_rating (p->ratings->pdata[i], is_staff (req)));
+  node = yg_request_list_json (
+      "ratings", nodes,
+      p->ratings->len > 0 ? ((YgRating *) p->ratings->pdata[p->ratings->len - 1])->id : 0);
+  json_object_set_member (json_node_get_object (node), "summary",
+                          yg_demand_json_rating_summary (&p->summary));
+  return node;
 }
 
 void

@@ -20,6 +20,7 @@
 #include "yg-demand-input.h"
 #include "yg-demand-json.h"
 #include "yg-field-error.h"
+#include "yg-auth.h"
 #include "yg-http-error.h"
 #include "yg-request.h"
 #include "yg-routes.h"
@@ -66,11 +67,11 @@ created_free (Created *c)
   g_free (c);
 }
 
+/* Staff and admins see authors, hidden ratings and their reasons. */
 static gboolean
 is_staff (YgRequest *req)
 {
-  return req->principal != NULL
-         && (req->principal->role == YG_ROLE_STAFF || req->principal->role == YG_ROLE_ADMIN);
+  return yg_auth_allows (YG_AUTH_STAFF, req->principal, FALSE);
 }
 
 /**
@@ -158,21 +159,12 @@ list_json (YgRequest *req, gpointer result)
 {
   GPtrArray *list = result;
   guint threshold = yg_server_get_config (req->server)->request_threshold;
-  g_autoptr (JsonBuilder) b = json_builder_new ();
+  GPtrArray *nodes = g_ptr_array_new ();
 
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "requests");
-  json_builder_begin_array (b);
   for (guint i = 0; i < list->len; i++)
-    json_builder_add_value (b, yg_demand_json (list->pdata[i], threshold, is_staff (req)));
-  json_builder_end_array (b);
-  json_builder_set_member_name (b, "next_after");
-  if (list->len > 0)
-    json_builder_add_int_value (b, ((YgDemand *) list->pdata[list->len - 1])->id);
-  else
-    json_builder_add_null_value (b);
-  json_builder_end_object (b);
-  return json_builder_get_root (b);
+    g_ptr_array_add (nodes, yg_demand_json (list->pdata[i], threshold, is_staff (req)));
+  return yg_request_list_json ("requests", nodes,
+                               list->len > 0 ? ((YgDemand *) list->pdata[list->len - 1])->id : 0);
 }
 
 void
@@ -471,21 +463,12 @@ static JsonNode *
 lecturers_json (YgRequest *req, gpointer result)
 {
   GPtrArray *list = result;
-  g_autoptr (JsonBuilder) b = json_builder_new ();
+  GPtrArray *nodes = g_ptr_array_new ();
 
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "lecturers");
-  json_builder_begin_array (b);
   for (guint i = 0; i < list->len; i++)
-    json_builder_add_value (b, yg_demand_json_lecturer (list->pdata[i]));
-  json_builder_end_array (b);
-  json_builder_set_member_name (b, "next_after");
-  if (list->len > 0)
-    json_builder_add_int_value (b, ((YgLecturer *) list->pdata[list->len - 1])->id);
-  else
-    json_builder_add_null_value (b);
-  json_builder_end_object (b);
-  return json_builder_get_root (b);
+    g_ptr_array_add (nodes, yg_demand_json_lecturer (list->pdata[i]));
+  return yg_request_list_json ("lecturers", nodes,
+                               list->len > 0 ? ((YgLecturer *) list->pdata[list->len - 1])->id : 0);
 }
 
 static JsonNode *

@@ -33,37 +33,16 @@ typedef struct
   gint64 users[2];
 } Fixture;
 
-static gpointer
-exec_sql (gpointer conn, gpointer data, GError **error)
-{
-  return yg_db_conn_exec (conn, data, error) ? GINT_TO_POINTER (1) : NULL;
-}
-
 static void
-sql (Fixture *f, const char *statement)
+sql (Fixture *f, const char *statements)
 {
-  yg_test_server_db_sync (f->ts, exec_sql, (gpointer) statement);
-}
-
-static gpointer
-query_int (gpointer conn, gpointer data, GError **error)
-{
-  sqlite3_stmt *s = yg_db_conn_prepare (conn, data, error);
-  gint64 n = -1;
-
-  if (s == NULL)
-    return NULL;
-  if (yg_db_conn_step (conn, s, error) == SQLITE_ROW)
-    n = sqlite3_column_int64 (s, 0);
-  sqlite3_reset (s);
-  return GSIZE_TO_POINTER ((gsize) (n + 2));
+  yg_test_server_sql (f->ts, statements);
 }
 
 static gint64
-number (Fixture *f, const char *statement)
+number (Fixture *f, const char *query)
 {
-  return (gint64) GPOINTER_TO_SIZE (yg_test_server_db_sync (f->ts, query_int, (gpointer) statement))
-         - 2;
+  return yg_test_server_number (f->ts, query);
 }
 
 static gpointer
@@ -178,12 +157,9 @@ test_accepted (Fixture *f, gconstpointer data)
     g_autofree char *path = g_build_filename (dir, "catalog.db", NULL);
     g_autoptr (GError) error = NULL;
     g_autoptr (YgDb) db = yg_db_open (path, &error);
-    gpointer n;
 
     g_assert_no_error (error);
-    n = yg_db_run_sync (db, (YgDbFunc) query_int, (gpointer) "SELECT count (*) FROM heartbeats",
-                        &error);
-    g_assert_cmpint ((gint64) GPOINTER_TO_SIZE (n) - 2, ==, 3);
+    g_assert_cmpint (yg_test_db_number (db, "SELECT count (*) FROM heartbeats"), ==, 3);
   }
   yg_test_rm_rf (dir);
 }

@@ -189,24 +189,10 @@ error_field (JsonNode *n)
   return json_object_get_string_member_with_default (e, "field", "");
 }
 
-static gpointer
-query_int (gpointer conn, gpointer data, GError **error)
-{
-  sqlite3_stmt *s = yg_db_conn_prepare (conn, data, error);
-  gint64 n = -1;
-
-  if (s == NULL)
-    return NULL;
-  if (yg_db_conn_step (conn, s, error) == SQLITE_ROW)
-    n = sqlite3_column_int64 (s, 0);
-  sqlite3_reset (s);
-  return GSIZE_TO_POINTER ((gsize) (n + 2)); /* never NULL */
-}
-
 static gint64
 number (Fixture *f, const char *sql)
 {
-  return (gint64) GPOINTER_TO_SIZE (yg_test_server_db_sync (f->ts, query_int, (gpointer) sql)) - 2;
+  return yg_test_server_number (f->ts, sql);
 }
 
 static gpointer

@@ -562,3 +562,52 @@ yg_test_call (guint16 port, const char *from, const char *method, const char *pa
     }
   return r->status;
 }
+
+static gpointer
+exec_sql (YgDbConn *conn, gpointer data, GError **error)
+{
+  return yg_db_conn_exec (conn, data, error) ? GINT_TO_POINTER (1) : NULL;
+}
+
+/* Runs SQL statements on the server's catalogue (setting up a case). */
+void
+yg_test_server_sql (YgTestServer *ts, const char *statements)
+{
+  yg_test_server_db_sync (ts, (gpointer) exec_sql, (gpointer) statements);
+}
+
+static gpointer
+query_int (YgDbConn *conn, gpointer data, GError **error)
+{
+  sqlite3_stmt *s = yg_db_conn_prepare (conn, data, error);
+  gint64 *n;
+
+  if (s == NULL)
+    return NULL;
+  n = g_new0 (gint64, 1);
+  *n = -1;
+  if (yg_db_conn_step (conn, s, error) == SQLITE_ROW)
+    *n = sqlite3_column_int64 (s, 0);
+  sqlite3_reset (s);
+  return n;
+}
+
+/* The first column of the first row of @query, as a number (-1 when there is no row). */
+gint64
+yg_test_server_number (YgTestServer *ts, const char *query)
+{
+  g_autofree gint64 *n = yg_test_server_db_sync (ts, (gpointer) query_int, (gpointer) query);
+
+  return *n;
+}
+
+/* The same on a catalogue opened by the test itself (after the server stopped). */
+gint64
+yg_test_db_number (YgDb *db, const char *query)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gint64 *n = yg_db_run_sync (db, query_int, (gpointer) query, &error);
+
+  g_assert_no_error (error);
+  return *n;
+}

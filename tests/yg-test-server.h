@@ -33,6 +33,9 @@ gpointer yg_test_server_db_sync (YgTestServer *ts, gpointer (*func) (gpointer co
                                  gpointer data);
 
 char *yg_test_server_resident (YgTestServer *ts, const char *username, gint64 *user_id);
+void yg_test_server_sql (YgTestServer *ts, const char *statements);
+gint64 yg_test_server_number (YgTestServer *ts, const char *query);
+gint64 yg_test_db_number (YgDb *db, const char *query);
 guint yg_test_call (guint16 port, const char *from, const char *method, const char *path,
                     const char *who, const char *body, JsonNode **doc);
 
