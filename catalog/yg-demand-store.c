@@ -338,12 +338,8 @@ fail:
 static GPtrArray *
 collect (YgDbConn *conn, sqlite3_stmt *s, GError **error)
 {
-  g_autoptr (GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) yg_demand_free);
-  int rc;
-
-  while ((rc = yg_db_conn_step (conn, s, error)) == SQLITE_ROW)
-    g_ptr_array_add (list, from_row (s));
-  return rc < 0 ? NULL : g_steal_pointer (&list);
+  return yg_db_conn_collect (conn, s, (YgDbRowFunc) from_row, (GDestroyNotify) yg_demand_free,
+                             error);
 }
 
 /**

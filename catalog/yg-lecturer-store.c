@@ -50,21 +50,8 @@ from_row (sqlite3_stmt *s)
 YgLecturer *
 yg_lecturer_store_get (YgDbConn *conn, gint64 id, GError **error)
 {
-  sqlite3_stmt *s = yg_db_conn_prepare (conn, "SELECT " COLUMNS " FROM lecturers WHERE id = ?1",
-                                        error);
-  YgLecturer *l = NULL;
-  int rc;
-
-  if (s == NULL)
-    return NULL;
-  sqlite3_bind_int64 (s, 1, id);
-  rc = yg_db_conn_step (conn, s, error);
-  if (rc == SQLITE_ROW)
-    l = from_row (s);
-  else if (rc == SQLITE_DONE)
-    g_set_error (error, YG_DB_ERROR, YG_DB_ERROR_NOT_FOUND, "No lecturer %" G_GINT64_FORMAT, id);
-  sqlite3_reset (s);
-  return l;
+  return yg_db_conn_get_by_id (conn, "SELECT " COLUMNS " FROM lecturers WHERE id = ?1", id,
+                               (YgDbRowFunc) from_row, "lecturer", error);
 }
 
 YgLecturer *
@@ -96,16 +83,13 @@ yg_lecturer_store_list (YgDbConn *conn, gint64 after_id, guint limit, GError **e
 {
   sqlite3_stmt *s = yg_db_conn_prepare (
       conn, "SELECT " COLUMNS " FROM lecturers WHERE id > ?1 ORDER BY id LIMIT ?2", error);
-  g_autoptr (GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) yg_lecturer_free);
-  int rc;
 
   if (s == NULL)
     return NULL;
   sqlite3_bind_int64 (s, 1, after_id);
   sqlite3_bind_int (s, 2, limit);
-  while ((rc = yg_db_conn_step (conn, s, error)) == SQLITE_ROW)
-    g_ptr_array_add (list, from_row (s));
-  return rc < 0 ? NULL : g_steal_pointer (&list);
+  return yg_db_conn_collect (conn, s, (YgDbRowFunc) from_row, (GDestroyNotify) yg_lecturer_free,
+                             error);
 }
 
 YgLecturer *

@@ -70,20 +70,8 @@ from_row (sqlite3_stmt *s)
 static YgRating *
 get (YgDbConn *conn, gint64 id, GError **error)
 {
-  sqlite3_stmt *s = yg_db_conn_prepare (conn, "SELECT " COLUMNS FROM " WHERE r.id = ?1", error);
-  YgRating *r = NULL;
-  int rc;
-
-  if (s == NULL)
-    return NULL;
-  sqlite3_bind_int64 (s, 1, id);
-  rc = yg_db_conn_step (conn, s, error);
-  if (rc == SQLITE_ROW)
-    r = from_row (s);
-  else if (rc == SQLITE_DONE)
-    g_set_error (error, YG_DB_ERROR, YG_DB_ERROR_NOT_FOUND, "No rating %" G_GINT64_FORMAT, id);
-  sqlite3_reset (s);
-  return r;
+  return yg_db_conn_get_by_id (conn, "SELECT " COLUMNS FROM " WHERE r.id = ?1", id,
+                               (YgDbRowFunc) from_row, "rating", error);
 }
 
 /* Whether the target exists for this caller; NOT_FOUND otherwise. */
@@ -213,7 +201,6 @@ yg_rating_store_page (YgDbConn *conn, const char *target_type, const char *targe
 {
   g_autoptr (YgRatingPage) p = g_new0 (YgRatingPage, 1);
   sqlite3_stmt *s;
-  int rc;
 
   if (!target_exists (conn, target_type, target_id, staff, error)
       || !yg_rating_store_summary (conn, target_type, target_id, &p->summary, error))
@@ -231,10 +218,9 @@ yg_rating_store_page (YgDbConn *conn, const char *target_type, const char *targe
   sqlite3_bind_int (s, 4, staff);
   sqlite3_bind_int64 (s, 5, before_id);
   sqlite3_bind_int (s, 6, limit);
-  p->ratings = g_ptr_array_new_with_free_func ((GDestroyNotify) yg_rating_free);
-  while ((rc = yg_db_conn_step (conn, s, error)) == SQLITE_ROW)
-    g_ptr_array_add (p->ratings, from_row (s));
-  return rc < 0 ? NULL : g_steal_pointer (&p);
+  p->ratings = yg_db_conn_collect (conn, s, (YgDbRowFunc) from_row,
+                                   (GDestroyNotify) yg_rating_free, error);
+  return p->ratings != NULL ? g_steal_pointer (&p) : NULL;
 }
 
 /**
