@@ -10,7 +10,8 @@
  * by supporters; a second answer and late supports are 409; declined needs
  * a reason); list filters and paging; the awaiting-answer count; webhook
  * retries against a local libsoup server that fails the first two
- * deliveries; rating rules (1–5, one per resident and target, PUT replaces,
+ * deliveries, and a delivery that failed before a restart made by the next
+ * `yunguan serve` process; rating rules (1–5, one per resident and target, PUT replaces,
  * hidden ratings out of the summary and the list except for their author,
  * scheduled requests only). Suite: http.
  */
@@ -525,6 +526,51 @@ test_webhook_retries (Fixture *f, gconstpointer data)
     }
 }
 
+/* A notification that failed before a restart is delivered by the next server process. */
+static void
+test_webhook_restart (Fixture *f, gconstpointer data)
+{
+  g_autofree char *support = NULL, *dir = NULL, *url = NULL, *log = NULL;
+  YgTestServe *serve;
+  gint64 id;
+
+  yg_test_server_stop (f->ts);
+  g_clear_pointer (&f->staff, g_free);
+  g_clear_pointer (&f->alice, g_free);
+  g_clear_pointer (&f->bob, g_free);
+  start (f, 2, hook_start (1000)); /* the receiver is down */
+  id = create_request (f, f->alice, "{\"kind\":\"programme\",\"title\":\"社区读书会\"}");
+  support = g_strdup_printf ("/api/v1/requests/%" G_GINT64_FORMAT "/support", id);
+  g_assert_cmpuint (call (f, "POST", support, f->bob, NULL, NULL), ==, 200);
+  for (guint i = 0; i < 200 && number (f, "SELECT attempts FROM webhook_outbox") < 1; i++)
+    g_usleep (50000);
+  g_assert_cmpint (number (f, "SELECT attempts FROM webhook_outbox"), >=, 1);
+  dir = yg_test_server_stop_keeping_data (f->ts);
+  f->ts = NULL;
+  g_mutex_lock (&f->hook->lock);
+  f->hook->fail_first = 0; /* the receiver is back */
+  f->hook->received = 0;
+  g_mutex_unlock (&f->hook->lock);
+  url = g_strdup_printf ("http://127.0.0.1:%u/hook", f->hook->port);
+  log = g_build_filename (dir, "serve.log", NULL);
+  serve = yg_test_serve_spawn (NULL, dir, log,
+                               (const char *const[]) { "--request-webhook", url, NULL });
+  for (guint i = 0; i < 300 && hook_received (f->hook) < 1; i++)
+    g_usleep (50000);
+  yg_test_serve_stop (serve);
+  g_assert_cmpuint (hook_received (f->hook), ==, 1);
+  {
+    g_autofree char *path = g_build_filename (dir, "catalog.db", NULL);
+    g_autoptr (GError) error = NULL;
+    g_autoptr (YgDb) db = yg_db_open (path, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpint (yg_test_db_number (db, "SELECT count (*) FROM webhook_outbox"
+                                            " WHERE delivered_at IS NOT NULL"), ==, 1);
+  }
+  yg_test_rm_rf (dir);
+}
+
 /* --- ratings ----------------------------------------------------------------------------- */
 
 static void
@@ -632,6 +678,7 @@ main (int argc, char **argv)
   ADD ("requests/threshold-concurrent", test_threshold_concurrent);
   ADD ("requests/answer-flow", test_answer_flow);
   ADD ("requests/webhook-retries", test_webhook_retries);
+  ADD ("requests/webhook-after-restart", test_webhook_restart);
   ADD ("ratings/rules", test_ratings);
   return g_test_run ();
 }
