@@ -134,7 +134,7 @@ yg_analytics_completion_rate (const YgAnalyticsFigures *f)
 }
 
 static const char *const dimension_names[] = { "items", "courses", "kinds", "categories",
-                                               "communities", "total" };
+                                               "communities", "total", "days" };
 
 const char *
 yg_analytics_dimension_to_string (YgAnalyticsDimension d)
@@ -385,6 +385,11 @@ group_key (YgAnalyticsDimension dim, const Partial *p, ItemInfo *info, const cha
       return g_strdup (p->community);
     case YG_ANALYTICS_TOTAL:
       return g_strdup ("all");
+    case YG_ANALYTICS_BY_DAY:
+      {
+        g_autoptr (GDateTime) dt = g_date_time_new_from_unix_utc (p->day * 86400);
+        return g_date_time_format (dt, "%Y-%m-%d");
+      }
     case YG_ANALYTICS_INVALID:
     default:
       return NULL;
@@ -408,6 +413,9 @@ static const char *const unique_sql[] = {
                                 " FROM viewings v WHERE v.day >= ?1 AND v.day < ?2 GROUP BY 1",
   [YG_ANALYTICS_TOTAL] = "SELECT 'all', count (DISTINCT v.viewer) FROM viewings v"
                          " WHERE v.day >= ?1 AND v.day < ?2",
+  [YG_ANALYTICS_BY_DAY] = "SELECT strftime ('%Y-%m-%d', v.day * 86400, 'unixepoch'),"
+                          " count (DISTINCT v.viewer) FROM viewings v"
+                          " WHERE v.day >= ?1 AND v.day < ?2 GROUP BY v.day",
 };
 
 static int

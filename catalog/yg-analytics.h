@@ -53,6 +53,7 @@ typedef enum
   YG_ANALYTICS_BY_CATEGORY,
   YG_ANALYTICS_BY_COMMUNITY,
   YG_ANALYTICS_TOTAL,
+  YG_ANALYTICS_BY_DAY,
   YG_ANALYTICS_INVALID,
 } YgAnalyticsDimension;
 
@@ -61,7 +62,8 @@ YgAnalyticsDimension yg_analytics_dimension_from_string (const char *s);
 
 typedef struct
 {
-  char *key;    /* item id, course id, kind, category code, community ("" = none), "all" */
+  char *key;    /* item id, course id, kind, category code, community ("" = none), "all",
+                   YYYY-MM-DD */
   char *label;  /* title where there is one, else the key */
   YgAnalyticsFigures figures;
 } YgAnalyticsRow;

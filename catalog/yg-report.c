@@ -107,6 +107,7 @@ yg_report_free (YgReport *r)
   g_free (r->month);
   g_clear_pointer (&r->top, g_ptr_array_unref);
   g_clear_pointer (&r->bottom, g_ptr_array_unref);
+  g_clear_pointer (&r->daily, g_ptr_array_unref);
   g_free (r);
 }
 
@@ -160,6 +161,12 @@ row_copy (const YgAnalyticsRow *row)
   copy->label = g_strdup (row->label);
   copy->figures = row->figures;
   return copy;
+}
+
+static int
+key_cmp (gconstpointer a, gconstpointer b)
+{
+  return strcmp ((*(YgAnalyticsRow *const *) a)->key, (*(YgAnalyticsRow *const *) b)->key);
 }
 
 static int
@@ -328,6 +335,36 @@ yg_report_build (YgDbConn *conn, const char *month, const YgReportRules *rules, 
                " AND updated_at < ?2",
                from_s, to_s, &r->satisfaction, error))
     return NULL;
+  for (guint k = 0; k < 5; k++)
+    {
+      g_autofree char *q = g_strdup_printf (
+          "SELECT count (*) FROM ratings WHERE hidden_at IS NULL AND stars = %u"
+          " AND updated_at >= ?1 AND updated_at < ?2",
+          k + 1);
+      if (!scalar (conn, q, from_s, to_s, &v, error))
+        return NULL;
+      r->stars[k] = (gint64) v;
+    }
+  {
+    static const char *const funnel_sql[3] = {
+      "SELECT count (*) FROM demands WHERE threshold_at IS NOT NULL AND created_at >= ?1"
+      " AND created_at < ?2",
+      "SELECT count (*) FROM demands WHERE status = 'scheduled' AND created_at >= ?1"
+      " AND created_at < ?2",
+      "SELECT count (*) FROM demands WHERE status = 'declined' AND created_at >= ?1"
+      " AND created_at < ?2",
+    };
+    for (guint k = 0; k < 3; k++)
+      {
+        if (!scalar (conn, funnel_sql[k], from_s, to_s, &v, error))
+          return NULL;
+        r->funnel[k] = (gint64) v;
+      }
+  }
+  r->daily = yg_analytics_query (conn, YG_ANALYTICS_BY_DAY, r->from_day, r->to_day, error);
+  if (r->daily == NULL)
+    return NULL;
+  g_ptr_array_sort (r->daily, key_cmp);
   yg_report_score (r, rules);
   return g_steal_pointer (&r);
 }

@@ -43,9 +43,13 @@ typedef struct
   gint64 unique_residents;
   gint64 course_completions;     /* (resident, course) completed, last lesson in the month */
   gint64 requests_created, requests_answered, requests_awaiting;
+  gint64 funnel[3];              /* requests created in the month: reached the threshold,
+                                    scheduled, declined (by now) */
   double median_response_hours;  /* created → answered, of answers given in the month; NAN if none */
   gint64 ratings;                /* visible ratings given or changed in the month */
   double satisfaction;           /* their average stars; NAN if none */
+  gint64 stars[5];               /* their distribution: stars[k] ratings of k + 1 stars */
+  GPtrArray *daily;              /* (element-type YgAnalyticsRow) the analytics "days" rows, in order */
   GPtrArray *top;                /* (element-type YgAnalyticsRow) most viewed items, at most 5 */
   GPtrArray *bottom;             /* least viewed items with views, at most 5 */
   YgReportScore scores[YG_REPORT_N_INDICATORS];

@@ -128,13 +128,25 @@ yg_report_format_json (const YgReport *r)
   add_int (b, "created", r->requests_created);
   add_int (b, "answered", r->requests_answered);
   add_int (b, "awaiting_answer", r->requests_awaiting);
+  add_int (b, "reached_threshold", r->funnel[0]);
+  add_int (b, "scheduled", r->funnel[1]);
+  add_int (b, "declined", r->funnel[2]);
   add_number (b, "median_response_hours", r->median_response_hours);
   json_builder_end_object (b);
   json_builder_set_member_name (b, "satisfaction");
   json_builder_begin_object (b);
   add_number (b, "average", r->satisfaction);
   add_int (b, "count", r->ratings);
+  json_builder_set_member_name (b, "distribution");
+  json_builder_begin_object (b);
+  for (guint k = 0; k < 5; k++)
+    {
+      char name[2] = { '1' + k, '\0' };
+      add_int (b, name, r->stars[k]);
+    }
   json_builder_end_object (b);
+  json_builder_end_object (b);
+  add_rows (b, "daily", r->daily);
   add_rows (b, "top_items", r->top);
   add_rows (b, "bottom_items", r->bottom);
   json_builder_set_member_name (b, "score");

@@ -389,7 +389,7 @@ check_figures (Fixture *f)
   g_autoptr (JsonNode) items = analytics (f, "items"), total = analytics (f, "total");
   g_autoptr (JsonNode) courses = analytics (f, "courses"), kinds = analytics (f, "kinds");
   g_autoptr (JsonNode) cats = analytics (f, "categories"), comm = analytics (f, "communities");
-  g_autoptr (JsonNode) pop = analytics (f, "population");
+  g_autoptr (JsonNode) pop = analytics (f, "population"), days = analytics (f, "days");
   JsonObject *a = row_of (items, f->items[0]), *b = row_of (items, f->items[1]);
   JsonObject *p;
 
@@ -422,6 +422,11 @@ check_figures (Fixture *f)
   assert_row (row_of (comm, "east"), 3, 2, 345, (1 + 0.45 + 1) / 3, 2.0 / 3);
   assert_row (row_of (comm, "west"), 2, 2, 38, (0.28 + 0.05) / 2, 0);
   assert_row (row_of (comm, ""), 1, 1, 50, 1, 1);
+  /* by the day of each session's first event: S1 and S2 on the 1st, S6 the 2nd, S3 the 4th,
+   * S4 the 6th, S5 the 21st */
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (obj (days), "rows")), ==, 5);
+  assert_row (row_of (days, "2026-10-01"), 2, 2, 145, 1.45 / 2, 0.5);
+  assert_row (row_of (days, "2026-10-21"), 1, 1, 50, 1, 1);
   /* v1 back on day 5 (within 7 and 30), v2 on day 20 (within 30), v3 and v4
    * never; residents: resident1 on days 0 and 5, resident2 on day 1 */
   p = json_object_get_object_member (obj (pop), "population");
@@ -523,6 +528,15 @@ test_report (Fixture *f, gconstpointer data)
   g_assert_cmpfloat (json_object_get_double_member (
                          json_object_get_object_member (obj (report), "satisfaction"), "average"),
                      ==, 4.5);
+  {
+    JsonObject *sat = json_object_get_object_member (obj (report), "satisfaction");
+    JsonObject *dist = json_object_get_object_member (sat, "distribution");
+    g_assert_cmpint (json_object_get_int_member (dist, "5"), ==, 1);
+    g_assert_cmpint (json_object_get_int_member (dist, "4"), ==, 1);
+    g_assert_cmpint (json_object_get_int_member (dist, "1"), ==, 0);
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (obj (report), "daily")),
+                      ==, 5);
+  }
   score = json_object_get_object_member (obj (report), "score");
   indicators = json_object_get_array_member (score, "indicators");
   g_assert_cmpuint (json_array_get_length (indicators), ==, 7);
