@@ -1,10 +1,10 @@
 /* yg-route-web.c: the browser UI: pages and their static files.
  *
- * Pages (/, /items/<id>, /embed/<id>) are fixed HTML files from the web
+ * Pages (/, /items/<id>, /embed/<id>, /report) are fixed HTML files from the web
  * directory; their scripts fetch the data from the API, so no server-side
  * templating touches user data. Static files come from one flat directory
- * with an extension allowlist; hls.js comes from the npm package installed
- * in web/node_modules. Every page carries a Content-Security-Policy with
+ * with an extension allowlist; hls.js and ECharts come from the npm packages
+ * installed in web/node_modules. Every page carries a Content-Security-Policy with
  * script-src 'self' (no inline script), nosniff and a referrer policy.
  * Thread: main thread.
  */
@@ -56,6 +56,12 @@ yg_route_web_embed (YgServer *server, YgRequest *req)
   page (server, req, "embed.html");
 }
 
+void
+yg_route_web_report (YgServer *server, YgRequest *req)
+{
+  page (server, req, "report.html");
+}
+
 static const struct
 {
   const char *ext;
@@ -91,11 +97,22 @@ yg_route_web_static (YgServer *server, YgRequest *req)
   yg_request_fail (req, YG_HTTP_ERROR_NOT_FOUND, "No such file");
 }
 
+static void
+vendor (YgServer *server, YgRequest *req, const char *rel)
+{
+  security_headers (req);
+  yg_http_serve_file (req, yg_server_get_config (server)->web_dir, rel,
+                      "text/javascript; charset=utf-8", "public, max-age=86400");
+}
+
 void
 yg_route_web_hlsjs (YgServer *server, YgRequest *req)
 {
-  security_headers (req);
-  yg_http_serve_file (req, yg_server_get_config (server)->web_dir,
-                      "node_modules/hls.js/dist/hls.min.js", "text/javascript; charset=utf-8",
-                      "public, max-age=86400");
+  vendor (server, req, "node_modules/hls.js/dist/hls.min.js");
+}
+
+void
+yg_route_web_echarts (YgServer *server, YgRequest *req)
+{
+  vendor (server, req, "node_modules/echarts/dist/echarts.min.js");
 }

@@ -125,5 +125,7 @@ void yg_route_web_item (YgServer *server, YgRequest *req);
 void yg_route_web_embed (YgServer *server, YgRequest *req);
 void yg_route_web_static (YgServer *server, YgRequest *req);
 void yg_route_web_hlsjs (YgServer *server, YgRequest *req);
+void yg_route_web_report (YgServer *server, YgRequest *req);
+void yg_route_web_echarts (YgServer *server, YgRequest *req);
 
 G_END_DECLS

@@ -131,6 +131,8 @@ static const struct
   { "GET", "/embed/{id}", TRUE, YG_AUTH_PUBLIC },
   { "GET", "/static/{name}", TRUE, YG_AUTH_PUBLIC },
   { "GET", "/static/vendor/hls.min.js", TRUE, YG_AUTH_PUBLIC },
+  { "GET", "/static/vendor/echarts.min.js", TRUE, YG_AUTH_PUBLIC },
+  { "GET", "/report", TRUE, YG_AUTH_PUBLIC }, /* the page; its data is staff-only */
   { "GET", "/hls/{id}/{name}", TRUE, YG_AUTH_PUBLIC },
   { "GET", "/hls/{id}/{rung}/{name}", TRUE, YG_AUTH_PUBLIC },
   { "GET", "/api/v1/items", TRUE, YG_AUTH_PUBLIC },
