@@ -206,97 +206,114 @@ csv_number (double v)
   return g_strdup (g_ascii_formatd (buf, sizeof buf, "%.4f", round4 (v)));
 }
 
+/* One line of the flat report: the CSV's and the HTML table's row. */
+typedef struct
+{
+  GString *out;
+  gboolean html;
+} Lines;
+
 static void
-csv_line (GString *out, const char *section, const char *key, const char *label, double value,
-          double target, double weight, double points)
+line (Lines *l, const char *section, const char *key, const char *label, double value,
+      double target, double weight, double points)
 {
   g_autofree char *v = csv_number (value), *t = csv_number (target), *w = csv_number (weight),
                   *p = csv_number (points);
+  const char *cells[] = { section, key, label, v, t, w, p };
 
-  csv_field (out, section, FALSE);
-  csv_field (out, key, FALSE);
-  csv_field (out, label, FALSE);
-  csv_field (out, v, FALSE);
-  csv_field (out, t, FALSE);
-  csv_field (out, w, FALSE);
-  csv_field (out, p, TRUE);
+  if (l->html)
+    g_string_append (l->out, "<tr>");
+  for (guint i = 0; i < G_N_ELEMENTS (cells); i++)
+    {
+      gboolean last = i + 1 == G_N_ELEMENTS (cells);
+
+      if (l->html)
+        {
+          g_autofree char *escaped = g_markup_escape_text (cells[i] != NULL ? cells[i] : "", -1);
+          g_string_append_printf (l->out, "<td>%s</td>%s", escaped, last ? "</tr>\n" : "");
+        }
+      else
+        csv_field (l->out, cells[i], last);
+    }
 }
 
-char *
-yg_report_format_csv (const YgReport *r)
+/* Every line of the report, in order. */
+static void
+report_lines (const YgReport *r, Lines *l)
 {
-  GString *out = g_string_new ("section,key,label,value,target,weight,points\n");
   const YgAnalyticsFigures *f = &r->totals;
 
-  csv_line (out, "report", "month", r->month, NAN, NAN, NAN, NAN);
+  line (l, "report", "month", r->month, NAN, NAN, NAN, NAN);
   for (guint k = 0; k < G_N_ELEMENTS (yg_report_kinds); k++)
-    csv_line (out, "content_hours", yg_report_kinds[k], NULL, r->content_hours[k], NAN, NAN, NAN);
-  csv_line (out, "content_hours", "total", NULL, r->content_hours_total, NAN, NAN, NAN);
-  csv_line (out, "viewing", "views", NULL, f->views, NAN, NAN, NAN);
-  csv_line (out, "viewing", "unique_viewers", NULL, f->unique_viewers, NAN, NAN, NAN);
-  csv_line (out, "viewing", "watch_hours", NULL, f->watch_seconds / 3600, NAN, NAN, NAN);
-  csv_line (out, "viewing", "average_fraction", NULL, yg_analytics_average_fraction (f), NAN, NAN,
-            NAN);
-  csv_line (out, "viewing", "completion_rate", NULL, yg_analytics_completion_rate (f), NAN, NAN,
-            NAN);
-  csv_line (out, "population", "unique_residents", NULL, r->unique_residents, NAN, NAN, NAN);
-  csv_line (out, "population", "returning_7d", NULL, r->population.returning_7, NAN, NAN, NAN);
-  csv_line (out, "population", "returning_30d", NULL, r->population.returning_30, NAN, NAN, NAN);
-  csv_line (out, "population", "visits_per_active_resident_per_month", NULL,
-            r->population.visits_per_resident_month, NAN, NAN, NAN);
-  csv_line (out, "courses", "course_completions", NULL, r->course_completions, NAN, NAN, NAN);
-  csv_line (out, "requests", "created", NULL, r->requests_created, NAN, NAN, NAN);
-  csv_line (out, "requests", "answered", NULL, r->requests_answered, NAN, NAN, NAN);
-  csv_line (out, "requests", "median_response_hours", NULL, r->median_response_hours, NAN, NAN,
-            NAN);
-  csv_line (out, "satisfaction", "average", NULL, r->satisfaction, NAN, NAN, NAN);
-  csv_line (out, "satisfaction", "count", NULL, r->ratings, NAN, NAN, NAN);
+    line (l, "content_hours", yg_report_kinds[k], NULL, r->content_hours[k], NAN, NAN, NAN);
+  line (l, "content_hours", "total", NULL, r->content_hours_total, NAN, NAN, NAN);
+  line (l, "viewing", "views", NULL, f->views, NAN, NAN, NAN);
+  line (l, "viewing", "unique_viewers", NULL, f->unique_viewers, NAN, NAN, NAN);
+  line (l, "viewing", "watch_hours", NULL, f->watch_seconds / 3600, NAN, NAN, NAN);
+  line (l, "viewing", "average_fraction", NULL, yg_analytics_average_fraction (f), NAN, NAN, NAN);
+  line (l, "viewing", "completion_rate", NULL, yg_analytics_completion_rate (f), NAN, NAN, NAN);
+  line (l, "population", "unique_residents", NULL, r->unique_residents, NAN, NAN, NAN);
+  line (l, "population", "returning_7d", NULL, r->population.returning_7, NAN, NAN, NAN);
+  line (l, "population", "returning_30d", NULL, r->population.returning_30, NAN, NAN, NAN);
+  line (l, "population", "visits_per_active_resident_per_month", NULL,
+        r->population.visits_per_resident_month, NAN, NAN, NAN);
+  line (l, "courses", "course_completions", NULL, r->course_completions, NAN, NAN, NAN);
+  line (l, "requests", "created", NULL, r->requests_created, NAN, NAN, NAN);
+  line (l, "requests", "reached_threshold", NULL, r->funnel[0], NAN, NAN, NAN);
+  line (l, "requests", "scheduled", NULL, r->funnel[1], NAN, NAN, NAN);
+  line (l, "requests", "answered", NULL, r->requests_answered, NAN, NAN, NAN);
+  line (l, "requests", "median_response_hours", NULL, r->median_response_hours, NAN, NAN, NAN);
+  line (l, "satisfaction", "average", NULL, r->satisfaction, NAN, NAN, NAN);
+  line (l, "satisfaction", "count", NULL, r->ratings, NAN, NAN, NAN);
   for (guint i = 0; i < r->top->len; i++)
     {
       const YgAnalyticsRow *row = r->top->pdata[i];
-      csv_line (out, "top_items", row->key, row->label, row->figures.views, NAN, NAN, NAN);
+      line (l, "top_items", row->key, row->label, row->figures.views, NAN, NAN, NAN);
     }
   for (guint i = 0; i < r->bottom->len; i++)
     {
       const YgAnalyticsRow *row = r->bottom->pdata[i];
-      csv_line (out, "bottom_items", row->key, row->label, row->figures.views, NAN, NAN, NAN);
+      line (l, "bottom_items", row->key, row->label, row->figures.views, NAN, NAN, NAN);
     }
   for (guint k = 0; k < YG_REPORT_N_INDICATORS; k++)
     {
-      const YgReportScore *s = &r->scores[k];
-      csv_line (out, "indicator", s->name, NULL, s->value, s->target, s->weight, s->points);
+      const YgReportScore *sc = &r->scores[k];
+      line (l, "indicator", sc->name, NULL, sc->value, sc->target, sc->weight, sc->points);
     }
-  csv_line (out, "score", "total", r->passed ? "passed" : "failed", r->score, r->pass_line, 100,
-            r->score);
-  return g_string_free (out, FALSE);
+  line (l, "score", "total", r->passed ? "passed" : "failed", r->score, r->pass_line, 100,
+        r->score);
 }
 
-/* A printable page: the CSV's lines as an HTML table (every text escaped). */
+#define COLUMNS_LINE "section,key,label,value,target,weight,points"
+
+char *
+yg_report_format_csv (const YgReport *r)
+{
+  Lines l = { g_string_new (COLUMNS_LINE "\n"), FALSE };
+
+  report_lines (r, &l);
+  return g_string_free (l.out, FALSE);
+}
+
+/* A printable page: the CSV's lines as an HTML table (every text escaped), no script. */
 char *
 yg_report_format_html (const YgReport *r)
 {
-  g_autofree char *csv = yg_report_format_csv (r);
-  g_auto (GStrv) lines = g_strsplit (csv, "\n", -1);
   g_autofree char *month = g_markup_escape_text (r->month, -1);
-  GString *out = g_string_new (NULL);
+  g_auto (GStrv) heads = g_strsplit (COLUMNS_LINE, ",", -1);
+  Lines l = { g_string_new (NULL), TRUE };
 
-  g_string_append_printf (out,
+  g_string_append_printf (l.out,
                           "<!doctype html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
                           "<title>云馆月报 %s</title><style>body{font-family:sans-serif}"
                           "table{border-collapse:collapse}td,th{border:1px solid #999;"
                           "padding:2px 6px}</style></head><body>\n<h1>云馆月报 %s</h1>\n"
-                          "<p>得分 %.1f / 100（合格线 %.0f）：%s</p>\n<table>\n",
+                          "<p>得分 %.1f / 100（合格线 %.0f）：%s</p>\n<table>\n<tr>",
                           month, month, r->score, r->pass_line, r->passed ? "合格" : "不合格");
-  for (guint i = 0; lines[i] != NULL && lines[i][0] != '\0'; i++)
-    {
-      g_autofree char *escaped = g_markup_escape_text (lines[i], -1);
-      g_auto (GStrv) cells = g_strsplit (escaped, ",", -1);
-
-      g_string_append (out, "<tr>");
-      for (guint j = 0; cells[j] != NULL; j++)
-        g_string_append_printf (out, i == 0 ? "<th>%s</th>" : "<td>%s</td>", cells[j]);
-      g_string_append (out, "</tr>\n");
-    }
-  g_string_append (out, "</table>\n</body></html>\n");
-  return g_string_free (out, FALSE);
+  for (guint i = 0; heads[i] != NULL; i++)
+    g_string_append_printf (l.out, "<th>%s</th>", heads[i]);
+  g_string_append (l.out, "</tr>\n");
+  report_lines (r, &l);
+  g_string_append (l.out, "</table>\n</body></html>\n");
+  return g_string_free (l.out, FALSE);
 }
