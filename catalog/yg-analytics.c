@@ -571,6 +571,15 @@ yg_analytics_population (YgDbConn *conn, gint64 from_day, gint64 to_day,
   return TRUE;
 }
 
+/* Binds a daily row's key (day, item, community) to ?1, ?2, ?3. */
+static void
+bind_key (sqlite3_stmt *s, const Partial *p)
+{
+  sqlite3_bind_int64 (s, 1, p->day);
+  sqlite3_bind_text (s, 2, p->item_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (s, 3, p->community, -1, SQLITE_STATIC);
+}
+
 /**
  * yg_analytics_compact:
  * @before_day: heartbeats before this UTC day are folded and deleted
@@ -604,9 +613,7 @@ yg_analytics_compact (YgDbConn *conn, gint64 before_day, GError **error)
                               error);
       if (s == NULL)
         goto fail;
-      sqlite3_bind_int64 (s, 1, p->day);
-      sqlite3_bind_text (s, 2, p->item_id, -1, SQLITE_STATIC);
-      sqlite3_bind_text (s, 3, p->community, -1, SQLITE_STATIC);
+      bind_key (s, p);
       int rc = yg_db_conn_step (conn, s, error);
       if (rc < 0)
         goto fail;
@@ -628,9 +635,7 @@ yg_analytics_compact (YgDbConn *conn, gint64 before_day, GError **error)
           error);
       if (s == NULL)
         goto fail;
-      sqlite3_bind_int64 (s, 1, p->day);
-      sqlite3_bind_text (s, 2, p->item_id, -1, SQLITE_STATIC);
-      sqlite3_bind_text (s, 3, p->community, -1, SQLITE_STATIC);
+      bind_key (s, p);
       sqlite3_bind_int64 (s, 4, p->f.views);
       sqlite3_bind_double (s, 5, p->f.watch_seconds);
       sqlite3_bind_double (s, 6, p->f.fraction_sum);
