@@ -13,7 +13,8 @@
  * deliveries, and a delivery that failed before a restart made by the next
  * `yunguan serve` process; rating rules (1–5, one per resident and target, PUT replaces,
  * hidden ratings out of the summary and the list except for their author,
- * scheduled requests only). Suite: http.
+ * scheduled requests only); the lecturer roster's create, change, list and
+ * delete (a request naming a deleted lecturer keeps a null one). Suite: http.
  */
 #include <json-glib/json-glib.h>
 
@@ -571,6 +572,41 @@ test_webhook_restart (Fixture *f, gconstpointer data)
   yg_test_rm_rf (dir);
 }
 
+static void
+test_lecturers (Fixture *f, gconstpointer data)
+{
+  g_autoptr (JsonNode) created = NULL, patched = NULL, list = NULL, req = NULL, e = NULL;
+  g_autofree char *path = NULL, *body = NULL;
+  gint64 id, rid;
+
+  g_assert_cmpuint (call (f, "POST", "/api/v1/lecturers", f->staff, "{\"name\":\"李老师\"}", &created),
+                    ==, 201);
+  id = json_object_get_int_member (obj (created), "id");
+  g_assert_cmpstr (json_object_get_string_member (obj (created), "kind"), ==, "teacher");
+  path = g_strdup_printf ("/api/v1/lecturers/%" G_GINT64_FORMAT, id);
+  g_assert_cmpuint (call (f, "PATCH", path, f->staff, "{\"kind\":\"volunteer\",\"bio\":\"退休教师\"}",
+                          &patched), ==, 200);
+  g_assert_cmpstr (json_object_get_string_member (obj (patched), "name"), ==, "李老师");
+  g_assert_cmpstr (json_object_get_string_member (obj (patched), "kind"), ==, "volunteer");
+  g_assert_cmpstr (json_object_get_string_member (obj (patched), "bio"), ==, "退休教师");
+  g_assert_cmpuint (call (f, "PATCH", path, f->staff, "{\"kind\":\"robot\"}", &e), ==, 400);
+  g_assert_cmpstr (error_field (e), ==, "kind");
+  g_assert_cmpuint (call (f, "POST", "/api/v1/lecturers", f->staff, "{\"bio\":\"x\"}", NULL), ==, 400);
+  g_assert_cmpuint (call (f, "PATCH", path, f->alice, "{\"bio\":\"x\"}", NULL), ==, 403);
+  g_assert_cmpuint (call (f, "GET", "/api/v1/lecturers", NULL, NULL, &list), ==, 200);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (obj (list), "lecturers")), ==,
+                    1);
+  body = g_strdup_printf ("{\"kind\":\"lecturer\",\"title\":\"请李老师讲二胡\",\"lecturer\":%"
+                          G_GINT64_FORMAT "}", id);
+  rid = create_request (f, f->alice, body);
+  /* the roster entry goes; the request stays, without a lecturer */
+  g_assert_cmpuint (call (f, "DELETE", path, f->staff, NULL, NULL), ==, 200);
+  g_assert_cmpuint (call (f, "GET", path, NULL, NULL, NULL), ==, 404);
+  g_assert_cmpuint (call (f, "DELETE", path, f->staff, NULL, NULL), ==, 404);
+  req = get_request (f, rid, NULL);
+  g_assert_true (json_object_get_null_member (obj (req), "lecturer"));
+}
+
 /* --- ratings ----------------------------------------------------------------------------- */
 
 static void
@@ -679,6 +715,7 @@ main (int argc, char **argv)
   ADD ("requests/answer-flow", test_answer_flow);
   ADD ("requests/webhook-retries", test_webhook_retries);
   ADD ("requests/webhook-after-restart", test_webhook_restart);
+  ADD ("lecturers/crud", test_lecturers);
   ADD ("ratings/rules", test_ratings);
   return g_test_run ();
 }
