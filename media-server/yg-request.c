@@ -430,7 +430,9 @@ yg_request_parse_json_body (YgRequest *req, GError **error)
     }
   body = soup_message_body_flatten (mb);
   data = g_bytes_get_data (body, &len);
-  if (len == 0 || !json_parser_load_from_data (parser, data, len, &local))
+  /* a body of white space parses as a document without a root */
+  if (len == 0 || !json_parser_load_from_data (parser, data, len, &local)
+      || json_parser_get_root (parser) == NULL)
     {
       g_set_error (error, YG_HTTP_ERROR, YG_HTTP_ERROR_BAD_REQUEST, "The body is not valid JSON%s%s",
                    local ? ": " : "", local ? local->message : "");

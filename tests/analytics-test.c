@@ -218,6 +218,10 @@ test_refused (Fixture *f, gconstpointer data)
     }
   g_assert_cmpuint (call (f, "127.0.0.6", "POST", "/api/v1/heartbeats", NULL, "{\"viewer\":", NULL),
                     ==, 400);
+  /* white space only: no document at all (this used to crash the server) */
+  g_assert_cmpuint (call (f, "127.0.0.6", "POST", "/api/v1/heartbeats", NULL, "  \n ", NULL), ==,
+                    400);
+  g_assert_cmpuint (call (f, "127.0.0.6", "POST", "/api/v1/session", NULL, " ", NULL), ==, 400);
   for (guint i = 0; i < 51; i++)
     g_string_append_printf (many, "%s%s", i ? "," : "", one);
   g_string_append_c (many, ']');
