@@ -471,3 +471,52 @@ yg_db_column_dup (sqlite3_stmt *stmt, int col)
 
   return text != NULL ? g_strdup ((const char *) text) : NULL;
 }
+
+/**
+ * yg_db_conn_get_by_id:
+ * @sql: a query whose ?1 is the id
+ * @from_row: makes the value from the current row
+ * @what: for the message: "lecturer"
+ *
+ * Returns: (transfer full): the value of the first row, or %NULL with
+ *   YG_DB_ERROR_NOT_FOUND ("No lecturer 7") or another error
+ */
+gpointer
+yg_db_conn_get_by_id (YgDbConn *conn, const char *sql, gint64 id, YgDbRowFunc from_row,
+                      const char *what, GError **error)
+{
+  sqlite3_stmt *s = yg_db_conn_prepare (conn, sql, error);
+  gpointer value = NULL;
+  int rc;
+
+  if (s == NULL)
+    return NULL;
+  sqlite3_bind_int64 (s, 1, id);
+  rc = yg_db_conn_step (conn, s, error);
+  if (rc == SQLITE_ROW)
+    value = from_row (s);
+  else if (rc == SQLITE_DONE)
+    g_set_error (error, YG_DB_ERROR, YG_DB_ERROR_NOT_FOUND, "No %s %" G_GINT64_FORMAT, what, id);
+  sqlite3_reset (s);
+  return value;
+}
+
+/**
+ * yg_db_conn_collect:
+ * @stmt: a bound query
+ * @from_row: makes one element from the current row
+ * @free_func: frees an element
+ *
+ * Returns: (transfer full): every row's value, or %NULL with @error
+ */
+GPtrArray *
+yg_db_conn_collect (YgDbConn *conn, sqlite3_stmt *stmt, YgDbRowFunc from_row,
+                    GDestroyNotify free_func, GError **error)
+{
+  g_autoptr (GPtrArray) list = g_ptr_array_new_with_free_func (free_func);
+  int rc;
+
+  while ((rc = yg_db_conn_step (conn, stmt, error)) == SQLITE_ROW)
+    g_ptr_array_add (list, from_row (stmt));
+  return rc < 0 ? NULL : g_steal_pointer (&list);
+}

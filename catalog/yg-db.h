@@ -44,6 +44,13 @@ void yg_db_conn_rollback (YgDbConn *conn);
 gint64 yg_db_conn_last_insert_rowid (YgDbConn *conn);
 int yg_db_conn_changes (YgDbConn *conn);
 
+/* Makes a value from the current row of a statement. */
+typedef gpointer (*YgDbRowFunc) (sqlite3_stmt *stmt);
+gpointer yg_db_conn_get_by_id (YgDbConn *conn, const char *sql, gint64 id, YgDbRowFunc from_row,
+                               const char *what, GError **error);
+GPtrArray *yg_db_conn_collect (YgDbConn *conn, sqlite3_stmt *stmt, YgDbRowFunc from_row,
+                               GDestroyNotify free_func, GError **error);
+
 /* Column helpers: a g_strdup of a text column (NULL for SQL NULL). */
 char *yg_db_column_dup (sqlite3_stmt *stmt, int col);
 

@@ -265,6 +265,114 @@ static const char *const migrations[] = {
   "  updated_at INTEGER NOT NULL,"
   "  PRIMARY KEY (user_id, item_id)"
   ") WITHOUT ROWID;",
+
+  /* 11: demand and effectiveness. Residents' requests (点单/点将,
+   * yg-demand-store.c) with one support row per resident; supporters is the
+   * count of those rows, kept in the same transaction. demand_fts is a
+   * trigram index of titles and descriptions (written by the store, like the
+   * item indexes) for "similar requests". webhook_outbox holds staff
+   * notifications until delivered (retries survive a restart). ratings:
+   * one per resident per target (yg-rating-store.c). heartbeats are raw
+   * player events (no address, a client-made viewer id), dropped after the
+   * analytics window once folded into analytics_daily; viewings (one row per
+   * viewer, item and day) stay for unique and returning viewers. Days are
+   * UTC day numbers (unix seconds / 86400). */
+  "CREATE TABLE lecturers ("
+  "  id INTEGER PRIMARY KEY,"
+  "  name TEXT NOT NULL,"
+  "  kind TEXT NOT NULL DEFAULT 'teacher' CHECK (kind IN ('teacher','volunteer')),"
+  "  bio TEXT NOT NULL DEFAULT '',"
+  "  created_at INTEGER NOT NULL,"
+  "  updated_at INTEGER NOT NULL"
+  ");"
+  "CREATE TABLE demands ("
+  "  id INTEGER PRIMARY KEY,"
+  "  kind TEXT NOT NULL CHECK (kind IN ('programme','course','lecturer')),"
+  "  title TEXT NOT NULL,"
+  "  description TEXT NOT NULL DEFAULT '',"
+  "  lecturer_id INTEGER REFERENCES lecturers (id) ON DELETE SET NULL,"
+  "  community TEXT,"
+  "  author_id INTEGER REFERENCES users (id) ON DELETE SET NULL,"
+  "  status TEXT NOT NULL DEFAULT 'open'"
+  "    CHECK (status IN ('open','threshold_reached','scheduled','declined')),"
+  "  supporters INTEGER NOT NULL DEFAULT 0 CHECK (supporters >= 0),"
+  "  created_at INTEGER NOT NULL,"
+  "  threshold_at INTEGER,"
+  "  answered_at INTEGER,"
+  "  scheduled_date TEXT,"                       /* YYYY-MM-DD */
+  "  linked_item TEXT REFERENCES items (id) ON DELETE SET NULL,"
+  "  linked_course INTEGER REFERENCES courses (id) ON DELETE SET NULL,"
+  "  reason TEXT"
+  ");"
+  "CREATE INDEX demands_status ON demands (status, id);"
+  "CREATE TABLE demand_supports ("
+  "  demand_id INTEGER NOT NULL REFERENCES demands (id) ON DELETE CASCADE,"
+  "  user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+  "  created_at INTEGER NOT NULL,"
+  "  PRIMARY KEY (demand_id, user_id)"
+  ") WITHOUT ROWID;"
+  "CREATE INDEX demand_supports_user ON demand_supports (user_id);"
+  "CREATE VIRTUAL TABLE demand_fts USING fts5 (title, description, content='demands',"
+  "  content_rowid='id', tokenize='trigram');"
+  "CREATE TABLE webhook_outbox ("
+  "  id INTEGER PRIMARY KEY,"
+  "  event TEXT NOT NULL,"
+  "  demand_id INTEGER NOT NULL REFERENCES demands (id) ON DELETE CASCADE,"
+  "  attempts INTEGER NOT NULL DEFAULT 0,"
+  "  next_at INTEGER NOT NULL,"                  /* unix seconds */
+  "  delivered_at INTEGER,"
+  "  gave_up_at INTEGER,"
+  "  last_error TEXT,"
+  "  created_at INTEGER NOT NULL"
+  ");"
+  "CREATE INDEX webhook_outbox_due ON webhook_outbox (next_at)"
+  "  WHERE delivered_at IS NULL AND gave_up_at IS NULL;"
+  "CREATE TABLE ratings ("
+  "  id INTEGER PRIMARY KEY,"
+  "  target_type TEXT NOT NULL CHECK (target_type IN ('item','course','request')),"
+  "  target_id TEXT NOT NULL,"
+  "  user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+  "  stars INTEGER NOT NULL CHECK (stars BETWEEN 1 AND 5),"
+  "  comment TEXT NOT NULL DEFAULT '',"
+  "  hidden_at INTEGER,"
+  "  hidden_reason TEXT,"
+  "  created_at INTEGER NOT NULL,"
+  "  updated_at INTEGER NOT NULL,"
+  "  UNIQUE (target_type, target_id, user_id)"
+  ");"
+  "CREATE TABLE heartbeats ("
+  "  id INTEGER PRIMARY KEY,"
+  "  at INTEGER NOT NULL,"                       /* unix milliseconds, server time */
+  "  viewer TEXT NOT NULL,"
+  "  session TEXT NOT NULL,"
+  "  item_id TEXT NOT NULL,"
+  "  user_id INTEGER,"
+  "  community TEXT,"
+  "  event TEXT NOT NULL CHECK (event IN ('start','tick','pause','seek','end')),"
+  "  position REAL NOT NULL CHECK (position >= 0)"
+  ");"
+  "CREATE INDEX heartbeats_at ON heartbeats (at);"
+  "CREATE TABLE viewings ("
+  "  day INTEGER NOT NULL,"
+  "  viewer TEXT NOT NULL,"
+  "  item_id TEXT NOT NULL,"
+  "  user_id INTEGER,"
+  "  community TEXT,"
+  "  PRIMARY KEY (day, viewer, item_id)"
+  ") WITHOUT ROWID;"
+  "CREATE INDEX viewings_viewer ON viewings (viewer, day);"
+  "CREATE TABLE analytics_daily ("
+  "  day INTEGER NOT NULL,"
+  "  item_id TEXT NOT NULL,"
+  "  community TEXT NOT NULL DEFAULT '',"
+  "  views INTEGER NOT NULL,"
+  "  watch_seconds REAL NOT NULL,"
+  "  fraction_sum REAL NOT NULL,"                /* sum of watched fractions (timed views) */
+  "  timed_views INTEGER NOT NULL,"              /* views of items with a known duration */
+  "  completions INTEGER NOT NULL,"
+  "  reach TEXT NOT NULL,"                       /* 21 counts: views reaching k * 5 % */
+  "  PRIMARY KEY (day, item_id, community)"
+  ") WITHOUT ROWID;",
 };
 
 int

@@ -1,4 +1,4 @@
-/* main.c: the `yunguan` command: serve, token, user, keys, migrate, fsck, version.
+/* main.c: the `yunguan` command: serve, token, user, keys, migrate, fsck, report, version.
  *
  * Each subcommand parses its own options (so `yunguan CMD --help` is
  * specific), reads configuration through YgConfig, and maps failures to a
@@ -24,6 +24,7 @@
 #include <gst/gst.h>
 #include "yg-migrations.h"
 #include "yg-playback-keys.h"
+#include "yg-report-format.h"
 #include "yg-routes.h"
 #include "yg-secret.h"
 #include "yg-server.h"
@@ -651,6 +652,78 @@ cmd_fsck (int argc, char **argv)
   return report->problems->len == 0 ? 0 : 1;
 }
 
+/* --- report ------------------------------------------------------------------------- */
+
+typedef struct
+{
+  const char *month;
+  YgReportRules rules;
+} ReportArgs;
+
+static gpointer
+build_report (YgDbConn *conn, gpointer data, GError **error)
+{
+  ReportArgs *a = data;
+
+  return yg_report_build (conn, a->month, &a->rules, error);
+}
+
+static int
+cmd_report (int argc, char **argv)
+{
+  g_autoptr (YgConfig) config = yg_config_new ();
+  g_autoptr (YgDb) db = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (YgReport) report = NULL;
+  g_autofree char *month = NULL, *format = NULL, *text = NULL;
+  int status = 0;
+  GOptionEntry entries[] = {
+    { "month", 0, 0, G_OPTION_ARG_STRING, &month, "The month to report on (UTC)", "YYYY-MM" },
+    { "format", 0, 0, G_OPTION_ARG_STRING, &format, "json (default), csv or html", "FORMAT" },
+    { NULL },
+  };
+  ReportArgs args;
+
+  if (!parse_options ("report", NULL,
+                      "Prints the supervisor's monthly report on stdout: content published,\n"
+                      "hours watched, viewers, course completions, request response time,\n"
+                      "satisfaction, top and bottom items and the 100-point score\n"
+                      "(weights: --report-rules FILE, else the defaults in docs/operations.md).",
+                      entries, config, FALSE, &argc, &argv, &status))
+    return status;
+  if (format == NULL)
+    format = g_strdup ("json");
+  if (month == NULL || !g_strv_contains ((const char *const[]) { "json", "csv", "html", NULL },
+                                         format))
+    {
+      g_printerr ("yunguan report: say --month YYYY-MM [--format json|csv|html]\n");
+      return 2;
+    }
+  args.month = month;
+  yg_report_rules_init (&args.rules);
+  if (!g_str_equal (config->report_rules, "none")
+      && !yg_report_rules_load (&args.rules, config->report_rules, &error))
+    return fail (error);
+  db = open_catalog (config, &error);
+  if (db == NULL || (report = yg_db_run_sync (db, build_report, &args, &error)) == NULL)
+    return fail (error);
+  if (g_str_equal (format, "csv"))
+    text = yg_report_format_csv (report);
+  else if (g_str_equal (format, "html"))
+    text = yg_report_format_html (report);
+  else
+    {
+      g_autoptr (JsonNode) node = yg_report_format_json (report);
+      g_autoptr (JsonGenerator) gen = json_generator_new ();
+
+      json_generator_set_root (gen, node);
+      json_generator_set_pretty (gen, TRUE);
+      text = json_generator_to_data (gen, NULL);
+    }
+  g_print ("%s%s", text, g_str_has_suffix (text, "\n") ? "" : "\n");
+  return 0;
+}
+
 /* --- version and help --------------------------------------------------------------- */
 
 static int
@@ -672,6 +745,7 @@ static const Command commands[] = {
   { "transcode-job", cmd_transcode_job, "(internal) Run one transcode; used by workers" },
   { "migrate", cmd_migrate, "Create or upgrade the catalogue schema" },
   { "fsck", cmd_fsck, "Check the catalogue and the files it points at" },
+  { "report", cmd_report, "Print the supervisor's monthly report (json, csv or html)" },
   { "version", cmd_version, "Print the version" },
   { "help", cmd_help, "Show this help" },
 };

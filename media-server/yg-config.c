@@ -90,6 +90,18 @@ static const Option options[] = {
     TRUE, "PREFIX",
     "URI prefix (/…/) of an nginx internal location aliasing DATA/media: media files are answered "
     "with X-Accel-Redirect and nginx sends them; none: Yunguan sends them" },
+  { "request-threshold", "YUNGUAN_REQUEST_THRESHOLD", OPT_UINT, FIELD (request_threshold), "15",
+    1, 1000000, TRUE, "N", "Supporters a resident request needs to reach threshold_reached" },
+  { "request-webhook", "YUNGUAN_REQUEST_WEBHOOK", OPT_STRING, FIELD (request_webhook), "none", 0,
+    0, TRUE, "URL",
+    "http(s) URL that gets a JSON POST when a request reaches its threshold (retried); none" },
+  { "heartbeat-rate", "YUNGUAN_HEARTBEAT_RATE", OPT_UINT, FIELD (heartbeat_rate), "50", 1,
+    1000000, TRUE, "N",
+    "Player event requests per second one client address may send (bursts of 10 s); else 429" },
+  { "analytics-raw-days", "YUNGUAN_ANALYTICS_RAW_DAYS", OPT_UINT, FIELD (analytics_raw_days), "30",
+    1, 3650, TRUE, "DAYS", "Raw player events kept this long, then folded into daily rows" },
+  { "report-rules", "YUNGUAN_REPORT_RULES", OPT_STRING, FIELD (report_rules), "none", 0, 0, FALSE,
+    "FILE", "INI file of report indicator weights, targets and pass line; none: the defaults" },
 };
 
 /* "none", or a path prefix "/…/" of letters, digits, '_', '-' and '/'. */

@@ -25,6 +25,11 @@ typedef struct
   gboolean behind_tls;       /* a TLS-terminating proxy on this host forwards every request */
   char *accel_redirect;      /* "none" or the nginx internal location's prefix, "/…/" */
   guint playback_token_hours; /* lifetime of signed playback URLs */
+  guint request_threshold;   /* supporters that move a resident request to threshold_reached */
+  char *request_webhook;     /* URL notified (POST JSON) when that happens, or "none" */
+  guint heartbeat_rate;      /* player event requests per second per client address */
+  guint analytics_raw_days;  /* raw heartbeats kept this long, then folded into daily rows */
+  char *report_rules;        /* INI file of report weights and targets, or "none" */
   char *config_file;      /* the file that was loaded, or NULL */
   /* private: flag values seen while parsing, applied by yg_config_finish */
   GHashTable *flags;

@@ -313,6 +313,51 @@ yg_request_respond_error (YgRequest *req, const GError *error)
 }
 
 /**
+ * yg_request_list_json:
+ * @member: the name of the array ("requests")
+ * @nodes: (element-type JsonNode) (transfer full): the page's documents
+ * @next_after: the last id of the page, 0 for an empty page
+ *
+ * Returns: (transfer full): {member: [...], next_after: id | null}
+ */
+JsonNode *
+yg_request_list_json (const char *member, GPtrArray *nodes, gint64 next_after)
+{
+  JsonObject *o = json_object_new ();
+  JsonArray *a = json_array_new ();
+  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+
+  for (guint i = 0; i < nodes->len; i++)
+    json_array_add_element (a, g_steal_pointer (&nodes->pdata[i]));
+  g_ptr_array_unref (nodes);
+  json_object_set_array_member (o, member, a);
+  if (next_after != 0)
+    json_object_set_int_member (o, "next_after", next_after);
+  else
+    json_object_set_null_member (o, "next_after");
+  json_node_take_object (node, o);
+  return node;
+}
+
+/**
+ * yg_request_too_many:
+ * @wait: seconds until the caller may try again
+ * @what: what there were too many of, for the message ("sign-in attempts")
+ *
+ * Answers 429 with Retry-After.
+ */
+void
+yg_request_too_many (YgRequest *req, guint wait, const char *what)
+{
+  g_autofree char *after = g_strdup_printf ("%u", wait);
+
+  soup_message_headers_replace (soup_server_message_get_response_headers (req->msg), "Retry-After",
+                                after);
+  yg_request_fail (req, YG_HTTP_ERROR_TOO_MANY_REQUESTS, "Too many %s; try again in %u seconds",
+                   what, wait);
+}
+
+/**
  * yg_request_respond_field_error:
  * @field: (nullable): the body member that is wrong; NULL when the body as
  *   a whole is (not JSON, not an object)
@@ -407,7 +452,9 @@ yg_request_parse_json_body (YgRequest *req, GError **error)
     }
   body = soup_message_body_flatten (mb);
   data = g_bytes_get_data (body, &len);
-  if (len == 0 || !json_parser_load_from_data (parser, data, len, &local))
+  /* a body of white space parses as a document without a root */
+  if (len == 0 || !json_parser_load_from_data (parser, data, len, &local)
+      || json_parser_get_root (parser) == NULL)
     {
       g_set_error (error, YG_HTTP_ERROR, YG_HTTP_ERROR_BAD_REQUEST, "The body is not valid JSON%s%s",
                    local ? ": " : "", local ? local->message : "");
@@ -610,6 +657,21 @@ gboolean
 yg_request_page_query (YgRequest *req, guint default_limit, const char *id_name, gint64 *after,
                        guint *limit, GError **error)
 {
+  return yg_request_page_query_filtered (req, default_limit, id_name, NULL, after, limit, error);
+}
+
+/**
+ * yg_request_page_query_filtered:
+ * @filters: (array zero-terminated=1) (nullable): further parameter names the
+ *   list accepts (the caller reads them from yg_request_query)
+ *
+ * Like yg_request_page_query, for lists that also filter.
+ */
+gboolean
+yg_request_page_query_filtered (YgRequest *req, guint default_limit, const char *id_name,
+                                const char *const *filters, gint64 *after, guint *limit,
+                                GError **error)
+{
   GHashTable *query = yg_request_query (req);
   const char *after_s = g_hash_table_lookup (query, "after");
   const char *limit_s = g_hash_table_lookup (query, "limit");
@@ -619,7 +681,8 @@ yg_request_page_query (YgRequest *req, guint default_limit, const char *id_name,
 
   g_hash_table_iter_init (&it, query);
   while (g_hash_table_iter_next (&it, &key, NULL))
-    if (!g_str_equal (key, "after") && !g_str_equal (key, "limit"))
+    if (!g_str_equal (key, "after") && !g_str_equal (key, "limit")
+        && (filters == NULL || !g_strv_contains (filters, key)))
       return yg_field_error_set (error, key, "Unknown parameter \"%s\"", (const char *) key);
   if (limit_s != NULL && !g_ascii_string_to_unsigned (limit_s, 10, 1, 100, &n, NULL))
     return yg_field_error_set (error, "limit", "\"limit\" must be a number from 1 to 100");

@@ -48,6 +48,8 @@ void yg_request_respond_bytes (YgRequest  *req,
                                GBytes     *body);
 void yg_request_fail (YgRequest *req, guint code, const char *format, ...) G_GNUC_PRINTF (3, 4);
 void yg_request_respond_field_error (YgRequest *req, const char *field, const GError *error);
+void yg_request_too_many (YgRequest *req, guint wait, const char *what);
+JsonNode *yg_request_list_json (const char *member, GPtrArray *nodes, gint64 next_after);
 char *yg_request_client_address (YgRequest *req, gboolean behind_proxy);
 JsonObject *yg_request_parse_form (YgRequest   *req,
                                    JsonNode   **owner,
@@ -79,5 +81,12 @@ gboolean yg_request_page_query (YgRequest   *req,
                                 gint64      *after,
                                 guint       *limit,
                                 GError     **error);
+gboolean yg_request_page_query_filtered (YgRequest          *req,
+                                         guint               default_limit,
+                                         const char         *id_name,
+                                         const char *const  *filters,
+                                         gint64             *after,
+                                         guint              *limit,
+                                         GError            **error);
 
 G_END_DECLS

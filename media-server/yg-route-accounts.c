@@ -182,12 +182,7 @@ parse_registration (JsonObject *form, const char **field, GError **error)
 static void
 refuse_for (YgRequest *req, guint wait, const char *what)
 {
-  g_autofree char *after = g_strdup_printf ("%u", wait);
-
-  soup_message_headers_replace (soup_server_message_get_response_headers (req->msg), "Retry-After",
-                                after);
-  yg_request_fail (req, YG_HTTP_ERROR_TOO_MANY_REQUESTS, "Too many %s; try again in %u seconds",
-                   what, wait);
+  yg_request_too_many (req, wait, what);
 }
 
 /* --- POST /api/v1/accounts ---------------------------------------------------------- */

@@ -1,11 +1,12 @@
 /* yg-route-web.c: the browser UI: pages and their static files.
  *
- * Pages (/, /items/<id>, /embed/<id>, the staff console /console) are fixed
- * HTML files from the web directory; their scripts fetch the data from the
- * API, so no server-side templating touches user data (the console page is
- * the same for everyone; the API decides what a caller may read or change).
- * Static files come from one flat directory with an extension allowlist;
- * hls.js and tus-js-client come from the npm packages installed in
+ * Pages (/, /items/<id>, /embed/<id>, the staff console /console, the
+ * report /report) are fixed HTML files from the web directory; their
+ * scripts fetch the data from the API, so no server-side templating
+ * touches user data (console and report pages are the same for everyone;
+ * the API decides what a caller may read or change). Static files come
+ * from one flat directory with an extension allowlist; hls.js,
+ * tus-js-client and ECharts come from the npm packages installed in
  * web/node_modules. Every page carries a Content-Security-Policy with
  * script-src 'self' (no inline script), nosniff and a referrer policy.
  * Thread: main thread.
@@ -64,6 +65,12 @@ yg_route_web_embed (YgServer *server, YgRequest *req)
   page (server, req, "embed.html");
 }
 
+void
+yg_route_web_report (YgServer *server, YgRequest *req)
+{
+  page (server, req, "report.html");
+}
+
 static const struct
 {
   const char *ext;
@@ -117,4 +124,10 @@ void
 yg_route_web_tusjs (YgServer *server, YgRequest *req)
 {
   vendor (server, req, "node_modules/tus-js-client/dist/tus.min.js");
+}
+
+void
+yg_route_web_echarts (YgServer *server, YgRequest *req)
+{
+  vendor (server, req, "node_modules/echarts/dist/echarts.min.js");
 }

@@ -7,6 +7,8 @@
  */
 #include "yg-routes.h"
 
+#include "yg-heartbeat-input.h"
+
 const YgRoute yg_routes[] = {
   { "GET", "/", YG_AUTH_PUBLIC, yg_route_web_home, 0 },
   { "GET", "/items/{id}", YG_AUTH_PUBLIC, yg_route_web_item, 0 },
@@ -16,6 +18,8 @@ const YgRoute yg_routes[] = {
   { "GET", "/static/{name}", YG_AUTH_PUBLIC, yg_route_web_static, 0 },
   { "GET", "/static/vendor/hls.min.js", YG_AUTH_PUBLIC, yg_route_web_hlsjs, 0 },
   { "GET", "/static/vendor/tus.min.js", YG_AUTH_PUBLIC, yg_route_web_tusjs, 0 },
+  { "GET", "/static/vendor/echarts.min.js", YG_AUTH_PUBLIC, yg_route_web_echarts, 0 },
+  { "GET", "/report", YG_AUTH_PUBLIC, yg_route_web_report, 0 }, /* its data needs staff */
   /* before /hls/{id}/…: "t" is a literal segment there, never an item id */
   { "GET", "/hls/t/{token}/{id}/{name}", YG_AUTH_PLAYBACK_TOKEN, yg_route_hls_token_item_file, 0 },
   { "GET", "/hls/t/{token}/{id}/{rung}/{name}", YG_AUTH_PLAYBACK_TOKEN,
@@ -59,6 +63,25 @@ const YgRoute yg_routes[] = {
   { "PUT", "/api/v1/progress/{item}", YG_AUTH_RESIDENT, yg_route_progress_put, 0 },
   { "GET", "/api/v1/progress/{item}", YG_AUTH_RESIDENT, yg_route_progress_get, 0 },
   { "GET", "/api/v1/me/learning", YG_AUTH_RESIDENT, yg_route_me_learning, 0 },
+  { "GET", "/api/v1/requests", YG_AUTH_PUBLIC, yg_route_requests_list, 0 },
+  { "POST", "/api/v1/requests", YG_AUTH_RESIDENT, yg_route_requests_create, 0 },
+  /* before /api/v1/requests/{id}: "awaiting" is a literal segment there, never an id */
+  { "GET", "/api/v1/requests/awaiting", YG_AUTH_STAFF, yg_route_requests_awaiting, 0 },
+  { "GET", "/api/v1/requests/{id}", YG_AUTH_PUBLIC, yg_route_request_get, 0 },
+  { "POST", "/api/v1/requests/{id}/support", YG_AUTH_RESIDENT, yg_route_request_support, 0 },
+  { "DELETE", "/api/v1/requests/{id}/support", YG_AUTH_RESIDENT, yg_route_request_withdraw, 0 },
+  { "POST", "/api/v1/requests/{id}/answer", YG_AUTH_STAFF, yg_route_request_answer, 0 },
+  { "GET", "/api/v1/lecturers", YG_AUTH_PUBLIC, yg_route_lecturers_list, 0 },
+  { "POST", "/api/v1/lecturers", YG_AUTH_STAFF, yg_route_lecturers_create, 0 },
+  { "GET", "/api/v1/lecturers/{id}", YG_AUTH_PUBLIC, yg_route_lecturer_get, 0 },
+  { "PATCH", "/api/v1/lecturers/{id}", YG_AUTH_STAFF, yg_route_lecturer_patch, 0 },
+  { "DELETE", "/api/v1/lecturers/{id}", YG_AUTH_STAFF, yg_route_lecturer_delete, 0 },
+  { "GET", "/api/v1/ratings/{type}/{target}", YG_AUTH_PUBLIC, yg_route_ratings_get, 0 },
+  { "PUT", "/api/v1/ratings/{type}/{target}", YG_AUTH_RESIDENT, yg_route_rating_put, 0 },
+  { "PATCH", "/api/v1/ratings/{id}", YG_AUTH_STAFF, yg_route_rating_moderate, 0 },
+  { "POST", "/api/v1/heartbeats", YG_AUTH_PUBLIC, yg_route_heartbeats_post, YG_HEARTBEAT_MAX_BODY },
+  { "GET", "/api/v1/analytics/{dimension}", YG_AUTH_STAFF, yg_route_analytics, 0 },
+  { "GET", "/api/v1/reports/{month}", YG_AUTH_STAFF, yg_route_report, 0 },
   { "OPTIONS", "/api/v1/uploads", YG_AUTH_PUBLIC, yg_route_uploads_options, 0 },
   { "OPTIONS", "/api/v1/uploads/{id}", YG_AUTH_PUBLIC, yg_route_uploads_options, 0 },
   { "POST", "/api/v1/uploads", YG_AUTH_STAFF, yg_route_uploads_create, G_MAXUINT64,

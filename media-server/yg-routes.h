@@ -43,6 +43,33 @@ void yg_route_progress_put (YgServer *server, YgRequest *req);
 void yg_route_progress_get (YgServer *server, YgRequest *req);
 void yg_route_me_learning (YgServer *server, YgRequest *req);
 
+/* yg-route-requests.c */
+void yg_route_requests_list (YgServer *server, YgRequest *req);
+void yg_route_requests_create (YgServer *server, YgRequest *req);
+void yg_route_requests_awaiting (YgServer *server, YgRequest *req);
+void yg_route_request_get (YgServer *server, YgRequest *req);
+void yg_route_request_support (YgServer *server, YgRequest *req);
+void yg_route_request_withdraw (YgServer *server, YgRequest *req);
+void yg_route_request_answer (YgServer *server, YgRequest *req);
+void yg_route_lecturers_list (YgServer *server, YgRequest *req);
+void yg_route_lecturers_create (YgServer *server, YgRequest *req);
+void yg_route_lecturer_get (YgServer *server, YgRequest *req);
+void yg_route_lecturer_patch (YgServer *server, YgRequest *req);
+void yg_route_lecturer_delete (YgServer *server, YgRequest *req);
+gboolean yg_route_requests_check_account (YgRequest *req);
+
+/* yg-route-ratings.c */
+void yg_route_ratings_get (YgServer *server, YgRequest *req);
+void yg_route_rating_put (YgServer *server, YgRequest *req);
+void yg_route_rating_moderate (YgServer *server, YgRequest *req);
+
+/* yg-route-heartbeats.c */
+void yg_route_heartbeats_post (YgServer *server, YgRequest *req);
+
+/* yg-route-analytics.c */
+void yg_route_analytics (YgServer *server, YgRequest *req);
+void yg_route_report (YgServer *server, YgRequest *req);
+
 /* yg-route-item-meta.c */
 void yg_route_item_patch (YgServer *server, YgRequest *req);
 void yg_route_item_chapters_put (YgServer *server, YgRequest *req);
@@ -100,5 +127,7 @@ void yg_route_web_console (YgServer *server, YgRequest *req);
 void yg_route_web_static (YgServer *server, YgRequest *req);
 void yg_route_web_hlsjs (YgServer *server, YgRequest *req);
 void yg_route_web_tusjs (YgServer *server, YgRequest *req);
+void yg_route_web_report (YgServer *server, YgRequest *req);
+void yg_route_web_echarts (YgServer *server, YgRequest *req);
 
 G_END_DECLS

@@ -9,7 +9,9 @@
  * means anonymous; a cookie-authenticated write needs X-CSRF-Token, else 403
  * "csrf"); playback-token routes are decided by their URL alone, without the
  * database. The server owns the catalogue, listener, metrics, playback keys,
- * sign-in throttles and visibility cache, and refuses an invalid route table.
+ * sign-in and player-event throttles, visibility cache, progress and
+ * heartbeat buffers, the webhook deliverer and the report rules, and refuses
+ * an invalid route table.
  * Thread: main thread.
  */
 #define G_LOG_DOMAIN "yg-server"
@@ -31,6 +33,7 @@
 #include "yg-secret.h"
 #include "yg-session-store.h"
 #include "yg-throttle.h"
+#include "yg-webhook.h"
 #include "yg-worker-pool.h"
 #include "yg-tus.h"
 #include "yg-routes.h"
@@ -58,6 +61,11 @@ struct _YgServer
   GHashTable *visibility_cache; /* item id → visibility for a few seconds (yg-route-media.c) */
   YgDocCache *doc_cache;        /* public documents for a second (yg-route-items.c) */
   YgProgressBuffer *progress;   /* players' positions, coalesced (yg-progress-buffer.c) */
+  YgHeartbeatBuffer *heartbeats; /* player events, batched (yg-heartbeat-buffer.c) */
+  YgThrottle *heartbeats_by_address;
+  YgThrottle *heartbeats_by_viewer;
+  YgWebhook *webhook;           /* NULL without request-webhook */
+  YgReportRules report_rules;
 };
 
 G_DEFINE_FINAL_TYPE (YgServer, yg_server, G_TYPE_OBJECT)
@@ -542,6 +550,8 @@ yg_server_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->soup, self);
   g_clear_object (&self->soup);
   g_clear_pointer (&self->progress, yg_progress_buffer_free);
+  g_clear_pointer (&self->heartbeats, yg_heartbeat_buffer_free);
+  g_clear_pointer (&self->webhook, yg_webhook_free);
   g_clear_object (&self->db);
   G_OBJECT_CLASS (yg_server_parent_class)->dispose (object);
 }
@@ -559,6 +569,8 @@ yg_server_finalize (GObject *object)
   g_clear_pointer (&self->login_by_account, yg_throttle_free);
   g_clear_pointer (&self->login_by_address, yg_throttle_free);
   g_clear_pointer (&self->signup_by_address, yg_throttle_free);
+  g_clear_pointer (&self->heartbeats_by_address, yg_throttle_free);
+  g_clear_pointer (&self->heartbeats_by_viewer, yg_throttle_free);
   g_clear_pointer (&self->visibility_cache, g_hash_table_unref);
   g_clear_pointer (&self->doc_cache, yg_doc_cache_free);
   g_clear_pointer (&self->metrics, yg_metrics_free);
@@ -642,6 +654,16 @@ yg_server_new (const YgConfig *config, const YgRoute *routes, gsize n_routes, GE
   if (self->db == NULL)
     return NULL;
   self->progress = yg_progress_buffer_new (self->db);
+  yg_report_rules_init (&self->report_rules);
+  if (!g_str_equal (config->report_rules, "none")
+      && !yg_report_rules_load (&self->report_rules, config->report_rules, error))
+    return NULL;
+  /* Player events: heartbeat-rate requests a second per address (bursts of
+   * ten seconds' worth); per viewer 2 events a second, bursts of 120. */
+  self->heartbeats_by_address
+      = yg_throttle_new_rate (MAX (10, config->heartbeat_rate * 10),
+                              MAX (1, G_USEC_PER_SEC / config->heartbeat_rate), 100000);
+  self->heartbeats_by_viewer = yg_throttle_new_rate (120, G_USEC_PER_SEC / 2, 100000);
 
   self->playback_keys = yg_playback_keys_open (config->data_dir, error);
   if (self->playback_keys == NULL)
@@ -729,6 +751,14 @@ yg_server_start (YgServer *self, GError **error)
     return FALSE;
   yg_uploads_recover (self);
   self->gc_id = g_timeout_add_seconds (600, collect_uploads, self);
+  self->heartbeats = yg_heartbeat_buffer_new (self->db, self->config->analytics_raw_days);
+  if (!g_str_equal (self->config->request_webhook, "none"))
+    {
+      self->webhook = yg_webhook_new (self->db, self->config->request_webhook,
+                                      self->config->request_threshold, error);
+      if (self->webhook == NULL)
+        return FALSE;
+    }
   if (n == 0)
     return TRUE;
   exe = g_file_read_link ("/proc/self/exe", error);
@@ -780,6 +810,8 @@ yg_server_stop (YgServer *self)
     yg_listener_stop (self->listener);
   if (self->progress != NULL)
     yg_progress_buffer_flush_all (self->progress);
+  if (self->heartbeats != NULL)
+    yg_heartbeat_buffer_flush_all (self->heartbeats);
 }
 
 guint16
@@ -840,6 +872,33 @@ YgProgressBuffer *
 yg_server_get_progress (YgServer *self)
 {
   return self->progress;
+}
+
+/* Player events (NULL before yg_server_start). */
+YgHeartbeatBuffer *
+yg_server_get_heartbeats (YgServer *self)
+{
+  return self->heartbeats;
+}
+
+void
+yg_server_get_heartbeat_throttles (YgServer *self, YgThrottle **by_address, YgThrottle **by_viewer)
+{
+  *by_address = self->heartbeats_by_address;
+  *by_viewer = self->heartbeats_by_viewer;
+}
+
+/* The staff notification deliverer, NULL when no webhook is configured. */
+YgWebhook *
+yg_server_get_webhook (YgServer *self)
+{
+  return self->webhook;
+}
+
+const YgReportRules *
+yg_server_get_report_rules (YgServer *self)
+{
+  return &self->report_rules;
 }
 
 GHashTable *

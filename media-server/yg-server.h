@@ -7,7 +7,9 @@
 #include "yg-db.h"
 #include "yg-listener.h"
 #include "yg-metrics.h"
+#include "yg-heartbeat-buffer.h"
 #include "yg-progress-buffer.h"
+#include "yg-report.h"
 #include "yg-request.h"
 #include "yg-route.h"
 
@@ -42,6 +44,13 @@ GHashTable *yg_server_get_visibility_cache (YgServer *self);
 typedef struct _YgDocCache YgDocCache;
 YgDocCache *yg_server_get_doc_cache (YgServer *self);
 YgProgressBuffer *yg_server_get_progress (YgServer *self);
+YgHeartbeatBuffer *yg_server_get_heartbeats (YgServer *self);
+void yg_server_get_heartbeat_throttles (YgServer   *self,
+                                        YgThrottle **by_address,
+                                        YgThrottle **by_viewer);
+typedef struct _YgWebhook YgWebhook;
+YgWebhook *yg_server_get_webhook (YgServer *self);
+const YgReportRules *yg_server_get_report_rules (YgServer *self);
 
 void yg_server_answer_early (YgServer *self, YgRequest *req, const GError *error);
 gboolean yg_server_start_workers (YgServer *self, const char *exe, guint n, GError **error);

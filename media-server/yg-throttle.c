@@ -1,7 +1,7 @@
 /* yg-throttle.c: token buckets keyed by text (an account, a client address).
  *
  * Each key has a bucket of @burst tokens that refills by one every
- * @refill_seconds. A sign-in attempt takes a token before the password is
+ * @refill_seconds (or @refill_us). A sign-in attempt takes a token before the password is
  * checked (so parallel attempts cannot all slip through) and gives it back
  * when it succeeds; an empty bucket means 429 with Retry-After, the time
  * until one token is back. Memory is bounded: at most @max_keys buckets;
@@ -29,11 +29,19 @@ struct _YgThrottle
 YgThrottle *
 yg_throttle_new (guint burst, guint refill_seconds, guint max_keys)
 {
+  g_return_val_if_fail (refill_seconds > 0, NULL);
+  return yg_throttle_new_rate (burst, (gint64) refill_seconds * G_USEC_PER_SEC, max_keys);
+}
+
+/* A bucket that refills by one token every @refill_us microseconds (rates above one a second). */
+YgThrottle *
+yg_throttle_new_rate (guint burst, gint64 refill_us, guint max_keys)
+{
   YgThrottle *t = g_new0 (YgThrottle, 1);
 
-  g_return_val_if_fail (burst > 0 && refill_seconds > 0 && max_keys > 0, NULL);
+  g_return_val_if_fail (burst > 0 && refill_us > 0 && max_keys > 0, NULL);
   t->burst = burst;
-  t->refill_us = (gint64) refill_seconds * G_USEC_PER_SEC;
+  t->refill_us = refill_us;
   t->max_keys = max_keys;
   t->buckets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   return t;

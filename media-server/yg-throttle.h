@@ -1,4 +1,4 @@
-/* yg-throttle.h: bounded in-memory token buckets for sign-in attempts. */
+/* yg-throttle.h: bounded in-memory token buckets for sign-in attempts and player events. */
 #pragma once
 
 #include <glib.h>
@@ -8,6 +8,7 @@ G_BEGIN_DECLS
 typedef struct _YgThrottle YgThrottle;
 
 YgThrottle *yg_throttle_new (guint burst, guint refill_seconds, guint max_keys);
+YgThrottle *yg_throttle_new_rate (guint burst, gint64 refill_us, guint max_keys);
 void yg_throttle_free (YgThrottle *throttle);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (YgThrottle, yg_throttle_free)
 

@@ -109,6 +109,21 @@ static const struct
   { NULL, "/api/v1/courses", FALSE, YG_AUTH_STAFF }, /* create, change, delete, outline */
   { NULL, "/api/v1/progress/", FALSE, YG_AUTH_RESIDENT },
   { NULL, "/api/v1/me/learning", TRUE, YG_AUTH_RESIDENT },
+  { "GET", "/api/v1/requests", TRUE, YG_AUTH_PUBLIC },
+  { "POST", "/api/v1/requests", TRUE, YG_AUTH_RESIDENT },
+  { "GET", "/api/v1/requests/awaiting", TRUE, YG_AUTH_STAFF },
+  { "GET", "/api/v1/requests/{id}", TRUE, YG_AUTH_PUBLIC },
+  { NULL, "/api/v1/requests/{id}/support", TRUE, YG_AUTH_RESIDENT },
+  { "POST", "/api/v1/requests/{id}/answer", TRUE, YG_AUTH_STAFF },
+  { "GET", "/api/v1/lecturers", TRUE, YG_AUTH_PUBLIC },
+  { "GET", "/api/v1/lecturers/{id}", TRUE, YG_AUTH_PUBLIC },
+  { NULL, "/api/v1/lecturers", FALSE, YG_AUTH_STAFF },
+  { "GET", "/api/v1/ratings/{type}/{target}", TRUE, YG_AUTH_PUBLIC },
+  { "PUT", "/api/v1/ratings/{type}/{target}", TRUE, YG_AUTH_RESIDENT },
+  { "PATCH", "/api/v1/ratings/{id}", TRUE, YG_AUTH_STAFF },
+  { "POST", "/api/v1/heartbeats", TRUE, YG_AUTH_PUBLIC }, /* anonymous viewers count too */
+  { NULL, "/api/v1/analytics/", FALSE, YG_AUTH_STAFF },
+  { NULL, "/api/v1/reports/", FALSE, YG_AUTH_STAFF },
   { "PATCH", "/api/v1/items/{id}", TRUE, YG_AUTH_STAFF },
   { NULL, "/api/v1/items/{id}/", FALSE, YG_AUTH_STAFF }, /* chapters, inheritor links */
   { "GET", "/", TRUE, YG_AUTH_PUBLIC },
@@ -119,6 +134,8 @@ static const struct
   { "GET", "/static/{name}", TRUE, YG_AUTH_PUBLIC },
   { "GET", "/static/vendor/hls.min.js", TRUE, YG_AUTH_PUBLIC },
   { "GET", "/static/vendor/tus.min.js", TRUE, YG_AUTH_PUBLIC },
+  { "GET", "/static/vendor/echarts.min.js", TRUE, YG_AUTH_PUBLIC },
+  { "GET", "/report", TRUE, YG_AUTH_PUBLIC }, /* the page; its data is staff-only */
   { "GET", "/hls/{id}/{name}", TRUE, YG_AUTH_PUBLIC },
   { "GET", "/hls/{id}/{rung}/{name}", TRUE, YG_AUTH_PUBLIC },
   { "GET", "/api/v1/items", TRUE, YG_AUTH_PUBLIC },

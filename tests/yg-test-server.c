@@ -18,6 +18,7 @@
 #include <json-glib/json-glib.h>
 
 #include "yg-principal.h"
+#include "yg-session-store.h"
 #include "yg-token-store.h"
 #include "yg-user-store.h"
 
@@ -547,4 +548,131 @@ yg_test_serve_stop (YgTestServe *serve)
   g_object_unref (serve->proc);
   g_free (serve->log);
   g_free (serve);
+}
+
+typedef struct
+{
+  const char *username;
+  gint64 user_id;
+  YgNewSession *session;
+} NewResident;
+
+static gpointer
+insert_resident (YgDbConn *conn, gpointer data, GError **error)
+{
+  NewResident *n = data;
+  sqlite3_stmt *s = yg_db_conn_prepare (
+      conn,
+      "INSERT INTO users (username, display_name, role, password_hash, created_at)"
+      " VALUES (?1, ?1, 'resident', 'not a hash: no password sign-in', 0)",
+      error);
+
+  if (s == NULL)
+    return NULL;
+  sqlite3_bind_text (s, 1, n->username, -1, SQLITE_TRANSIENT);
+  if (!yg_db_conn_step_done (conn, s, error))
+    return NULL;
+  n->user_id = yg_db_conn_last_insert_rowid (conn);
+  n->session = yg_session_store_create (conn, n->user_id, NULL, error);
+  return n->session != NULL ? n : NULL;
+}
+
+/**
+ * yg_test_server_resident:
+ * @user_id: (out) (optional): the new account's id
+ *
+ * Makes a resident account (which cannot sign in with a password: no
+ * Argon2id cost) and a session for it.
+ *
+ * Returns: (transfer full): "Cookie: …\r\nX-CSRF-Token: …\r\n"
+ */
+char *
+yg_test_server_resident (YgTestServer *ts, const char *username, gint64 *user_id)
+{
+  NewResident n = { username, 0, NULL };
+  char *headers;
+
+  yg_test_server_db_sync (ts, (gpointer) insert_resident, &n);
+  headers = g_strdup_printf ("Cookie: yg_session=%s\r\nX-CSRF-Token: %s\r\n", n.session->secret,
+                             n.session->csrf_token);
+  if (user_id != NULL)
+    *user_id = n.user_id;
+  yg_new_session_free (n.session);
+  return headers;
+}
+
+/**
+ * yg_test_call:
+ * @who: (nullable): credential header lines
+ * @body: (nullable): a JSON body
+ * @doc: (out) (optional): the answer's JSON document, or NULL when it has no body
+ *
+ * Returns: the status
+ */
+guint
+yg_test_call (guint16 port, const char *from, const char *method, const char *path,
+              const char *who, const char *body, JsonNode **doc)
+{
+  g_autofree char *headers = g_strdup_printf (
+      "%s%s", body != NULL ? "Content-Type: application/json\r\n" : "", who != NULL ? who : "");
+  g_autoptr (YgTestResponse) r = yg_test_request (port, from, method, path, headers, body);
+
+  if (doc != NULL)
+    {
+      g_autoptr (JsonParser) p = json_parser_new ();
+
+      *doc = NULL;
+      if (r->body_len > 0 && json_parser_load_from_data (p, r->body, r->body_len, NULL))
+        *doc = json_node_copy (json_parser_get_root (p));
+    }
+  return r->status;
+}
+
+static gpointer
+exec_sql (YgDbConn *conn, gpointer data, GError **error)
+{
+  return yg_db_conn_exec (conn, data, error) ? GINT_TO_POINTER (1) : NULL;
+}
+
+/* Runs SQL statements on the server's catalogue (setting up a case). */
+void
+yg_test_server_sql (YgTestServer *ts, const char *statements)
+{
+  yg_test_server_db_sync (ts, (gpointer) exec_sql, (gpointer) statements);
+}
+
+static gpointer
+query_int (YgDbConn *conn, gpointer data, GError **error)
+{
+  sqlite3_stmt *s = yg_db_conn_prepare (conn, data, error);
+  gint64 *n;
+
+  if (s == NULL)
+    return NULL;
+  n = g_new0 (gint64, 1);
+  *n = -1;
+  if (yg_db_conn_step (conn, s, error) == SQLITE_ROW)
+    *n = sqlite3_column_int64 (s, 0);
+  sqlite3_reset (s);
+  return n;
+}
+
+/* The first column of the first row of @query, as a number (-1 when there is no row). */
+gint64
+yg_test_server_number (YgTestServer *ts, const char *query)
+{
+  g_autofree gint64 *n = yg_test_server_db_sync (ts, (gpointer) query_int, (gpointer) query);
+
+  return *n;
+}
+
+/* The same on a catalogue opened by the test itself (after the server stopped). */
+gint64
+yg_test_db_number (YgDb *db, const char *query)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gint64 *n = yg_db_run_sync (db, query_int, (gpointer) query, &error);
+
+  g_assert_no_error (error);
+  return *n;
 }

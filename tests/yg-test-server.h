@@ -2,6 +2,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <json-glib/json-glib.h>
 
 #include "yg-test-util.h"
 
@@ -34,6 +35,13 @@ char *yg_test_server_sign_in (YgTestServer *ts, const char *username);
 gpointer yg_test_server_db_sync (YgTestServer *ts, gpointer (*func) (gpointer conn, gpointer data,
                                                                       GError **error),
                                  gpointer data);
+
+char *yg_test_server_resident (YgTestServer *ts, const char *username, gint64 *user_id);
+void yg_test_server_sql (YgTestServer *ts, const char *statements);
+gint64 yg_test_server_number (YgTestServer *ts, const char *query);
+gint64 yg_test_db_number (YgDb *db, const char *query);
+guint yg_test_call (guint16 port, const char *from, const char *method, const char *path,
+                    const char *who, const char *body, JsonNode **doc);
 
 GSocketConnection *yg_test_connect (guint16 port);
 char *yg_test_http (guint16 port, const char *raw_request, guint *status);

@@ -3,7 +3,8 @@
 // playable, then drives Debian's Chromium (playwright-core, no downloaded browsers) through
 // the home page, the item page (hls.js engine, play, quality switch, seek, English switch,
 // no CSP violations), the storyboard preview on the scrubber once the item is ready, and the
-// embed page. Everything it starts is stopped, even on failure (lib.mjs).
+// embed page, then checks that the pages' player events reached the viewing analytics.
+// Everything it starts is stopped, even on failure (lib.mjs).
 //
 // Env: YG_BIN (yunguan binary, required), YG_SOURCE_ROOT (repo root; default ../..),
 //      YG_CHROMIUM (default /usr/bin/chromium), YG_KEEP_TMP=1 keeps the temp dir.
@@ -182,6 +183,18 @@ async function main() {
     await embed.waitForFunction(() => window.__ygPlayer.video.currentTime > 1.5, null, { timeout: 20_000, polling: 200 });
     await pageCsp(embed);
     await embed.close();
+  });
+
+  await check('playback reached the viewing analytics', async () => {
+    const tok = spawnSync(bin, ['token', 'create', '--data', dataDir, '--role', 'staff'], { encoding: 'utf8' });
+    assert(tok.status === 0, `token create failed: ${tok.stderr}`);
+    const headers = { Authorization: `Bearer ${tok.stdout.trim()}` };
+    const row = await until(async () => {
+      const res = await fetch(`${base}/api/v1/analytics/items`, { headers, signal: AbortSignal.timeout(5000) });
+      const doc = await res.json();
+      return (doc.rows || []).find((r) => r.key === id && r.views >= 1);
+    }, 20_000, 'no views of the item in /api/v1/analytics/items');
+    return `${row.views} view(s), ${row.unique_viewers} viewer(s)`;
   });
 
   await check('no CSP violations or page errors', async () => {

@@ -9,6 +9,7 @@
 
 import { t } from './i18n.js';
 import { formatDuration, localUrl } from './api.js';
+import { trackPlayback } from './heartbeat.js';
 
 const PLACEHOLDER = '/static/placeholder.svg';
 const SAVE_EVERY_MS = 5000;
@@ -177,6 +178,7 @@ export function createPlayer(root, item, opts = {}) {
   video.addEventListener('pause', () => savePosition(true));
   video.addEventListener('ended', () => resumeStore.clear(item.id));
   window.addEventListener('pagehide', () => savePosition(true));
+  trackPlayback(video, item.id);
   document.addEventListener('visibilitychange', () => { if (document.hidden) savePosition(true); });
   video.addEventListener('loadedmetadata', () => {
     const saved = resumeStore.get(item.id);
