@@ -1,11 +1,15 @@
 /* yg-route-web.c: the browser UI: pages and their static files.
  *
- * Pages (/, /items/<id>, /embed/<id>) are fixed HTML files from the web
- * directory; their scripts fetch the data from the API, so no server-side
- * templating touches user data. Static files come from one flat directory
- * with an extension allowlist; hls.js comes from the npm package installed
- * in web/node_modules. Every page carries a Content-Security-Policy with
- * script-src 'self' (no inline script), nosniff and a referrer policy.
+ * Pages (/, /items/<id>, /embed/<id>, and the resident portal's /browse,
+ * /search, /courses/<id>, /signin, /register) are fixed HTML files from the
+ * web directory; their scripts fetch the data from the API, so no
+ * server-side templating touches user data. Static files come from one flat
+ * directory with an extension allowlist; hls.js comes from the npm package
+ * installed in web/node_modules. Every page carries a Content-Security-Policy
+ * with script-src 'self' (no inline script), nosniff and a referrer policy.
+ * Only /embed/<id> may be framed by other sites (frame-ancestors *: it is a
+ * public player for partners' pages and changes nothing); every other page
+ * is frame-ancestors 'self' against clickjacking of sign-in and enrolment.
  * Thread: main thread.
  */
 #define G_LOG_DOMAIN "yg-server"
@@ -15,27 +19,41 @@
 #include "yg-routes.h"
 #include "yg-server.h"
 
-#define CSP                                                                              \
+#define CSP_COMMON                                                                       \
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; " \
   "media-src 'self' blob:; connect-src 'self'; worker-src 'self' blob:; "                 \
-  "frame-ancestors 'self'; base-uri 'none'; form-action 'self'"
+  "base-uri 'none'; form-action 'self'; "
+#define CSP CSP_COMMON "frame-ancestors 'self'"
+#define CSP_EMBED CSP_COMMON "frame-ancestors *"
 
 static void
-security_headers (YgRequest *req)
+security_headers_csp (YgRequest *req, const char *csp)
 {
   SoupMessageHeaders *h = soup_server_message_get_response_headers (req->msg);
 
-  soup_message_headers_replace (h, "Content-Security-Policy", CSP);
+  soup_message_headers_replace (h, "Content-Security-Policy", csp);
   soup_message_headers_replace (h, "X-Content-Type-Options", "nosniff");
   soup_message_headers_replace (h, "Referrer-Policy", "strict-origin-when-cross-origin");
 }
 
 static void
-page (YgServer *server, YgRequest *req, const char *file)
+security_headers (YgRequest *req)
 {
-  security_headers (req);
+  security_headers_csp (req, CSP);
+}
+
+static void
+page_with_csp (YgServer *server, YgRequest *req, const char *file, const char *csp)
+{
+  security_headers_csp (req, csp);
   yg_http_serve_file (req, yg_server_get_config (server)->web_dir, file,
                       "text/html; charset=utf-8", "no-cache");
+}
+
+static void
+page (YgServer *server, YgRequest *req, const char *file)
+{
+  page_with_csp (server, req, file, CSP);
 }
 
 void
@@ -53,7 +71,37 @@ yg_route_web_item (YgServer *server, YgRequest *req)
 void
 yg_route_web_embed (YgServer *server, YgRequest *req)
 {
-  page (server, req, "embed.html");
+  page_with_csp (server, req, "embed.html", CSP_EMBED);
+}
+
+void
+yg_route_web_browse (YgServer *server, YgRequest *req)
+{
+  page (server, req, "browse.html");
+}
+
+void
+yg_route_web_search (YgServer *server, YgRequest *req)
+{
+  page (server, req, "search.html");
+}
+
+void
+yg_route_web_course (YgServer *server, YgRequest *req)
+{
+  page (server, req, "course.html");
+}
+
+void
+yg_route_web_signin (YgServer *server, YgRequest *req)
+{
+  page (server, req, "signin.html");
+}
+
+void
+yg_route_web_register (YgServer *server, YgRequest *req)
+{
+  page (server, req, "register.html");
 }
 
 static const struct

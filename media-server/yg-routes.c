@@ -11,6 +11,11 @@ const YgRoute yg_routes[] = {
   { "GET", "/", YG_AUTH_PUBLIC, yg_route_web_home, 0 },
   { "GET", "/items/{id}", YG_AUTH_PUBLIC, yg_route_web_item, 0 },
   { "GET", "/embed/{id}", YG_AUTH_PUBLIC, yg_route_web_embed, 0 },
+  { "GET", "/browse", YG_AUTH_PUBLIC, yg_route_web_browse, 0 },
+  { "GET", "/search", YG_AUTH_PUBLIC, yg_route_web_search, 0 },
+  { "GET", "/courses/{id}", YG_AUTH_PUBLIC, yg_route_web_course, 0 },
+  { "GET", "/signin", YG_AUTH_PUBLIC, yg_route_web_signin, 0 },
+  { "GET", "/register", YG_AUTH_PUBLIC, yg_route_web_register, 0 },
   { "GET", "/static/{name}", YG_AUTH_PUBLIC, yg_route_web_static, 0 },
   { "GET", "/static/vendor/hls.min.js", YG_AUTH_PUBLIC, yg_route_web_hlsjs, 0 },
   /* before /hls/{id}/…: "t" is a literal segment there, never an item id */

@@ -1,0 +1,110 @@
+// session.js — the resident's session in the browser: who is signed in (GET /api/v1/me, asked
+// once per page), writes that carry the session's X-CSRF-Token, sign-in, registration and
+// sign-out, and the account area of the page header (#account: sign-in link, or the name and a
+// sign-out button). The session cookie itself is HttpOnly; this module never sees it.
+
+import { t } from './i18n.js';
+import { ApiError, getJSON } from './api.js';
+
+let current = null; // Promise<{user, csrf_token} | null>
+
+/** The signed-in account ({user, csrf_token}) or null; asked once, again after sign-in/out. */
+export function getSession() {
+  if (!current) {
+    current = getJSON('/api/v1/me').catch((e) => {
+      if (e.status === 401 || e.status === 403) return null;
+      current = null; // a network error: ask again next time
+      return null;
+    });
+  }
+  return current;
+}
+
+/** A JSON write to the API; adds X-CSRF-Token when a session exists. Resolves to the body or null. */
+export async function send(method, path, body, { keepalive = false } = {}) {
+  const s = await getSession();
+  const headers = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (s && s.csrf_token) headers['X-CSRF-Token'] = s.csrf_token;
+  let res;
+  try {
+    res = await fetch(path, {
+      method, headers, keepalive, credentials: 'same-origin',
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (e) {
+    throw new ApiError(0, 'network', e.message);
+  }
+  let out = null;
+  try { out = await res.json(); } catch { /* 204 or not JSON */ }
+  if (!res.ok) {
+    const err = out && out.error ? out.error : {};
+    const e = new ApiError(res.status, err.code || `http_${res.status}`, err.message || res.statusText);
+    e.field = err.field || null;
+    e.retryAfter = Number(res.headers.get('Retry-After')) || null;
+    throw e;
+  }
+  return out;
+}
+
+/** who: { username } or { phone }. */
+export async function signIn(who, password) {
+  current = Promise.resolve(null); // no CSRF token goes with a sign-in
+  const body = await send('POST', '/api/v1/session', { ...who, password });
+  current = getJSON('/api/v1/me').catch(() => null);
+  return body;
+}
+
+export async function register(fields) {
+  return send('POST', '/api/v1/accounts', fields);
+}
+
+export async function signOut() {
+  try { await send('DELETE', '/api/v1/session'); } finally { current = Promise.resolve(null); }
+}
+
+/** Only same-site paths are followed after sign-in (no open redirect through ?next=). */
+export function safeNext(value) {
+  return typeof value === 'string' && /^\/(?!\/)[^\\]*$/.test(value) ? value : '/';
+}
+
+function accountName(s) {
+  const u = s.user || s;
+  return u.display_name || u.username || '';
+}
+
+/** Fill the header's #account area and keep it current across language switches. */
+export function initHeader() {
+  const box = document.getElementById('account');
+  if (!box) return;
+  async function render() {
+    const s = await getSession();
+    if (s) {
+      const name = document.createElement('span');
+      name.className = 'account-name';
+      name.textContent = accountName(s);
+      name.title = t('account.signedInAs', { name: accountName(s) });
+      const out = document.createElement('button');
+      out.type = 'button';
+      out.className = 'account-btn';
+      out.id = 'sign-out';
+      out.textContent = t('account.signOut');
+      out.addEventListener('click', async () => {
+        out.disabled = true;
+        try { await signOut(); } catch { /* the cookie may be gone already */ }
+        location.assign('/');
+      });
+      box.replaceChildren(name, out);
+    } else {
+      const next = encodeURIComponent(location.pathname + location.search);
+      const a = document.createElement('a');
+      a.className = 'account-btn';
+      a.id = 'sign-in-link';
+      a.href = `/signin?next=${next}`;
+      a.textContent = t('account.signIn');
+      box.replaceChildren(a);
+    }
+  }
+  window.addEventListener('yg:langchange', render);
+  return render();
+}
