@@ -3,171 +3,27 @@
 // playable, then drives Debian's Chromium (playwright-core, no downloaded browsers) through
 // the home page, the item page (hls.js engine, play, quality switch, seek, English switch,
 // no CSP violations), the storyboard preview on the scrubber once the item is ready, and the
-// embed page. Everything it starts is stopped, even on failure.
-//
-// Env: YG_BIN (yunguan binary, required), YG_SOURCE_ROOT (repo root; default ../..),
-//      YG_CHROMIUM (default /usr/bin/chromium), YG_KEEP_TMP=1 keeps the temp dir.
-// Exit: 0 all passed, 1 a check failed, 77 a prerequisite is missing (skipped).
+// embed page. Everything it starts is stopped, even on failure (harness.mjs: env, exit codes).
 
-import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-import { startServer as spawnServer, stopServer as stopYunguan } from '../yg-serve.mjs';
+import {
+  api, assert, check, checkNoViolations, fatal, importClip, launchBrowser, log, makeClip, newContext, openPage, pageCsp,
+  prerequisites, run, startServer, tempDir, until,
+} from './harness.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const SOURCE_ROOT = path.resolve(process.env.YG_SOURCE_ROOT || path.join(HERE, '..', '..'));
-const CHROMIUM = process.env.YG_CHROMIUM || '/usr/bin/chromium';
 const TOTAL_LIMIT_MS = 225_000; // the whole run stays under 4 minutes
-const SKIP = 77;
-
-class Skip extends Error {}
-const cleanups = [];
-let passed = 0;
-let serverLog = [];
-
-const log = (...a) => console.log('[browser]', ...a);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function check(name, fn) {
-  const t0 = Date.now();
-  try {
-    const note = await fn();
-    passed += 1;
-    log(`ok   ${name} (${Date.now() - t0} ms)${note ? ` — ${note}` : ''}`);
-  } catch (e) {
-    if (e instanceof Skip) throw e;
-    e.message = `${name}: ${e.message}`;
-    throw e;
-  }
-}
-
-function assert(cond, msg) {
-  if (!cond) throw new Error(msg);
-}
-
-/** Poll fn() until it returns a truthy value or ms elapse; throws msg on timeout. */
-async function until(fn, ms, msg, every = 500) {
-  const end = Date.now() + ms;
-  let last;
-  while (Date.now() < end) {
-    try {
-      last = await fn();
-      if (last) return last;
-    } catch (e) {
-      if (e.fatal) throw e;
-      last = e;
-    }
-    await sleep(every);
-  }
-  throw new Error(`${msg} (gave up after ${ms / 1000} s; last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
-}
-
-// ---------- prerequisites ----------
-function which(cmd) {
-  const r = spawnSync('sh', ['-c', `command -v "${cmd}"`], { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.trim() : null;
-}
-
-async function prerequisites() {
-  const bin = process.env.YG_BIN ? path.resolve(process.env.YG_BIN) : null;
-  if (!bin || !fs.existsSync(bin)) throw new Skip(`YG_BIN is not set or missing (${bin || 'unset'})`);
-  if (!fs.existsSync(CHROMIUM)) throw new Skip(`no Chromium at ${CHROMIUM} (apt-get install chromium)`);
-  if (!which('ffmpeg')) throw new Skip('no ffmpeg in PATH (apt-get install ffmpeg)');
-  const hls = path.join(SOURCE_ROOT, 'web', 'node_modules', 'hls.js', 'dist', 'hls.min.js');
-  if (!fs.existsSync(hls)) throw new Skip(`hls.js not installed: run "npm ci" in ${path.join(SOURCE_ROOT, 'web')}`);
-  let pw;
-  try {
-    pw = await import('playwright-core');
-  } catch {
-    throw new Skip(`playwright-core not installed: run "npm ci" in ${HERE}`);
-  }
-  return { bin, chromium: pw.chromium };
-}
-
-// ---------- server ----------
-function startServer(bin, dataDir) {
-  return spawnServer(bin, dataDir, { workers: '1', env: { ...process.env, YUNGUAN_WEB_DIR: path.join(SOURCE_ROOT, 'web') }, serverLog, onSpawn: (child) => cleanups.push(() => stopServer(child)) });
-}
-
-function stopServer(child) {
-  return stopYunguan(child, log);
-}
-
-async function api(base, p) {
-  const res = await fetch(base + p, { signal: AbortSignal.timeout(5000) });
-  const body = await res.json();
-  if (!res.ok) throw new Error(`GET ${p}: HTTP ${res.status} ${JSON.stringify(body)}`);
-  return body;
-}
-
-// ---------- media ----------
-function makeClip(dir) {
-  const clip = path.join(dir, 'clip.mp4');
-  const r = spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y',
-    '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=440',
-    '-t', '12', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac', clip], { encoding: 'utf8', timeout: 60_000 });
-  if (r.status !== 0) {
-    if (/Unknown encoder|Encoder not found/i.test(r.stderr || '')) throw new Skip(`ffmpeg lacks libx264/aac: ${r.stderr.trim()}`);
-    throw new Error(`ffmpeg failed: ${(r.stderr || r.error || '').toString().trim()}`);
-  }
-  return clip;
-}
-
-function importClip(bin, dataDir, clip) {
-  const r = spawnSync(bin, ['import', '--data', dataDir, '--kind', 'performance', '--title', '测试演出', clip],
-    { encoding: 'utf8', timeout: 60_000, env: process.env });
-  const id = (r.stdout || '').trim().split('\n').pop()?.trim();
-  if (r.status !== 0 || !id) {
-    throw new Skip(`"yunguan import" is not available or failed (exit ${r.status}${r.error ? `, ${r.error.message}` : ''}): `
-      + `${(r.stderr || '').trim().split('\n').slice(-3).join(' | ') || 'no output'}`);
-  }
-  assert(/^[A-Za-z0-9_-]+$/.test(id), `import printed an unexpected id: ${JSON.stringify(id)}`);
-  return id;
-}
-
-// ---------- browser ----------
-const cspReports = [];
-const pageErrors = [];
-const pagesWithoutCsp = [];
-
-async function openPage(context, url) {
-  const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  page.on('console', (m) => {
-    if (/Content[- ]Security[- ]Policy/i.test(m.text())) cspReports.push(`${url}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => pageErrors.push(`${url}: ${e.message}`));
-  const res = await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 15_000 });
-  assert(res && res.ok(), `GET ${url}: HTTP ${res ? res.status() : 'no response'}`);
-  if (!res.headers()['content-security-policy']) pagesWithoutCsp.push(url);
-  return page;
-}
-
-async function pageCsp(page) {
-  const v = await page.evaluate(() => window.__ygCsp || []);
-  for (const x of v) cspReports.push(`${page.url()}: ${x}`);
-}
 
 const video = (page, expr) => page.evaluate(`(() => { const v = window.__ygPlayer.video; return ${expr}; })()`);
 
 async function main() {
   const { bin, chromium } = await prerequisites();
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'yg-browser-'));
-  cleanups.push(() => {
-    if (process.env.YG_KEEP_TMP === '1') log(`kept ${tmp}`);
-    else fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  const tmp = tempDir('yg-browser-');
   const dataDir = path.join(tmp, 'data');
-  fs.mkdirSync(dataDir);
-
-  const clip = makeClip(tmp);
+  const clip = makeClip(path.join(tmp, 'clip.mp4'));
   let base;
   await check('server starts', async () => {
-    const { port } = await startServer(bin, dataDir);
-    base = `http://127.0.0.1:${port}`;
+    base = await startServer(bin, dataDir);
     return base;
   });
   const id = importClip(bin, dataDir, clip);
@@ -177,28 +33,15 @@ async function main() {
   await check('item becomes playable', async () => {
     item = await until(async () => {
       const it = await api(base, `/api/v1/items/${id}`);
-      if (it.status === 'failed') throw Object.assign(new Error(`item failed: ${JSON.stringify(it.error)}`), { fatal: true });
+      if (it.status === 'failed') throw fatal(`item failed: ${JSON.stringify(it.error)}`);
       return it.playable ? it : null;
     }, 120_000, 'item never became playable', 1000);
     assert(typeof item.hls_url === 'string' && item.hls_url.startsWith('/'), `bad hls_url ${item.hls_url}`);
     return `status ${item.status}, ${item.hls_url}`;
   });
 
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    timeout: 30_000,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
-  });
-  cleanups.push(() => browser.close().catch(() => {}));
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' });
-  await context.addInitScript(() => {
-    window.__ygCsp = [];
-    document.addEventListener('securitypolicyviolation', (e) => {
-      window.__ygCsp.push(`${e.violatedDirective} blocked ${e.blockedURI || 'inline'} (${e.sourceFile}:${e.lineNumber})`);
-    });
-  });
+  const browser = await launchBrowser(chromium);
+  const context = await newContext(browser);
 
   await check('home page lists the item', async () => {
     const page = await openPage(context, `${base}/`);
@@ -267,7 +110,7 @@ async function main() {
     // the storyboard is made after the ladder: wait for "ready", not just playable
     await until(async () => {
       const it = await api(base, `/api/v1/items/${id}`);
-      if (it.status === 'failed') throw Object.assign(new Error(`item failed: ${JSON.stringify(it.error)}`), { fatal: true });
+      if (it.status === 'failed') throw fatal(`item failed: ${JSON.stringify(it.error)}`);
       return it.status === 'ready';
     }, 120_000, 'item never became ready', 1000);
     const p = await openPage(context, `${base}/items/${id}`);
@@ -314,40 +157,8 @@ async function main() {
     await embed.close();
   });
 
-  await check('no CSP violations or page errors', async () => {
-    assert(pagesWithoutCsp.length === 0, `no Content-Security-Policy header on ${pagesWithoutCsp.join(', ')}`);
-    assert(cspReports.length === 0, `CSP violations:\n  ${cspReports.join('\n  ')}`);
-    assert(pageErrors.length === 0, `uncaught page errors:\n  ${pageErrors.join('\n  ')}`);
-  });
+  await checkNoViolations();
 }
 
-async function cleanup() {
-  while (cleanups.length) {
-    const fn = cleanups.pop();
-    try { await Promise.race([fn(), sleep(15_000)]); } catch (e) { log(`cleanup: ${e.message}`); }
-  }
-}
+run('browser', TOTAL_LIMIT_MS, main);
 
-let finished = false;
-async function finish(code, message) {
-  if (finished) return;
-  finished = true;
-  if (message) log(message);
-  if (code === 1 && serverLog.length) log(`last server stderr lines:\n    ${serverLog.slice(-20).join('\n    ')}`);
-  await cleanup();
-  if (code === SKIP) console.log(`browser: ${passed} passed, 0 failed, 1 skipped`);
-  else console.log(`browser: ${passed} passed, ${code === 0 ? 0 : 1} failed`);
-  process.exit(code);
-}
-
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => finish(1, `interrupted by ${sig}`));
-const limit = setTimeout(() => finish(1, `FAIL: the run exceeded ${TOTAL_LIMIT_MS / 1000} s`), TOTAL_LIMIT_MS);
-
-main().then(
-  () => { clearTimeout(limit); return finish(0); },
-  (e) => {
-    clearTimeout(limit);
-    if (e instanceof Skip) return finish(SKIP, `SKIP: ${e.message}`);
-    return finish(1, `FAIL: ${e.message}`);
-  },
-);

@@ -290,7 +290,8 @@ export function createPlayer(root, item, opts = {}) {
   let dragging = false;
   let keyTimer = 0;
   function loadThumbnails() {
-    if (!vttUrl || thumbs || Date.now() - thumbsTried < VTT_RETRY_MS) return;
+    // the storyboard is made after the ladder: an item still processing has none yet
+    if (!vttUrl || item.status !== 'ready' || thumbs || Date.now() - thumbsTried < VTT_RETRY_MS) return;
     thumbsTried = Date.now();
     fetch(vttUrl, { credentials: 'same-origin' })
       .then((r) => (r.ok ? r.text() : ''))
