@@ -7,8 +7,8 @@
 import { initPage, t } from './i18n.js';
 import { initHeader, getSession, send } from './session.js';
 import { fetchCourse, formatDuration, idFromPath, pollUntilPlayable } from './api.js';
-import { createPlayer, localResume } from './player.js';
-import { serverResume } from './progress.js';
+import { createPlayer } from './player.js';
+import { resumeFor } from './progress.js';
 
 const $ = (id) => document.getElementById(id);
 const courseId = idFromPath();
@@ -138,7 +138,7 @@ async function playLesson() {
   now.hidden = false;
   now.textContent = t('course.nowPlaying', { title: lessonState.title });
   if (!item.playable) { wait.textContent = t('item.failed'); return; }
-  createPlayer(area, item, { resume: session ? serverResume(item.id) : localResume(item.id) });
+  createPlayer(area, item, { resume: resumeFor(item.id) });
 }
 
 async function main() {
@@ -147,6 +147,7 @@ async function main() {
   window.addEventListener('yg:langchange', () => { renderInfo(); setStatus(statusKey); });
   $('course-enrol').addEventListener('click', toggleEnrol);
   if (!courseId) { setStatus('course.notFound'); return; }
+  if (lessonId) playLesson(); // in parallel with the course and the session
   session = await getSession();
   try {
     course = await fetchCourse(courseId);
@@ -156,7 +157,6 @@ async function main() {
   }
   setStatus(null);
   renderInfo();
-  if (lessonId) playLesson();
 }
 
 main();

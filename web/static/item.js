@@ -6,9 +6,9 @@
 
 import { initPage, t, getLang } from './i18n.js';
 import { pollUntilPlayable, idFromPath, formatDuration, kindKey, localUrl, parseTime, searchItems } from './api.js';
-import { createPlayer, localResume } from './player.js';
-import { initHeader, getSession } from './session.js';
-import { serverResume } from './progress.js';
+import { createPlayer } from './player.js';
+import { initHeader } from './session.js';
+import { resumeFor } from './progress.js';
 import { itemCard, cardList } from './cards.js';
 
 const $ = (id) => document.getElementById(id);
@@ -148,8 +148,7 @@ async function main() {
     return;
   }
   waitBox.remove();
-  const session = await getSession();
-  createPlayer(playerEl, item, { resume: session ? serverResume(item.id) : localResume(item.id) });
+  createPlayer(playerEl, item, { resume: resumeFor(item.id) });
 }
 
 main();

@@ -2,10 +2,13 @@
 // (GET/PUT /api/v1/progress/<item>), in the shape player.js takes as opts.resume: get()
 // resolves to seconds or null, save(position, duration, { final }) reports one. Reports made
 // while the page goes away use fetch keepalive so they outlive the page. A failed report is
-// dropped: the next one (5 s later) carries the newer position anyway.
+// dropped: the next one (5 s later) carries the newer position anyway. resumeFor() picks the
+// server for a signed-in resident and this browser's localStorage for anyone else, without
+// holding up the player while the session is asked for.
 
 import { getJSON } from './api.js';
-import { send } from './session.js';
+import { getSession, send } from './session.js';
+import { localResume } from './player.js';
 
 export function serverResume(itemId) {
   const path = `/api/v1/progress/${encodeURIComponent(itemId)}`;
@@ -22,6 +25,22 @@ export function serverResume(itemId) {
       if (!(duration > 0) || !Number.isFinite(position)) return;
       const body = { position: Math.max(0, Math.round(position * 10) / 10), duration: Math.round(duration * 10) / 10 };
       send('PUT', path, body, { keepalive: final }).catch(() => {});
+    },
+  };
+}
+
+/** The right store for whoever is signed in (decided when the player first asks). */
+export function resumeFor(itemId) {
+  let store = null;
+  const pick = async () => {
+    if (!store) store = (await getSession()) ? serverResume(itemId) : localResume(itemId);
+    return store;
+  };
+  return {
+    async get() { return (await pick()).get(); },
+    save(position, duration, opts) {
+      if (store) store.save(position, duration, opts);
+      else pick().then((s) => s.save(position, duration, opts));
     },
   };
 }
