@@ -74,34 +74,28 @@ yg_route_web_embed (YgServer *server, YgRequest *req)
   page_with_csp (server, req, "embed.html", CSP_EMBED);
 }
 
-void
-yg_route_web_browse (YgServer *server, YgRequest *req)
+/* The resident portal's pages, by route pattern (yg-routes.c names them). */
+static const struct
 {
-  page (server, req, "browse.html");
-}
+  const char *pattern;
+  const char *file;
+} portal_pages[] = {
+  { "/browse", "browse.html" },      { "/search", "search.html" },
+  { "/courses/{id}", "course.html" }, { "/signin", "account.html" },
+  { "/register", "account.html" },
+};
 
 void
-yg_route_web_search (YgServer *server, YgRequest *req)
+yg_route_web_portal (YgServer *server, YgRequest *req)
 {
-  page (server, req, "search.html");
-}
-
-void
-yg_route_web_course (YgServer *server, YgRequest *req)
-{
-  page (server, req, "course.html");
-}
-
-void
-yg_route_web_signin (YgServer *server, YgRequest *req)
-{
-  page (server, req, "signin.html");
-}
-
-void
-yg_route_web_register (YgServer *server, YgRequest *req)
-{
-  page (server, req, "register.html");
+  for (guint i = 0; i < G_N_ELEMENTS (portal_pages); i++)
+    if (g_str_equal (req->route->pattern, portal_pages[i].pattern))
+      {
+        page (server, req, portal_pages[i].file);
+        return;
+      }
+  g_warn_if_reached (); /* a row in yg-routes.c without its file here */
+  yg_request_fail (req, YG_HTTP_ERROR_NOT_FOUND, "No such page");
 }
 
 static const struct

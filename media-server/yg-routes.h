@@ -96,11 +96,7 @@ void yg_route_session_delete (YgServer *server, YgRequest *req);
 void yg_route_web_home (YgServer *server, YgRequest *req);
 void yg_route_web_item (YgServer *server, YgRequest *req);
 void yg_route_web_embed (YgServer *server, YgRequest *req);
-void yg_route_web_browse (YgServer *server, YgRequest *req);
-void yg_route_web_search (YgServer *server, YgRequest *req);
-void yg_route_web_course (YgServer *server, YgRequest *req);
-void yg_route_web_signin (YgServer *server, YgRequest *req);
-void yg_route_web_register (YgServer *server, YgRequest *req);
+void yg_route_web_portal (YgServer *server, YgRequest *req);
 void yg_route_web_static (YgServer *server, YgRequest *req);
 void yg_route_web_hlsjs (YgServer *server, YgRequest *req);
 

@@ -331,6 +331,12 @@ async function main() {
     assert(Math.abs(now - pos) <= 1, `resumed at ${now.toFixed(2)} s, saved ${pos.toFixed(2)} s`);
     await page.locator('.outline-link[aria-current="page"] .outline-watched').waitFor();
     await page.locator('.course-progress', { hasText: '已完成 0/2' }).waitFor();
+    await page.locator('#lang-switch').click();
+    await page.locator('#course-enrol', { hasText: 'Enrolled' }).waitFor({ timeout: 5000 });
+    await page.locator('#course-lesson', { hasText: `Now playing: ${specs.les1[1]}` }).waitFor();
+    await page.locator('#sign-out', { hasText: 'Sign out' }).waitFor();
+    await page.locator('#lang-switch').click();
+    await page.locator('#course-enrol', { hasText: '已报名' }).waitFor({ timeout: 5000 });
     await pageCsp(page);
     await page.close();
     return `saved ${saved.position} s, resumed at ${now.toFixed(2)} s`;
@@ -472,8 +478,17 @@ allow="autoplay; fullscreen; picture-in-picture" allowfullscreen></iframe></body
     }), 15_000, 'neither playback nor a message');
     assert(outcome === 'played natively' || outcome.includes('不支持'), `unexpected outcome ${outcome}`);
     await pageCsp(page);
+    await page.close();
+    // a native player that cannot load the playlist says so in words (the 404 is the point here)
+    const broken = await openPage(ctx, `${base}/items/${ids.perf}`, { consoleErrors: false });
+    await broken.route('**/master.m3u8', (r) => r.fulfill({ status: 404, body: 'gone' }));
+    await broken.reload({ waitUntil: 'domcontentloaded' });
+    const alert = broken.getByRole('alert');
+    await alert.filter({ hasText: /错误|不支持/ }).waitFor({ timeout: 15_000 });
+    const words = await alert.textContent();
+    await pageCsp(broken);
     await ctx.close();
-    return outcome;
+    return `${outcome}; unplayable: "${words}"`;
   });
 
   await check(`screenshots at 390×844 and 1366×900 in ${shots}`, async () => {

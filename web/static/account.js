@@ -1,17 +1,32 @@
-// account.js — the resident's sign-in (/signin) and registration (/register) forms. A mobile
-// number (1 and 10 digits) in the name field is sent as "phone", anything else as "username".
-// Registration signs the new account in at once. Afterwards the browser goes to ?next= when
-// that is a path on this site, else home. Errors are said in words next to the form.
+// account.js — the resident's sign-in (/signin) and registration (/register) form: one page,
+// the mode taken from the path (registration adds the display name and the password rule). A
+// mobile number (1 and 10 digits) in the name field is sent as "phone", anything else as
+// "username". Registration signs the new account in at once. Afterwards the browser goes to
+// ?next= when that is a path on this site, else home. Errors are said in words by the form.
 
-import { initPage, t } from './i18n.js';
-import { initHeader, register, signIn, safeNext } from './session.js';
+import { t } from './i18n.js';
+import { register, signIn, safeNext } from './session.js';
+import { initSite } from './site.js';
 
-const form = document.getElementById('account-form');
-const errorEl = document.getElementById('form-error');
-const submit = document.getElementById('form-submit');
-const mode = form.dataset.mode; // "signin" | "register"
+const $ = (id) => document.getElementById(id);
+const form = $('account-form');
+const errorEl = $('form-error');
+const submit = $('form-submit');
+const mode = location.pathname === '/register' ? 'register' : 'signin';
 const next = safeNext(new URLSearchParams(location.search).get('next'));
 let shown = null;
+
+const TEXT = {
+  signin: { title: 'account.signInTitle', submit: 'account.signInSubmit', other: 'account.toRegister', otherHref: '/register' },
+  register: { title: 'account.registerTitle', submit: 'account.registerSubmit', other: 'account.toSignIn', otherHref: '/signin' },
+}[mode];
+
+function renderMode() {
+  $('account-title').textContent = t(TEXT.title);
+  submit.textContent = t(TEXT.submit);
+  $('other-link').textContent = t(TEXT.other);
+  document.title = `${t(TEXT.title)} · ${t('site.name')}`;
+}
 
 function showError(key, vars) {
   shown = key ? { key, vars } : null;
@@ -50,8 +65,13 @@ form.addEventListener('submit', async (ev) => {
   }
 });
 
-initPage();
-initHeader();
-const other = document.getElementById('other-link');
-if (next !== '/') other.href = `${other.getAttribute('href')}?next=${encodeURIComponent(next)}`;
-window.addEventListener('yg:langchange', () => { if (shown) showError(shown.key, shown.vars); });
+initSite();
+if (mode === 'register') {
+  $('display-name-field').hidden = false;
+  $('password-hint').hidden = false;
+  form.elements.password.autocomplete = 'new-password';
+  form.elements.password.minLength = 8;
+}
+$('other-link').href = next !== '/' ? `${TEXT.otherHref}?next=${encodeURIComponent(next)}` : TEXT.otherHref;
+renderMode();
+window.addEventListener('yg:langchange', () => { renderMode(); if (shown) showError(shown.key, shown.vars); });

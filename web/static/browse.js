@@ -3,8 +3,8 @@
 // The URL's query string is the state: changing a control replaces it (history.replaceState),
 // and opening or reloading a URL restores the controls from it.
 
-import { initPage, t } from './i18n.js';
-import { initHeader } from './session.js';
+import { t } from './i18n.js';
+import { initSite } from './site.js';
 import { searchItems } from './api.js';
 import { itemCard, cardList } from './cards.js';
 
@@ -72,8 +72,7 @@ function changed() {
   load(false);
 }
 
-initPage();
-initHeader();
+initSite();
 categoryOptions();
 fromUrl();
 window.addEventListener('yg:langchange', categoryOptions);

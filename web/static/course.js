@@ -4,8 +4,9 @@
 // that lesson at the top; a signed-in resident's position is kept on the server (progress.js)
 // and playback resumes there, anyone else's in localStorage.
 
-import { initPage, t } from './i18n.js';
-import { initHeader, getSession, send } from './session.js';
+import { t } from './i18n.js';
+import { getSession, send } from './session.js';
+import { initSite } from './site.js';
 import { fetchCourse, formatDuration, idFromPath, pollUntilPlayable } from './api.js';
 import { createPlayer } from './player.js';
 import { resumeFor } from './progress.js';
@@ -142,8 +143,7 @@ async function playLesson() {
 }
 
 async function main() {
-  initPage();
-  initHeader();
+  initSite();
   window.addEventListener('yg:langchange', () => { renderInfo(); setStatus(statusKey); });
   $('course-enrol').addEventListener('click', toggleEnrol);
   if (!courseId) { setStatus('course.notFound'); return; }

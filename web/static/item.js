@@ -4,10 +4,10 @@
 // archive record: project, category, level, region, its inheritors and related footage (other
 // heritage items of the same category). A signed-in resident's position is kept on the server.
 
-import { initPage, t, getLang } from './i18n.js';
+import { t, getLang } from './i18n.js';
 import { pollUntilPlayable, idFromPath, formatDuration, kindKey, localUrl, parseTime, searchItems } from './api.js';
 import { createPlayer } from './player.js';
-import { initHeader } from './session.js';
+import { initSite } from './site.js';
 import { resumeFor } from './progress.js';
 import { itemCard, cardList } from './cards.js';
 
@@ -120,8 +120,7 @@ async function copyEmbed() {
 }
 
 async function main() {
-  initPage();
-  initHeader();
+  initSite();
   $('embed-copy').addEventListener('click', copyEmbed);
   window.addEventListener('yg:langchange', () => { renderInfo(); if (waitBox.isConnected) renderWait(); });
   const id = idFromPath();

@@ -3,8 +3,8 @@
 // compositionend sends the composed text), and an older answer arriving late is dropped (each
 // query aborts the previous one). The query is kept in the URL (?q=) with replaceState.
 
-import { initPage, t } from './i18n.js';
-import { initHeader } from './session.js';
+import { t } from './i18n.js';
+import { initSite } from './site.js';
 import { searchItems } from './api.js';
 import { itemCard } from './cards.js';
 
@@ -62,8 +62,7 @@ function schedule() {
   if (!composing) timer = setTimeout(run, DEBOUNCE_MS);
 }
 
-initPage();
-initHeader();
+initSite();
 input.addEventListener('compositionstart', () => { composing = true; clearTimeout(timer); });
 input.addEventListener('compositionend', () => { composing = false; schedule(); });
 input.addEventListener('input', (e) => { if (!e.isComposing) schedule(); });

@@ -1,9 +1,7 @@
 // session.js — the resident's session in the browser: who is signed in (GET /api/v1/me, asked
 // once per page), writes that carry the session's X-CSRF-Token, sign-in, registration and
-// sign-out, and the account area of the page header (#account: sign-in link, or the name and a
-// sign-out button). The session cookie itself is HttpOnly; this module never sees it.
+// sign-out. The session cookie itself is HttpOnly; this module never sees it.
 
-import { t } from './i18n.js';
 import { ApiError, getJSON } from './api.js';
 
 let current = null; // Promise<{user, csrf_token} | null>
@@ -66,45 +64,4 @@ export async function signOut() {
 /** Only same-site paths are followed after sign-in (no open redirect through ?next=). */
 export function safeNext(value) {
   return typeof value === 'string' && /^\/(?!\/)[^\\]*$/.test(value) ? value : '/';
-}
-
-function accountName(s) {
-  const u = s.user || s;
-  return u.display_name || u.username || '';
-}
-
-/** Fill the header's #account area and keep it current across language switches. */
-export function initHeader() {
-  const box = document.getElementById('account');
-  if (!box) return;
-  async function render() {
-    const s = await getSession();
-    if (s) {
-      const name = document.createElement('span');
-      name.className = 'account-name';
-      name.textContent = accountName(s);
-      name.title = t('account.signedInAs', { name: accountName(s) });
-      const out = document.createElement('button');
-      out.type = 'button';
-      out.className = 'account-btn';
-      out.id = 'sign-out';
-      out.textContent = t('account.signOut');
-      out.addEventListener('click', async () => {
-        out.disabled = true;
-        try { await signOut(); } catch { /* the cookie may be gone already */ }
-        location.assign('/');
-      });
-      box.replaceChildren(name, out);
-    } else {
-      const next = encodeURIComponent(location.pathname + location.search);
-      const a = document.createElement('a');
-      a.className = 'account-btn';
-      a.id = 'sign-in-link';
-      a.href = `/signin?next=${next}`;
-      a.textContent = t('account.signIn');
-      box.replaceChildren(a);
-    }
-  }
-  window.addEventListener('yg:langchange', render);
-  return render();
 }
