@@ -338,8 +338,20 @@ async function main() {
     await page.locator('#lang-switch').click();
     await page.locator('#course-enrol', { hasText: '已报名' }).waitFor({ timeout: 5000 });
     await pageCsp(page);
+    // leaving the page while playing saves the position too (pagehide, fetch keepalive)
+    await page.goto(`${base}/courses/${courseId}?lesson=${ids.les2}`, { waitUntil: 'domcontentloaded' });
+    await player(page);
+    await page.evaluate(() => { const v = window.__ygPlayer.video; v.muted = true; return v.play(); });
+    await page.waitForFunction(() => window.__ygPlayer.video.currentTime > 3.5, null, { timeout: 20_000, polling: 100 });
+    const left = await page.evaluate(() => window.__ygPlayer.video.currentTime);
+    await page.goto(`${base}/`, { waitUntil: 'domcontentloaded' });
+    const kept = await until(async () => {
+      const p = await page.evaluate(async (u) => (await fetch(u)).json(), `/api/v1/progress/${ids.les2}`);
+      return p.position >= left - 0.2 ? p : null;
+    }, 5000, `leaving at ${left.toFixed(1)} s saved nothing that late`, 200);
+    await pageCsp(page);
     await page.close();
-    return `saved ${saved.position} s, resumed at ${now.toFixed(2)} s`;
+    return `saved ${saved.position} s, resumed at ${now.toFixed(2)} s; left lesson 2 at ${left.toFixed(1)} s, kept ${kept.position} s`;
   });
 
   await check('item page: captions menu, chapters seek, keyboard', async () => {

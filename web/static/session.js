@@ -5,22 +5,29 @@
 import { ApiError, getJSON } from './api.js';
 
 let current = null; // Promise<{user, csrf_token} | null>
+let known; // what `current` resolved to, so a write made while the page goes away starts at once
+
+function remember(p) {
+  known = undefined;
+  const mine = p.then((v) => { if (current === mine) known = v; return v; });
+  current = mine;
+  return mine;
+}
 
 /** The signed-in account ({user, csrf_token}) or null; asked once, again after sign-in/out. */
 export function getSession() {
   if (!current) {
-    current = getJSON('/api/v1/me').catch((e) => {
-      if (e.status === 401 || e.status === 403) return null;
-      current = null; // a network error: ask again next time
+    remember(getJSON('/api/v1/me').catch((e) => {
+      if (e.status !== 401 && e.status !== 403) current = null; // a network error: ask again next time
       return null;
-    });
+    }));
   }
   return current;
 }
 
 /** A JSON write to the API; adds X-CSRF-Token when a session exists. Resolves to the body or null. */
 export async function send(method, path, body, { keepalive = false } = {}) {
-  const s = await getSession();
+  const s = known !== undefined ? known : await getSession(); // no await when known: pagehide
   const headers = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (s && s.csrf_token) headers['X-CSRF-Token'] = s.csrf_token;
@@ -47,9 +54,9 @@ export async function send(method, path, body, { keepalive = false } = {}) {
 
 /** who: { username } or { phone }. */
 export async function signIn(who, password) {
-  current = Promise.resolve(null); // no CSRF token goes with a sign-in
+  remember(Promise.resolve(null)); // no CSRF token goes with a sign-in
   const body = await send('POST', '/api/v1/session', { ...who, password });
-  current = getJSON('/api/v1/me').catch(() => null);
+  remember(getJSON('/api/v1/me').catch(() => null));
   return body;
 }
 
@@ -58,7 +65,7 @@ export async function register(fields) {
 }
 
 export async function signOut() {
-  try { await send('DELETE', '/api/v1/session'); } finally { current = Promise.resolve(null); }
+  try { await send('DELETE', '/api/v1/session'); } finally { remember(Promise.resolve(null)); }
 }
 
 /** Only same-site paths are followed after sign-in (no open redirect through ?next=). */

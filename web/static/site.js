@@ -11,10 +11,7 @@ const NAV = [['/browse', 'nav.browse'], ['/search', 'nav.search']];
 
 function node(tag, props = {}, children = []) {
   const n = document.createElement(tag);
-  for (const [k, v] of Object.entries(props)) {
-    if (k === 'class') n.className = v;
-    else if (k.startsWith('data-') || k.startsWith('aria-') || k === 'lang' || k === 'type' || k === 'href' || k === 'id') n.setAttribute(k, v);
-  }
+  for (const [k, v] of Object.entries(props)) n.setAttribute(k, v);
   n.append(...children);
   return n;
 }
