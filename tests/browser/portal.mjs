@@ -436,9 +436,12 @@ async function main() {
     await feeding;
     const after = await api(base, `/api/v1/items/${ids.live}`);
     assert(after.status === 'ready', `after the last segment the item is ${after.status}`);
+    const total = rendition.segs.length * SEG;
+    await page.waitForFunction((end) => window.__ygPlayer.video.ended || window.__ygPlayer.video.currentTime > end - 1,
+      total, { timeout: 30_000, polling: 200 });
     await pageCsp(page);
     await page.close();
-    return `${atStart} s available at start, played to ${cur.toFixed(1)} s`;
+    return `${atStart} s available at start, played to ${cur.toFixed(1)} s, then to the end (${total} s)`;
   });
 
   await check('embed plays inside an iframe on another origin', async () => {
