@@ -201,16 +201,22 @@ export async function newContext(browser, options = {}) {
   return context;
 }
 
-/**
- * Console messages that are errors fail the run too, except the browser's own note on a 401
- * from /api/v1/me (asked on every page: "who is signed in?") or /api/v1/session (a sign-in
- * with a wrong password, which a test makes on purpose).
- */
+// Console errors a test causes on purpose, as [status, URL path]; a 401 from /api/v1/me ("who
+// is signed in?", asked on every page) is always expected.
+const expectedFailures = [[401, '/api/v1/me']];
+
+/** Declares that the browser will log a failed request (status, URL path) and that it is fine. */
+export function expectFailedRequest(status, pathname) {
+  expectedFailures.push([status, pathname]);
+}
+
+/** Console messages that are errors fail the run, except the expected failed requests. */
 function consoleError(m) {
   if (m.type() !== 'error') return false;
-  const text = m.text();
-  const loc = m.location()?.url || '';
-  return !(/status of 401/.test(text) && /\/api\/v1\/(me|session)$/.test(loc));
+  const m2 = /status of (\d+)/.exec(m.text());
+  let where = '';
+  try { where = new URL(m.location()?.url || '').pathname; } catch { /* no location */ }
+  return !(m2 && expectedFailures.some(([st, p]) => Number(m2[1]) === st && where === p));
 }
 
 export async function openPage(context, url, { consoleErrors = true } = {}) {

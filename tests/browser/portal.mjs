@@ -17,7 +17,7 @@ import http from 'node:http';
 import path from 'node:path';
 
 import {
-  api, assert, check, checkNoViolations, ffmpeg, importClip, launchBrowser, log, makeClip, newContext, openPage,
+  api, assert, check, checkNoViolations, expectFailedRequest, ffmpeg, importClip, launchBrowser, log, makeClip, newContext, openPage,
   pageCsp, prerequisites, run, sleep, startServer, tempDir, until, yunguan,
 } from './harness.mjs';
 
@@ -280,6 +280,8 @@ async function main() {
 
   const username = `resident${Date.now() % 100000}`;
   await check('a resident registers, signs out and signs in again', async () => {
+    expectFailedRequest(409, '/api/v1/accounts'); // the name registered twice, below
+    expectFailedRequest(401, '/api/v1/session'); // the wrong password, below
     const page = await openPage(context, `${base}/register?next=${encodeURIComponent(`/courses/${courseId}`)}`);
     await page.getByLabel('用户名或手机号').fill(username);
     await page.getByLabel('昵称（选填）').fill('梅花');
@@ -293,6 +295,11 @@ async function main() {
     await page.locator('#sign-out').click();
     await page.waitForURL(`${base}/`);
     await page.locator('#sign-in-link').waitFor();
+    await page.goto(`${base}/register`);
+    await page.getByLabel('用户名或手机号').fill(username.toUpperCase()); // names are case-blind
+    await page.getByLabel('密码', { exact: true }).fill(PASSWORD);
+    await page.getByRole('button', { name: '注册并登录' }).click();
+    await page.locator('#form-error', { hasText: '已被注册' }).waitFor();
     await page.goto(`${base}/signin?next=${encodeURIComponent(`/courses/${courseId}`)}`);
     await page.getByLabel('用户名或手机号').fill(username);
     await page.getByLabel('密码', { exact: true }).fill('wrong-password');

@@ -1,8 +1,9 @@
 // account.js — the resident's sign-in (/signin) and registration (/register) form: one page,
 // the mode taken from the path (registration adds the display name and the password rule). A
 // mobile number (1 and 10 digits) in the name field is sent as "phone", anything else as
-// "username". Registration signs the new account in at once. Afterwards the browser goes to
-// ?next= when that is a path on this site, else home. Errors are said in words by the form.
+// "username"; an empty display name becomes the name. Registration signs the account in at
+// once. Afterwards the browser goes to ?next= when that is a path on this site, else home.
+// Errors are said in words by the form.
 
 import { t } from './i18n.js';
 import { register, signIn, safeNext } from './session.js';
@@ -54,8 +55,8 @@ form.addEventListener('submit', async (ev) => {
   showError(null);
   try {
     if (mode === 'register') {
-      const display = form.elements.display_name.value.trim();
-      await register({ ...who, password, ...(display ? { display_name: display } : {}) });
+      const display = form.elements.display_name.value.trim() || name; // optional here, required by the API
+      await register({ ...who, password, display_name: display });
     }
     await signIn(who, password);
     location.assign(next);

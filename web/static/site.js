@@ -51,6 +51,8 @@ async function renderAccount(box) {
       location.assign('/');
     });
     box.replaceChildren(name, out);
+  } else if (location.pathname === '/signin' || location.pathname === '/register') {
+    box.replaceChildren(); // the page is the sign-in form already
   } else {
     const a = node('a', { class: 'account-btn', id: 'sign-in-link', href: `/signin?next=${encodeURIComponent(location.pathname + location.search)}` });
     a.textContent = t('account.signIn');
