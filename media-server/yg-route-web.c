@@ -1,14 +1,18 @@
 /* yg-route-web.c: the browser UI: pages and their static files.
  *
- * Pages (/, /items/<id>, /embed/<id>, the staff console /console, the
- * report /report) are fixed HTML files from the web directory; their
- * scripts fetch the data from the API, so no server-side templating
+ * Pages (/, /items/<id>, /embed/<id>, the resident portal's /browse,
+ * /search, /courses/<id>, /signin, /register, the staff console /console
+ * and the report /report) are fixed HTML files from the web directory;
+ * their scripts fetch the data from the API, so no server-side templating
  * touches user data (console and report pages are the same for everyone;
  * the API decides what a caller may read or change). Static files come
  * from one flat directory with an extension allowlist; hls.js,
  * tus-js-client and ECharts come from the npm packages installed in
  * web/node_modules. Every page carries a Content-Security-Policy with
  * script-src 'self' (no inline script), nosniff and a referrer policy.
+ * Only /embed/<id> may be framed by other sites (frame-ancestors *: it is a
+ * public player for partners' pages and changes nothing); every other page
+ * is frame-ancestors 'self' against clickjacking of sign-in and enrolment.
  * Thread: main thread.
  */
 #define G_LOG_DOMAIN "yg-server"
@@ -18,27 +22,41 @@
 #include "yg-routes.h"
 #include "yg-server.h"
 
-#define CSP                                                                              \
+#define CSP_COMMON                                                                       \
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; " \
   "media-src 'self' blob:; connect-src 'self'; worker-src 'self' blob:; "                 \
-  "frame-ancestors 'self'; base-uri 'none'; form-action 'self'"
+  "base-uri 'none'; form-action 'self'; "
+#define CSP CSP_COMMON "frame-ancestors 'self'"
+#define CSP_EMBED CSP_COMMON "frame-ancestors *"
 
 static void
-security_headers (YgRequest *req)
+security_headers_csp (YgRequest *req, const char *csp)
 {
   SoupMessageHeaders *h = soup_server_message_get_response_headers (req->msg);
 
-  soup_message_headers_replace (h, "Content-Security-Policy", CSP);
+  soup_message_headers_replace (h, "Content-Security-Policy", csp);
   soup_message_headers_replace (h, "X-Content-Type-Options", "nosniff");
   soup_message_headers_replace (h, "Referrer-Policy", "strict-origin-when-cross-origin");
 }
 
 static void
-page (YgServer *server, YgRequest *req, const char *file)
+security_headers (YgRequest *req)
 {
-  security_headers (req);
+  security_headers_csp (req, CSP);
+}
+
+static void
+page_with_csp (YgServer *server, YgRequest *req, const char *file, const char *csp)
+{
+  security_headers_csp (req, csp);
   yg_http_serve_file (req, yg_server_get_config (server)->web_dir, file,
                       "text/html; charset=utf-8", "no-cache");
+}
+
+static void
+page (YgServer *server, YgRequest *req, const char *file)
+{
+  page_with_csp (server, req, file, CSP);
 }
 
 void
@@ -62,7 +80,31 @@ yg_route_web_console (YgServer *server, YgRequest *req)
 void
 yg_route_web_embed (YgServer *server, YgRequest *req)
 {
-  page (server, req, "embed.html");
+  page_with_csp (server, req, "embed.html", CSP_EMBED);
+}
+
+/* The resident portal's pages, by route pattern (yg-routes.c names them). */
+static const struct
+{
+  const char *pattern;
+  const char *file;
+} portal_pages[] = {
+  { "/browse", "browse.html" },      { "/search", "search.html" },
+  { "/courses/{id}", "course.html" }, { "/signin", "account.html" },
+  { "/register", "account.html" },
+};
+
+void
+yg_route_web_portal (YgServer *server, YgRequest *req)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (portal_pages); i++)
+    if (g_str_equal (req->route->pattern, portal_pages[i].pattern))
+      {
+        page (server, req, portal_pages[i].file);
+        return;
+      }
+  g_warn_if_reached (); /* a row in yg-routes.c without its file here */
+  yg_request_fail (req, YG_HTTP_ERROR_NOT_FOUND, "No such page");
 }
 
 void

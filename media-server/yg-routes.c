@@ -15,6 +15,11 @@ const YgRoute yg_routes[] = {
   { "GET", "/embed/{id}", YG_AUTH_PUBLIC, yg_route_web_embed, 0 },
   /* the page is static; its data comes from staff-only API routes */
   { "GET", "/console", YG_AUTH_PUBLIC, yg_route_web_console, 0 },
+  { "GET", "/browse", YG_AUTH_PUBLIC, yg_route_web_portal, 0 },
+  { "GET", "/search", YG_AUTH_PUBLIC, yg_route_web_portal, 0 },
+  { "GET", "/courses/{id}", YG_AUTH_PUBLIC, yg_route_web_portal, 0 },
+  { "GET", "/signin", YG_AUTH_PUBLIC, yg_route_web_portal, 0 },
+  { "GET", "/register", YG_AUTH_PUBLIC, yg_route_web_portal, 0 },
   { "GET", "/static/{name}", YG_AUTH_PUBLIC, yg_route_web_static, 0 },
   { "GET", "/static/vendor/hls.min.js", YG_AUTH_PUBLIC, yg_route_web_hlsjs, 0 },
   { "GET", "/static/vendor/tus.min.js", YG_AUTH_PUBLIC, yg_route_web_tusjs, 0 },

@@ -124,6 +124,7 @@ void yg_route_web_home (YgServer *server, YgRequest *req);
 void yg_route_web_item (YgServer *server, YgRequest *req);
 void yg_route_web_embed (YgServer *server, YgRequest *req);
 void yg_route_web_console (YgServer *server, YgRequest *req);
+void yg_route_web_portal (YgServer *server, YgRequest *req);
 void yg_route_web_static (YgServer *server, YgRequest *req);
 void yg_route_web_hlsjs (YgServer *server, YgRequest *req);
 void yg_route_web_tusjs (YgServer *server, YgRequest *req);

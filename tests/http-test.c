@@ -593,6 +593,50 @@ test_item_json (Fixture *f, gconstpointer data)
   g_free (failed.id);
 }
 
+/* Every portal page is the fixed HTML file with the CSP; only the embed may be
+ * framed by other origins. */
+static void
+test_web_pages_csp (Fixture *f, gconstpointer data)
+{
+  static const struct
+  {
+    const char *path;
+    const char *marker; /* the page's own script */
+    gboolean frameable;
+  } pages[] = {
+    { "/", "/static/home.js", FALSE },
+    { "/items/x", "/static/item.js", FALSE },
+    { "/browse", "/static/browse.js", FALSE },
+    { "/search", "/static/search.js", FALSE },
+    { "/courses/1", "/static/course.js", FALSE },
+    { "/signin", "/static/account.js", FALSE },
+    { "/register", "/static/account.js", FALSE },
+    { "/embed/x", "/static/embed.js", TRUE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
+    {
+      guint status = 0;
+      g_autofree char *r = get (f, pages[i].path, NULL, &status);
+      g_autofree char *lower = g_ascii_strdown (r, -1);
+      const char *csp = strstr (lower, "\r\ncontent-security-policy: ");
+      g_autofree char *line = NULL;
+
+      g_test_message ("%s", pages[i].path);
+      g_assert_cmpuint (status, ==, 200);
+      g_assert_nonnull (strstr (r, pages[i].marker));
+      g_assert_nonnull (csp);
+      line = g_strndup (csp + 2, strcspn (csp + 2, "\r"));
+      g_assert_nonnull (strstr (line, "script-src 'self';"));
+      g_assert_null (strstr (line, "unsafe-inline"));
+      if (pages[i].frameable)
+        g_assert_nonnull (strstr (line, "frame-ancestors *"));
+      else
+        g_assert_nonnull (strstr (line, "frame-ancestors 'self'"));
+      g_assert_nonnull (strstr (lower, "\r\nx-content-type-options: nosniff"));
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -619,5 +663,6 @@ main (int argc, char **argv)
   ADD ("health-and-metrics", test_healthz_and_metrics);
   ADD ("openapi/matches-router", test_openapi_matches_router);
   ADD ("items/json", test_item_json);
+  ADD ("web/pages-csp", test_web_pages_csp);
   return g_test_run ();
 }

@@ -131,6 +131,11 @@ static const struct
   { "GET", "/embed/{id}", TRUE, YG_AUTH_PUBLIC },
   /* a static page; its data comes from staff-only API routes */
   { "GET", "/console", TRUE, YG_AUTH_PUBLIC },
+  { "GET", "/browse", TRUE, YG_AUTH_PUBLIC },
+  { "GET", "/search", TRUE, YG_AUTH_PUBLIC },
+  { "GET", "/courses/{id}", TRUE, YG_AUTH_PUBLIC },
+  { "GET", "/signin", TRUE, YG_AUTH_PUBLIC },
+  { "GET", "/register", TRUE, YG_AUTH_PUBLIC },
   { "GET", "/static/{name}", TRUE, YG_AUTH_PUBLIC },
   { "GET", "/static/vendor/hls.min.js", TRUE, YG_AUTH_PUBLIC },
   { "GET", "/static/vendor/tus.min.js", TRUE, YG_AUTH_PUBLIC },

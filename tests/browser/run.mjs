@@ -4,53 +4,27 @@
 // the home page, the item page (hls.js engine, play, quality switch, seek, English switch,
 // no CSP violations), the storyboard preview on the scrubber once the item is ready, and the
 // embed page, then checks that the pages' player events reached the viewing analytics.
-// Everything it starts is stopped, even on failure (lib.mjs).
-//
-// Env: YG_BIN (yunguan binary, required), YG_SOURCE_ROOT (repo root; default ../..),
-//      YG_CHROMIUM (default /usr/bin/chromium), YG_KEEP_TMP=1 keeps the temp dir.
-// Exit: 0 all passed, 1 a check failed, 77 a prerequisite is missing (skipped).
+// Everything it starts is stopped, even on failure (harness.mjs: env, exit codes).
 
-import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 
 import {
-  Skip, api, assert, assertNoCspOrErrors, check, cleanups, launchBrowser, log, makeClip, openPage, pageCsp,
-  prerequisites, runMain, startServer, until, watchCsp,
-} from './lib.mjs';
+  api, assert, check, checkNoViolations, fatal, importClip, launchBrowser, log, makeClip, newContext, openPage, pageCsp,
+  prerequisites, run, startServer, tempDir, until, yunguan,
+} from './harness.mjs';
 
 const TOTAL_LIMIT_MS = 225_000; // the whole run stays under 4 minutes
-
-function importClip(bin, dataDir, clip) {
-  const r = spawnSync(bin, ['import', '--data', dataDir, '--kind', 'performance', '--title', '测试演出', clip],
-    { encoding: 'utf8', timeout: 60_000, env: process.env });
-  const id = (r.stdout || '').trim().split('\n').pop()?.trim();
-  if (r.status !== 0 || !id) {
-    throw new Skip(`"yunguan import" is not available or failed (exit ${r.status}${r.error ? `, ${r.error.message}` : ''}): `
-      + `${(r.stderr || '').trim().split('\n').slice(-3).join(' | ') || 'no output'}`);
-  }
-  assert(/^[A-Za-z0-9_-]+$/.test(id), `import printed an unexpected id: ${JSON.stringify(id)}`);
-  return id;
-}
 
 const video = (page, expr) => page.evaluate(`(() => { const v = window.__ygPlayer.video; return ${expr}; })()`);
 
 async function main() {
-  const { bin, chromium } = await prerequisites(['hls.js/dist/hls.min.js']);
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'yg-browser-'));
-  cleanups.push(() => {
-    if (process.env.YG_KEEP_TMP === '1') log(`kept ${tmp}`);
-    else fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  const { bin, chromium } = await prerequisites();
+  const tmp = tempDir('yg-browser-');
   const dataDir = path.join(tmp, 'data');
-  fs.mkdirSync(dataDir);
-
-  const clip = makeClip(tmp);
+  const clip = makeClip(path.join(tmp, 'clip.mp4'));
   let base;
   await check('server starts', async () => {
-    const { port } = await startServer(bin, dataDir);
-    base = `http://127.0.0.1:${port}`;
+    base = await startServer(bin, dataDir);
     return base;
   });
   const id = importClip(bin, dataDir, clip);
@@ -60,16 +34,15 @@ async function main() {
   await check('item becomes playable', async () => {
     item = await until(async () => {
       const it = await api(base, `/api/v1/items/${id}`);
-      if (it.status === 'failed') throw Object.assign(new Error(`item failed: ${JSON.stringify(it.error)}`), { fatal: true });
+      if (it.status === 'failed') throw fatal(`item failed: ${JSON.stringify(it.error)}`);
       return it.playable ? it : null;
     }, 120_000, 'item never became playable', 1000);
     assert(typeof item.hls_url === 'string' && item.hls_url.startsWith('/'), `bad hls_url ${item.hls_url}`);
     return `status ${item.status}, ${item.hls_url}`;
   });
 
-  const browser = await launchBrowser(chromium, ['--autoplay-policy=no-user-gesture-required']);
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' });
-  await watchCsp(context);
+  const browser = await launchBrowser(chromium);
+  const context = await newContext(browser);
 
   await check('home page lists the item', async () => {
     const page = await openPage(context, `${base}/`);
@@ -138,7 +111,7 @@ async function main() {
     // the storyboard is made after the ladder: wait for "ready", not just playable
     await until(async () => {
       const it = await api(base, `/api/v1/items/${id}`);
-      if (it.status === 'failed') throw Object.assign(new Error(`item failed: ${JSON.stringify(it.error)}`), { fatal: true });
+      if (it.status === 'failed') throw fatal(`item failed: ${JSON.stringify(it.error)}`);
       return it.status === 'ready';
     }, 120_000, 'item never became ready', 1000);
     const p = await openPage(context, `${base}/items/${id}`);
@@ -186,20 +159,16 @@ async function main() {
   });
 
   await check('playback reached the viewing analytics', async () => {
-    const tok = spawnSync(bin, ['token', 'create', '--data', dataDir, '--role', 'staff'], { encoding: 'utf8' });
-    assert(tok.status === 0, `token create failed: ${tok.stderr}`);
-    const headers = { Authorization: `Bearer ${tok.stdout.trim()}` };
+    const token = yunguan(bin, ['token', 'create', '--data', dataDir, '--role', 'staff']).trim();
     const row = await until(async () => {
-      const res = await fetch(`${base}/api/v1/analytics/items`, { headers, signal: AbortSignal.timeout(5000) });
-      const doc = await res.json();
+      const doc = await api(base, '/api/v1/analytics/items', { token });
       return (doc.rows || []).find((r) => r.key === id && r.views >= 1);
     }, 20_000, 'no views of the item in /api/v1/analytics/items');
     return `${row.views} view(s), ${row.unique_viewers} viewer(s)`;
   });
 
-  await check('no CSP violations or page errors', async () => {
-    assertNoCspOrErrors();
-  });
+  await checkNoViolations();
 }
 
-runMain('browser', TOTAL_LIMIT_MS, main);
+run('browser', TOTAL_LIMIT_MS, main);
+

@@ -36,9 +36,24 @@ export function listItems(limit, opts) {
   return getJSON(`/api/v1/items?limit=${Number(limit) | 0}`, opts);
 }
 
-/** The <id> of /items/<id> or /embed/<id>, or null. */
+/** GET /api/v1/search with the given parameters (empty values left out): {items, next_cursor}. */
+export function searchItems(params, opts) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
+  return getJSON(`/api/v1/search?${q}`, opts);
+}
+
+export function listCourses(limit, opts) {
+  return getJSON(`/api/v1/courses?limit=${Number(limit) | 0}`, opts);
+}
+
+export function fetchCourse(id, opts) {
+  return getJSON(`/api/v1/courses/${encodeURIComponent(id)}`, opts);
+}
+
+/** The <id> of /items/<id>, /embed/<id> or /courses/<id>, or null. */
 export function idFromPath(pathname = location.pathname) {
-  const m = /^\/(?:items|embed)\/([^/]+)\/?$/.exec(pathname);
+  const m = /^\/(?:items|embed|courses)\/([^/]+)\/?$/.exec(pathname);
   if (!m) return null;
   try { return decodeURIComponent(m[1]); } catch { return null; }
 }

@@ -1,95 +1,58 @@
-// home.js — the resident portal's front page: the latest items as cards (poster, title, kind,
-// duration, status when not ready), with loading, empty and error states. Text from i18n.js;
-// API data reaches the DOM through textContent and same-origin-checked URLs only.
+// home.js — the resident portal's front page: "continue learning" for a signed-in resident,
+// then sections of new performances, courses and heritage highlights (each with a link to the
+// full list on /browse), and the latest items of every kind. The sections are built from the
+// table below; each loads on its own, so one failing API call leaves the others standing.
 
-import { initPage, t, getLang } from './i18n.js';
-import { listItems, localUrl, formatDuration, kindKey, parseTime } from './api.js';
+import { t } from './i18n.js';
+import { getSession } from './session.js';
+import { initSite } from './site.js';
+import { getJSON, listItems, listCourses, searchItems } from './api.js';
+import { itemCard, courseCard, cardList } from './cards.js';
 
-const PLACEHOLDER = '/static/placeholder.svg';
-const statusEl = document.getElementById('home-status');
-const retryBtn = document.getElementById('home-retry');
-const list = document.getElementById('cards');
-let items = null; // last list from the API, re-rendered on language change
-let stateKey = 'home.loading';
+const SECTIONS = [
+  { name: 'learning', key: 'home.learning', card: courseCard, signedIn: true,
+    load: async () => (await getJSON('/api/v1/me/learning')).courses || [] },
+  { name: 'performances', key: 'home.performances', card: itemCard, more: '/browse?kind=performance',
+    load: async () => (await searchItems({ kind: 'performance', sort: 'date', limit: 8 })).items },
+  { name: 'courses', key: 'home.courses', card: courseCard,
+    load: async () => (await listCourses(8)).courses },
+  { name: 'heritage', key: 'home.heritage', card: itemCard, more: '/browse?kind=heritage',
+    load: async () => (await searchItems({ kind: 'heritage', sort: 'date', limit: 8 })).items },
+  { name: 'latest', key: 'home.latest', card: itemCard, more: '/browse',
+    load: async () => (await listItems(12)).items },
+];
 
-function setState(key) {
-  stateKey = key;
-  statusEl.hidden = !key;
-  statusEl.textContent = key ? t(key) : '';
-  retryBtn.hidden = key !== 'home.error';
-}
-
-function text(tag, cls, value) {
+function el(tag, props = {}, children = []) {
   const n = document.createElement(tag);
-  n.className = cls;
-  n.textContent = value;
+  for (const [k, v] of Object.entries(props)) n.setAttribute(k, v);
+  n.append(...children);
   return n;
 }
 
-function card(item) {
-  const li = document.createElement('li');
-  li.className = 'card';
-  const a = document.createElement('a');
-  a.className = 'card-link';
-  a.href = localUrl(item.page_url) || `/items/${encodeURIComponent(item.id)}`;
-
-  const media = document.createElement('div');
-  media.className = 'card-media';
-  const img = document.createElement('img');
-  const poster = localUrl(item.poster_url);
-  img.src = poster || PLACEHOLDER;
-  img.alt = '';
-  img.loading = 'lazy';
-  img.decoding = 'async';
-  if (poster) img.addEventListener('error', () => { img.src = PLACEHOLDER; }, { once: true });
-  media.append(img);
-  const dur = formatDuration(item.duration);
-  if (dur) {
-    const d = text('span', 'card-duration', dur);
-    d.setAttribute('aria-label', t('card.duration', { time: dur }));
-    media.append(d);
-  }
-  if (item.status === 'processing' || item.status === 'failed') {
-    media.append(text('span', `badge badge-${item.status}`, t(`status.${item.status}`)));
-  }
-
-  const body = document.createElement('div');
-  body.className = 'card-body';
-  body.append(text('h2', 'card-title', item.title || item.id));
-  const kk = kindKey(item.kind);
-  if (kk) body.append(text('span', `kind-label kind-${item.kind}`, t(kk)));
-  const date = parseTime(item.created_at);
-  if (date) {
-    const time = text('time', 'card-date', date.toLocaleDateString(getLang()));
-    time.dateTime = date.toISOString();
-    body.append(time);
-  }
-
-  a.append(media, body);
-  li.append(a);
-  return li;
+function buildSection(s) {
+  const title = el('h2', { id: `${s.name}-title`, class: 'section-title', 'data-i18n': s.key });
+  const head = el('div', { class: 'section-head' }, [title]);
+  if (s.more) head.append(el('a', { class: 'section-more', href: s.more, 'data-i18n': 'home.more' }));
+  const status = el('p', { id: `${s.name}-status`, class: 'status-line', role: 'status' });
+  const list = el('ul', { id: `${s.name}-cards`, class: 'cards' });
+  const box = el('section', { id: s.name, class: 'home-section', 'aria-labelledby': title.id }, [head, status, list]);
+  return { box, list: cardList(list, status, s.card) };
 }
 
-function render() {
-  if (!items) return;
-  list.replaceChildren(...items.map(card));
-  setState(items.length ? null : 'home.empty');
+const main = document.getElementById('main');
+const built = SECTIONS.map((s) => ({ s, ...buildSection(s) }));
+main.append(...built.map((b) => b.box));
+initSite();
+const setTitle = () => { document.title = `${t('site.name')} · ${t('site.tagline')}`; };
+setTitle();
+window.addEventListener('yg:langchange', setTitle);
+const signedIn = getSession();
+for (const { s, box, list } of built) {
+  if (!s.signedIn) { list.load(s.load); continue; }
+  box.hidden = true; // shown once there is something to continue
+  signedIn.then(async (session) => {
+    if (!session) return;
+    await list.load(s.load);
+    box.hidden = !(list.rows && list.rows.length);
+  });
 }
-
-async function load() {
-  setState('home.loading');
-  try {
-    const body = await listItems(24);
-    items = Array.isArray(body.items) ? body.items : [];
-    render();
-  } catch {
-    setState('home.error');
-  }
-}
-
-initPage();
-retryBtn.addEventListener('click', load);
-window.addEventListener('yg:langchange', () => {
-  if (items) render(); else setState(stateKey);
-});
-load();

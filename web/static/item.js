@@ -1,10 +1,15 @@
 // item.js — the resident-facing item page (/items/<id>): title, kind, description, embed code,
 // and the player. While the item is not playable yet it says so and polls every 3 s, then
-// starts the player; a failed item shows the server's reason.
+// starts the player; a failed item shows the server's reason. A heritage item also shows its
+// archive record: project, category, level, region, its inheritors and related footage (other
+// heritage items of the same category). A signed-in resident's position is kept on the server.
 
-import { initPage, t, getLang } from './i18n.js';
-import { pollUntilPlayable, idFromPath, formatDuration, kindKey, localUrl, parseTime } from './api.js';
+import { t, getLang } from './i18n.js';
+import { pollUntilPlayable, idFromPath, formatDuration, kindKey, localUrl, parseTime, searchItems } from './api.js';
 import { createPlayer } from './player.js';
+import { initSite } from './site.js';
+import { resumeFor } from './progress.js';
+import { itemCard, cardList } from './cards.js';
 
 const $ = (id) => document.getElementById(id);
 const playerEl = $('player');
@@ -49,6 +54,8 @@ function renderInfo() {
   const date = parseTime(item.created_at);
   show($('item-date'), date && t('item.published', { date: date.toLocaleDateString(getLang()) }));
   $('item-description').textContent = item.description || '';
+  renderHeritage();
+  loadRelated();
 
   const embed = localUrl(item.embed_url);
   $('embed-box').hidden = !embed || !item.playable;
@@ -57,6 +64,46 @@ function renderInfo() {
       + `title="${attr(title)}" allow="autoplay; fullscreen; picture-in-picture" allowfullscreen `
       + 'loading="lazy"></iframe>';
   }
+}
+
+function renderHeritage() {
+  const box = $('heritage-box');
+  box.hidden = !item || item.kind !== 'heritage';
+  if (box.hidden) return;
+  const facts = [
+    ['heritage.project', item.project_name],
+    ['heritage.category', item.category && t(`cat.${item.category}`) !== `cat.${item.category}` ? t(`cat.${item.category}`) : item.category_label],
+    ['heritage.level', item.level && t(`level.${item.level}`) !== `level.${item.level}` ? t(`level.${item.level}`) : item.level_label],
+    ['heritage.region', item.region],
+  ].filter(([, v]) => v);
+  $('heritage-facts').replaceChildren(...facts.flatMap(([k, v]) => {
+    const dt = document.createElement('dt');
+    dt.textContent = t(k);
+    const dd = document.createElement('dd');
+    dd.textContent = v;
+    return [dt, dd];
+  }));
+  const people = Array.isArray(item.inheritors) ? item.inheritors : [];
+  $('heritage-inheritors').replaceChildren(...(people.length ? people : [null]).map((p) => {
+    const li = document.createElement('li');
+    li.textContent = p ? p.name || '' : t('heritage.noInheritors');
+    if (!p) li.className = 'muted';
+    return li;
+  }));
+}
+
+let relatedLoaded = false;
+function loadRelated() {
+  if (relatedLoaded || !item || item.kind !== 'heritage') return;
+  relatedLoaded = true;
+  const related = cardList($('related-cards'), $('related-status'), itemCard);
+  const self = item.id;
+  related.load(async () => {
+    const body = await searchItems({ kind: 'heritage', category: item.category, sort: 'date', limit: 9 });
+    const rows = (body.items || []).filter((it) => it.id !== self).slice(0, 8);
+    $('related-box').hidden = rows.length === 0;
+    return rows;
+  });
 }
 
 async function copyEmbed() {
@@ -73,7 +120,7 @@ async function copyEmbed() {
 }
 
 async function main() {
-  initPage();
+  initSite();
   $('embed-copy').addEventListener('click', copyEmbed);
   window.addEventListener('yg:langchange', () => { renderInfo(); if (waitBox.isConnected) renderWait(); });
   const id = idFromPath();
@@ -100,7 +147,7 @@ async function main() {
     return;
   }
   waitBox.remove();
-  createPlayer(playerEl, item);
+  createPlayer(playerEl, item, { resume: resumeFor(item.id) });
 }
 
 main();

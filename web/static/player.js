@@ -1,10 +1,13 @@
 // player.js — the reusable Yunguan HLS player (item page and partner embed).
 // Chooses the engine by feature detection only: hls.js when Media Source Extensions work
 // (window.Hls, loaded as a classic script before this module), else the browser's native HLS
-// (iOS Safari, WeChat X5/XWeb), else an error in words. Adds a quality menu (hls.js only),
-// resume-from-last-position (localStorage), keyboard shortcuts on the player container and
-// readable playback errors, and a scrubber under the video (the native seek bar gives no hover
-// events) that previews the picture at the pointer from the item's thumbnails.vtt sprite.
+// (iOS Safari, WeChat X5/XWeb) with the master playlist as the video's src; when that cannot
+// play either, the error is said in words. Adds a quality menu (hls.js only), a captions menu
+// (the HLS subtitle renditions, from hls.js or the video's text tracks), a chapters list
+// (click seeks), resume-from-last-position (opts.resume: the account's progress on the server,
+// else localStorage; saved every 5 s, on pause and on pagehide), keyboard shortcuts on the
+// player container, and a scrubber under the video (the native seek bar gives no hover events)
+// that previews the picture at the pointer from the item's thumbnails.vtt sprite.
 // Sets window.__ygPlayer for tests once the media is attached.
 
 import { t } from './i18n.js';
@@ -28,22 +31,28 @@ function el(tag, props = {}, children = []) {
   return node;
 }
 
-/** Remembered playback positions, keyed by item id; storage may be unavailable (iframes). */
-const resumeStore = {
-  key: (id) => `yg.resume.${id}`,
-  get(id) {
-    try {
-      const v = JSON.parse(localStorage.getItem(this.key(id)) || 'null');
-      return v && Number.isFinite(v.t) ? v.t : null;
-    } catch { return null; }
-  },
-  set(id, time) {
-    try { localStorage.setItem(this.key(id), JSON.stringify({ t: Math.floor(time * 10) / 10, at: Date.now() })); } catch { /* ignore */ }
-  },
-  clear(id) {
-    try { localStorage.removeItem(this.key(id)); } catch { /* ignore */ }
-  },
-};
+/**
+ * Remembered playback positions of one item in this browser (localStorage; may be unavailable
+ * in iframes). The same shape as progress.js's server store: get() resolves to seconds or null,
+ * save(position, duration, { final }) records one.
+ */
+export function localResume(id) {
+  const key = `yg.resume.${id}`;
+  return {
+    async get() {
+      try {
+        const v = JSON.parse(localStorage.getItem(key) || 'null');
+        return v && Number.isFinite(v.t) ? v.t : null;
+      } catch { return null; }
+    },
+    save(position, duration) {
+      try {
+        if (position < 1 || (Number.isFinite(duration) && position > duration - 5)) localStorage.removeItem(key);
+        else localStorage.setItem(key, JSON.stringify({ t: Math.floor(position * 10) / 10, at: Date.now() }));
+      } catch { /* ignore */ }
+    },
+  };
+}
 
 /** Cues of a storyboard WebVTT: [{start, end, url, x, y, w, h}]; url resolved against base. */
 function parseThumbnails(text, base) {
@@ -76,9 +85,16 @@ function levelLabel(level, all) {
   return same ? `${level.height}p ${Math.round(level.bitrate / 1000)}k` : `${level.height}p`;
 }
 
+/** Chapters of an item as [{title, start}], in order, starts finite and ≥ 0. */
+function chaptersOf(item) {
+  if (!Array.isArray(item.chapters)) return [];
+  return item.chapters.filter((c) => c && typeof c.title === 'string' && Number.isFinite(c.start) && c.start >= 0);
+}
+
 /**
  * Build the player inside `root` for a playable item and start loading it (no autoplay unless
- * opts.autoplay, which also mutes). Returns the same object as window.__ygPlayer.
+ * opts.autoplay, which also mutes). opts.resume: where positions are kept (default
+ * localResume(item.id)). Returns the same object as window.__ygPlayer.
  */
 export function createPlayer(root, item, opts = {}) {
   const id = ++seq;
@@ -103,12 +119,30 @@ export function createPlayer(root, item, opts = {}) {
   const qLabel = el('label', { for: `yg-quality-${id}` });
   const select = el('select', { id: `yg-quality-${id}`, class: 'yg-select' });
   const quality = el('div', { class: 'yg-player-quality', hidden: '' }, [qLabel, select]);
-  const tools = el('div', { class: 'yg-player-tools' }, [quality, keysHint]);
+  const cLabel = el('label', { for: `yg-captions-${id}` });
+  const cSelect = el('select', { id: `yg-captions-${id}`, class: 'yg-select' });
+  const captions = el('div', { class: 'yg-player-captions', hidden: '' }, [cLabel, cSelect]);
+  const tools = el('div', { class: 'yg-player-tools' }, [quality, captions, keysHint]);
+  const chapterList = chaptersOf(item);
+  const chHeading = el('h2', { class: 'yg-chapters-title', id: `yg-chapters-${id}` });
+  const chItems = chapterList.map((c) => {
+    const time = el('span', { class: 'yg-chapter-time', text: formatDuration(c.start) || '0:00' });
+    const name = el('span', { class: 'yg-chapter-name', text: c.title });
+    const btn = el('button', { type: 'button', class: 'yg-chapter' }, [time, name]);
+    btn.addEventListener('click', () => {
+      video.currentTime = c.start;
+      if (video.paused) video.play().catch(() => {});
+    });
+    return el('li', {}, [btn]);
+  });
+  const chapters = el('nav', { class: 'yg-chapters', 'aria-labelledby': chHeading.id },
+    [chHeading, el('ol', {}, chItems)]);
   const scrub = el('input', { type: 'range', class: 'yg-scrub-range', min: '0', max: '0', step: '1', value: '0', disabled: '' });
   const previewTime = el('span', { class: 'yg-scrub-time' });
   const preview = el('div', { class: 'yg-scrub-preview', hidden: '', 'aria-hidden': 'true' }, [previewTime]);
   const scrubBox = el('div', { class: 'yg-scrub' }, [preview, scrub]);
   root.replaceChildren(stage, scrubBox, tools);
+  if (chItems.length) root.append(chapters);
   root.classList.add('yg-player');
 
   let hls = null;
@@ -116,17 +150,22 @@ export function createPlayer(root, item, opts = {}) {
   let levels = [];
   let errorKey = null;
   let resumedAt = null;
+  let subtitleTracks = []; // [{label}], index = hls.js subtitle track or text track number
+  const resume = opts.resume || localResume(item.id);
 
   function labels() {
     stage.setAttribute('aria-label', t('player.region'));
     video.setAttribute('aria-label', t('player.videoLabel', { title: item.title || '' }));
     qLabel.textContent = t('player.quality');
+    cLabel.textContent = t('player.captions');
+    chHeading.textContent = t('player.chapters');
     scrub.setAttribute('aria-label', t('player.seek'));
     keysHint.textContent = t('player.keys');
     restartBtn.textContent = t('player.restart');
     if (resumedAt !== null) resumeText.textContent = t('player.resumed', { time: formatDuration(resumedAt) });
     if (errorKey) msg.textContent = t(errorKey);
     renderQuality();
+    renderCaptions();
   }
 
   function showMessage(key, fatal) {
@@ -164,32 +203,81 @@ export function createPlayer(root, item, opts = {}) {
   }
   select.addEventListener('change', () => setLevel(select.value));
 
+  // ---- captions menu (HLS subtitle renditions) ----
+  const offOption = el('option', { value: '-1' });
+  function nativeTextTracks() {
+    return [...video.textTracks].filter((tt) => tt.kind === 'subtitles' || tt.kind === 'captions');
+  }
+  function captionsChanged() { // the list of tracks: from hls.js, else the video's text tracks
+    const list = mode === 'hls.js' && hls ? hls.subtitleTracks : nativeTextTracks();
+    subtitleTracks = list.map((tr, i) => ({ index: i, label: tr.name || tr.label || tr.lang || tr.language || String(i + 1) }));
+    captions.hidden = subtitleTracks.length === 0;
+    renderCaptions();
+  }
+  function currentCaption() {
+    if (mode === 'hls.js' && hls) return hls.subtitleDisplay ? hls.subtitleTrack : -1;
+    return nativeTextTracks().findIndex((tt) => tt.mode === 'showing');
+  }
+  function renderCaptions() {
+    if (!subtitleTracks.length) return;
+    offOption.textContent = t('player.captionsOff');
+    cSelect.replaceChildren(offOption, ...subtitleTracks.map((tr) => el('option', { value: String(tr.index), text: tr.label })));
+    cSelect.value = String(currentCaption());
+  }
+  function setCaption(i) {
+    const n = Number(i);
+    const on = Number.isInteger(n) && n >= 0 && n < subtitleTracks.length;
+    if (mode === 'hls.js' && hls) {
+      hls.subtitleDisplay = on;
+      hls.subtitleTrack = on ? n : -1;
+    } else {
+      nativeTextTracks().forEach((tt, j) => { tt.mode = on && j === n ? 'showing' : 'disabled'; });
+    }
+    cSelect.value = on ? String(n) : '-1';
+  }
+  cSelect.addEventListener('change', () => setCaption(cSelect.value));
+  video.textTracks.addEventListener?.('addtrack', () => { if (mode === 'native') captionsChanged(); });
+
+  // ---- chapters: the current one is marked while playing ----
+  function markChapter() {
+    let cur = -1;
+    chapterList.forEach((c, i) => { if (video.currentTime + 0.25 >= c.start) cur = i; });
+    chItems.forEach((li, i) => {
+      const b = li.firstChild;
+      if (i === cur) b.setAttribute('aria-current', 'true'); else b.removeAttribute('aria-current');
+    });
+  }
+  if (chItems.length) video.addEventListener('timeupdate', markChapter);
+
   // ---- resume position ----
   let lastSave = 0;
-  function savePosition(force) {
+  let resumeReady = false; // never save before the saved position was read and applied
+  function savePosition(force, final = false) {
     const now = Date.now();
-    if (!force && now - lastSave < SAVE_EVERY_MS) return;
+    if (!resumeReady || (!force && now - lastSave < SAVE_EVERY_MS)) return;
+    const d = Number.isFinite(video.duration) && video.duration > 0 ? video.duration : item.duration;
+    if (!(d > 0)) return;
     lastSave = now;
-    const d = video.duration;
-    if (video.currentTime < 1 || (Number.isFinite(d) && video.currentTime > d - 10)) resumeStore.clear(item.id);
-    else resumeStore.set(item.id, video.currentTime);
+    try { resume.save(Math.min(video.currentTime, d), d, { final }); } catch { /* ignore */ }
   }
-  video.addEventListener('timeupdate', () => savePosition(false));
+  video.addEventListener('timeupdate', () => { if (!video.paused) savePosition(false); });
   video.addEventListener('pause', () => savePosition(true));
-  video.addEventListener('ended', () => resumeStore.clear(item.id));
-  window.addEventListener('pagehide', () => savePosition(true));
+  video.addEventListener('ended', () => savePosition(true));
+  window.addEventListener('pagehide', () => savePosition(true, true));
   trackPlayback(video, item.id);
-  document.addEventListener('visibilitychange', () => { if (document.hidden) savePosition(true); });
-  video.addEventListener('loadedmetadata', () => {
-    const saved = resumeStore.get(item.id);
+  document.addEventListener('visibilitychange', () => { if (document.hidden) savePosition(true, true); });
+  video.addEventListener('loadedmetadata', async () => {
+    let saved = null;
+    try { saved = await resume.get(); } catch { /* none */ }
     const d = Number.isFinite(video.duration) ? video.duration : item.duration;
-    if (saved !== null && saved > 5 && typeof d === 'number' && saved < d - 10) {
+    if (saved !== null && saved >= 3 && typeof d === 'number' && saved < d - 5 && video.currentTime < 1) {
       video.currentTime = saved;
       resumedAt = saved;
       resumeText.textContent = t('player.resumed', { time: formatDuration(saved) });
       resumeBox.hidden = false;
       setTimeout(() => { resumeBox.hidden = true; }, 12000);
     }
+    resumeReady = true;
   }, { once: true });
   restartBtn.addEventListener('click', () => {
     video.currentTime = 0;
@@ -204,7 +292,8 @@ export function createPlayer(root, item, opts = {}) {
   let dragging = false;
   let keyTimer = 0;
   function loadThumbnails() {
-    if (!vttUrl || thumbs || Date.now() - thumbsTried < VTT_RETRY_MS) return;
+    // the storyboard is made after the ladder: an item still processing has none yet
+    if (!vttUrl || item.status !== 'ready' || thumbs || Date.now() - thumbsTried < VTT_RETRY_MS) return;
     thumbsTried = Date.now();
     fetch(vttUrl, { credentials: 'same-origin' })
       .then((r) => (r.ok ? r.text() : ''))
@@ -308,6 +397,8 @@ export function createPlayer(root, item, opts = {}) {
       renderQuality();
     });
     hls.on(Hls.Events.LEVEL_SWITCHED, syncQuality);
+    hls.on(Hls.Events.SUBTITLE_TRACKS_UPDATED, captionsChanged);
+    hls.on(Hls.Events.SUBTITLE_TRACK_SWITCH, renderCaptions);
     hls.on(Hls.Events.FRAG_BUFFERED, () => {
       netRetries = 0;
       if (errorKey === 'player.err.networkRetry') clearMessage();
@@ -334,6 +425,9 @@ export function createPlayer(root, item, opts = {}) {
     hls.loadSource(src);
   }
 
+  // No MSE: the browser's own HLS (Safari, WeChat) plays the master playlist. canPlayType is
+  // not trusted to say no (some WebViews answer "" and play anyway); a refusal arrives as an
+  // error event with MEDIA_ERR_SRC_NOT_SUPPORTED and is shown in words.
   function attachNative() {
     mode = 'native';
     video.addEventListener('error', () => {
@@ -341,6 +435,7 @@ export function createPlayer(root, item, opts = {}) {
       showMessage({ 1: 'player.err.aborted', 2: 'player.err.network', 3: 'player.err.media', 4: 'player.err.unsupported' }[code]
         || 'player.err.other', true);
     });
+    video.addEventListener('loadedmetadata', captionsChanged);
     video.src = src;
   }
 
@@ -351,6 +446,9 @@ export function createPlayer(root, item, opts = {}) {
     get mode() { return mode; },
     levels: () => levels.map((l) => ({ ...l })),
     setLevel,
+    captions: () => subtitleTracks.map((c) => ({ ...c })),
+    setCaption,
+    get resumedAt() { return resumedAt; },
   };
 
   const Hls = window.Hls;
@@ -358,10 +456,8 @@ export function createPlayer(root, item, opts = {}) {
     showMessage('player.err.other', true);
   } else if (Hls && Hls.isSupported()) {
     attachHlsJs(Hls);
-  } else if (video.canPlayType('application/vnd.apple.mpegurl')) {
-    attachNative();
   } else {
-    showMessage('player.err.unsupported', true);
+    attachNative();
   }
   labels();
   window.addEventListener('yg:langchange', labels);
