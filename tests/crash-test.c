@@ -66,6 +66,7 @@ typedef struct
   double stored;       /* the position found after the last restart */
   GPtrArray *imported; /* (element-type utf8) item ids */
   gint stop;
+  guint stale_playlists;
   guint imports, worker_kills, import_kills, acked_patches, acked_reports, completed;
 } Fixture;
 
@@ -322,7 +323,7 @@ start_import (Fixture *f)
 /* --- checks -------------------------------------------------------------------------- */
 
 static void
-check_offline (Fixture *f)
+check_offline (Fixture *f, gboolean allow_stale_playlists)
 {
   g_autofree char *db_path = g_build_filename (f->data, "catalog.db", NULL);
   g_autofree char *out = NULL, *err = NULL;
@@ -336,9 +337,23 @@ check_offline (Fixture *f)
   sqlite3_finalize (st);
   sqlite3_close (db);
 
-  if (!yg_test_spawn ((const char *const[]){ f->bin, "fsck", "--data", f->data, NULL }, &out,
-                      &err))
-    g_error ("yunguan fsck failed after a kill:\n%s%s", out, err);
+  if (yg_test_spawn ((const char *const[]){ f->bin, "fsck", "--data", f->data, NULL }, &out, &err))
+    return;
+  /* Known (docs/security.md): a playlist rewritten by a worker whose report
+   * never reached the killed server keeps its old size in the catalogue
+   * until the requeued job publishes again. Anything else fails. */
+  {
+    g_auto (GStrv) lines = g_strsplit (err, "\n", -1);
+    for (guint i = 0; lines[i] != NULL; i++)
+      if (strstr (lines[i], ": media/") != NULL)
+        {
+          if (!allow_stale_playlists || !strstr (lines[i], ".m3u8 has "))
+            g_error ("yunguan fsck failed after a kill:\n%s", err);
+          f->stale_playlists++;
+        }
+      else if (strstr (lines[i], "problems") == NULL && lines[i][0] != '\0')
+        g_error ("yunguan fsck failed after a kill:\n%s", err);
+  }
 }
 
 static void
@@ -485,10 +500,11 @@ setup (Fixture *f, gconstpointer data)
   f->imported = g_ptr_array_new_with_free_func (g_free);
   f->clip = yg_test_ffmpeg (f->dir, "clip.mp4",
                             (const char *const[]){ "-f", "lavfi", "-i",
-                                                   "testsrc=size=160x90:rate=15:duration=2", "-f",
-                                                   "lavfi", "-i", "sine=duration=2", "-c:v",
-                                                   "libx264", "-preset", "ultrafast", "-c:a", "aac",
-                                                   "-shortest", NULL });
+                                                   "testsrc2=size=320x180:rate=25", "-f", "lavfi",
+                                                   "-i", "sine=frequency=440:sample_rate=48000",
+                                                   "-t", "2", "-c:v", "libx264", "-preset",
+                                                   "ultrafast", "-pix_fmt", "yuv420p", "-c:a",
+                                                   "aac", NULL });
   /* the item progress is reported on */
   g_assert_true (yg_test_spawn ((const char *const[]){ f->bin, "import", "--data", f->data,
                                                        "--kind", "lesson", "--title", "progress",
@@ -597,7 +613,7 @@ test_cycles (Fixture *f, gconstpointer data)
       /* the worker (and its transcoder) die with the server */
       g_usleep (100 * 1000);
       g_clear_pointer (&f->serve, yg_test_serve_stop);
-      check_offline (f);
+      check_offline (f, TRUE);
 
       start_server (f);
       sign_in (f, session, FALSE);
@@ -607,11 +623,13 @@ test_cycles (Fixture *f, gconstpointer data)
       g_test_message ("cycle %u done at %.1f s", c, (g_get_monotonic_time () - started) / 1e6);
     }
   wait_all_ready (f, session);
-  check_offline (f);
+  g_clear_pointer (&f->serve, yg_test_serve_stop);
+  check_offline (f, FALSE);
   g_test_message ("%u kill cycles survived: %u acknowledged PATCHes, %u completed uploads, %u "
-                  "acknowledged progress reports, %u imports (%u killed), %u worker kills",
+                  "acknowledged progress reports, %u imports (%u killed), %u worker kills, %u "
+                  "playlist sizes stale until their job ran again",
                   cycles, f->acked_patches, f->completed, f->acked_reports, f->imports,
-                  f->import_kills, f->worker_kills);
+                  f->import_kills, f->worker_kills, f->stale_playlists);
 }
 
 int

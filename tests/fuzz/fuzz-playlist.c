@@ -77,7 +77,7 @@ parse_raw (const char *text)
         }
       if (writable)
         {
-          g_autoptr (YgMediaPlaylist) again = write_and_parse (media, YG_PLAYLIST_TYPE_VOD);
+          yg_media_playlist_free (write_and_parse (media, YG_PLAYLIST_TYPE_VOD));
         }
     }
   if (master != NULL)
