@@ -17,6 +17,7 @@
 #include "yg-media-names.h"
 #include "yg-router.h"
 #include "yg-routes.h"
+#include "yg-test-util.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
@@ -48,16 +49,6 @@ check_names (const char *s)
     check_plain_name (s);
 }
 
-static guint
-count_params (const char *pattern)
-{
-  guint n = 0;
-
-  for (const char *p = pattern; (p = strchr (p, '{')) != NULL; p++)
-    n++;
-  return n;
-}
-
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
@@ -80,7 +71,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   switch (yg_router_match (router, method, path, &route, params, allow))
     {
     case YG_ROUTER_MATCH:
-      if (route == NULL || params->len != count_params (route->pattern))
+      if (route == NULL || params->len != yg_test_pattern_params (route->pattern))
         abort ();
       for (guint i = 0; i < params->len; i++)
         {
