@@ -13,8 +13,9 @@
  * venue, tags (separated by ";" or "；"); "file" is the base name or the path
  * as given). The optional fields are validated like the API's PATCH body
  * (yg-item-input.c) and written in the same transaction as the item; a bad
- * value fails that file. Thread: the CLI's main thread; catalogue work via
- * yg_db_run_sync.
+ * value fails that file. A copy left in DATA/tmp by a killed import is
+ * removed when the server starts (yg_import_collect_stale). Thread: the
+ * CLI's main thread; catalogue work via yg_db_run_sync.
  */
 #define G_LOG_DOMAIN "yunguan"
 
@@ -22,6 +23,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -573,4 +575,42 @@ yg_import_run (YgDb *db, const YgImportOptions *opts, char **paths, YgImportSumm
         }
     }
   return TRUE;
+}
+
+/**
+ * yg_import_collect_stale:
+ *
+ * Removes DATA/tmp/import-<pid>-… copies whose import process is gone (one
+ * killed while copying); a running import's copy is left alone.
+ *
+ * Returns: the number of files removed
+ */
+guint
+yg_import_collect_stale (const char *data_dir)
+{
+  g_autofree char *tmp = g_build_filename (data_dir, "tmp", NULL);
+  g_autoptr (GDir) dir = g_dir_open (tmp, 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      char *end = NULL;
+      gint64 pid;
+
+      if (!g_str_has_prefix (name, "import-"))
+        continue;
+      pid = g_ascii_strtoll (name + 7, &end, 10);
+      if (end == name + 7 || *end != '-' || pid <= 0 || pid > G_MAXINT
+          || !(kill ((pid_t) pid, 0) != 0 && errno == ESRCH))
+        continue;
+      {
+        g_autofree char *path = g_build_filename (tmp, name, NULL);
+        if (g_unlink (path) == 0)
+          n++;
+      }
+    }
+  if (n > 0)
+    g_message ("removed %u copies left by interrupted imports from %s", n, tmp);
+  return n;
 }

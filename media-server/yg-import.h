@@ -28,5 +28,6 @@ gboolean yg_import_run (YgDb                  *db,
                         GError               **error);
 
 GHashTable *yg_import_parse_csv (const char *text, GError **error);
+guint yg_import_collect_stale (const char *data_dir);
 
 G_END_DECLS

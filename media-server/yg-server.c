@@ -23,6 +23,7 @@
 #include "yg-auth.h"
 #include "yg-build-config.h"
 #include "yg-http-error.h"
+#include "yg-import.h"
 #include "yg-request.h"
 #include "yg-router.h"
 #include "yg-token-store.h"
@@ -628,6 +629,7 @@ yg_server_new (const YgConfig *config, const YgRoute *routes, gsize n_routes, GE
     }
   if (!yg_data_dir_prepare (config->data_dir, error))
     return NULL;
+  yg_import_collect_stale (config->data_dir);
   db_path = g_build_filename (config->data_dir, "catalog.db", NULL);
   self->db = yg_db_open (db_path, error);
   if (self->db == NULL)

@@ -32,6 +32,7 @@
 
 #define PASSWORD "crash-test-password"
 #define DURATION 100000.0
+#define FREE_BOX (4u << 20) /* bytes appended to each imported clip */
 
 typedef struct
 {
@@ -301,16 +302,20 @@ start_import (Fixture *f)
   g_autofree char *clip = NULL;
   gsize len;
   GSubprocess *proc;
-  guint8 box[16] = { 0, 0, 0, 16, 'f', 'r', 'e', 'e' };
+  guint32 box_len = FREE_BOX;
+  g_autofree guint8 *box = g_malloc0 (box_len);
 
-  /* the same clip plus a "free" box of its own: a new file to the archive */
+  /* the same clip plus a "free" box of its own (a new file to the archive,
+   * and a copy long enough for a kill to land in the middle of it) */
   g_assert_true (g_file_get_contents (f->clip, &clip, &len, NULL));
+  box[0] = box_len >> 24, box[1] = box_len >> 16, box[2] = box_len >> 8, box[3] = box_len;
+  memcpy (box + 4, "free", 4);
   for (guint i = 8; i < 16; i++)
     box[i] = (guint8) g_rand_int (f->rand);
   {
     g_autoptr (GByteArray) a = g_byte_array_new ();
     g_byte_array_append (a, (const guint8 *) clip, len);
-    g_byte_array_append (a, box, sizeof box);
+    g_byte_array_append (a, box, box_len);
     g_assert_true (g_file_set_contents (copy, (const char *) a->data, a->len, NULL));
   }
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
@@ -419,7 +424,7 @@ check_progress (Fixture *f, SoupSession *session, gint64 killed_at)
   g_array_set_size (f->reports, 0);
 }
 
-/* Nothing left behind: upload bytes without their .info, copies of a dead import. */
+/* Nothing left behind: upload files of no upload, temporary files, copies of a dead import. */
 static void
 check_orphans (Fixture *f)
 {
@@ -434,7 +439,7 @@ check_orphans (Fixture *f)
       /* <id>, <id>.sha256 (hash state) and <id>.info, the record of them */
       g_autofree char *id = g_strndup (name, strcspn (name, "."));
       g_autofree char *info = g_strdup_printf ("%s/%s.info", uploads, id);
-      if (!g_file_test (info, G_FILE_TEST_EXISTS))
+      if (!g_file_test (info, G_FILE_TEST_EXISTS) || g_str_has_suffix (name, ".tmp"))
         g_error ("orphan in uploads/: %s", name);
     }
   g_clear_pointer (&d, g_dir_close);
@@ -585,17 +590,19 @@ test_cycles (Fixture *f, gconstpointer data)
 
       g_atomic_int_set (&f->stop, 0);
       client = g_thread_new ("client", client_thread, f);
+      if (import != NULL && g_rand_boolean (f->rand))
+        {
+          /* early: often while it copies into tmp/ */
+          g_usleep (g_rand_int_range (f->rand, 0, 150) * 1000);
+          g_subprocess_force_exit (import);
+          f->import_kills++;
+        }
       g_usleep (g_rand_int_range (f->rand, 100, 1500) * 1000);
       if (g_rand_int_range (f->rand, 0, 4) == 0 && (worker = find_worker (server)) > 0)
         {
           kill (worker, SIGKILL);
           f->worker_kills++;
           g_usleep (g_rand_int_range (f->rand, 0, 300) * 1000);
-        }
-      if (import != NULL && g_rand_boolean (f->rand))
-        {
-          g_subprocess_force_exit (import);
-          f->import_kills++;
         }
       kill (server, SIGKILL);
       killed_at = g_get_monotonic_time ();

@@ -1659,10 +1659,25 @@ test_expire_after_restart (void)
     g_autofree char *done_info = upload_path (&f, done_id, ".info");
     set_info_expiry (done_info, g_get_real_time () / G_USEC_PER_SEC - 60);
   }
+  /* What a crash can leave: bytes of an upload that never got its .info, a
+   * temporary .info, and import copies of a dead and of a live import. */
+  g_autofree char *no_info = g_build_filename (uploads, "aaaaaaaaaaaaaaaa", NULL);
+  g_autofree char *info_tmp = upload_path (&f, live_id, ".info.tmp");
+  g_autofree char *dead_import = g_strdup_printf ("%s/tmp/import-%d-x", dir, G_MAXINT - 1);
+  g_autofree char *live_import = g_strdup_printf ("%s/tmp/import-%d-y", dir, (int) getpid ());
+  for (const char *const *p = (const char *const[]){ no_info, info_tmp, dead_import, live_import,
+                                                      NULL };
+       *p != NULL; p++)
+    g_assert_true (g_file_set_contents (*p, "x", 1, NULL));
 
   in = instance_start (dir);
   f.port = in->port;
   /* collected at start-up, before any request */
+  g_assert_false (g_file_test (no_info, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (info_tmp, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (dead_import, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (live_import, G_FILE_TEST_EXISTS));
+  g_assert_cmpint (data_size (&f, live_id), ==, 0);
   g_assert_false (g_file_test (old_info, G_FILE_TEST_EXISTS));
   g_assert_cmpint (data_size (&f, old_id), ==, -1);
   {
