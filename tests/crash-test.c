@@ -15,8 +15,9 @@
  * before the kill (the buffer's documented loss window) and never one that
  * was not sent; orphans are gone (no upload bytes without their .info, no
  * temporary import copy of a dead import). At the end every imported item
- * must finish transcoding. Cycles: YG_CRASH_CYCLES (default 10; the slow
- * suite runs 200). Suite: media.
+ * must finish transcoding. Cycles last 0.1–1.5 s, every tenth one longer
+ * than the progress interval (so that check has teeth). Cycles:
+ * YG_CRASH_CYCLES (default 10; the slow suite runs 200). Suite: media.
  */
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -67,7 +68,7 @@ typedef struct
   double stored;       /* the position found after the last restart */
   GPtrArray *imported; /* (element-type utf8) item ids */
   gint stop;
-  guint stale_playlists;
+  guint stale_playlists, progress_due;
   guint imports, worker_kills, import_kills, acked_patches, acked_reports, completed;
 } Fixture;
 
@@ -418,6 +419,8 @@ check_progress (Fixture *f, SoupSession *session, gint64 killed_at)
       if (r->at_us <= killed_at - (YG_PROGRESS_WRITE_INTERVAL + 1) * G_USEC_PER_SEC)
         must = MAX (must, r->position);
     }
+  if (must > f->stored)
+    f->progress_due++;
   g_assert_cmpfloat (position, >=, must);
   g_assert_cmpfloat (position, <=, f->sent);
   f->stored = position;
@@ -597,7 +600,13 @@ test_cycles (Fixture *f, gconstpointer data)
           g_subprocess_force_exit (import);
           f->import_kills++;
         }
-      g_usleep (g_rand_int_range (f->rand, 100, 1500) * 1000);
+      /* every tenth cycle outlasts the progress buffer's interval, so some
+       * acknowledged reports must have been written when the kill comes */
+      if (c % 10 == 9)
+        g_usleep ((YG_PROGRESS_WRITE_INTERVAL + 2) * G_USEC_PER_SEC
+                  + g_rand_int_range (f->rand, 0, 1000) * 1000);
+      else
+        g_usleep (g_rand_int_range (f->rand, 100, 1500) * 1000);
       if (g_rand_int_range (f->rand, 0, 4) == 0 && (worker = find_worker (server)) > 0)
         {
           kill (worker, SIGKILL);
@@ -635,10 +644,10 @@ test_cycles (Fixture *f, gconstpointer data)
   g_clear_pointer (&f->serve, yg_test_serve_stop);
   check_offline (f, FALSE);
   g_test_message ("%u kill cycles survived: %u acknowledged PATCHes, %u completed uploads, %u "
-                  "acknowledged progress reports, %u imports (%u killed), %u worker kills, %u "
-                  "fsck lines of stale playlist sizes",
-                  cycles, f->acked_patches, f->completed, f->acked_reports, f->imports,
-                  f->import_kills, f->worker_kills, f->stale_playlists);
+                  "acknowledged progress reports (%u restarts with a report that had to be stored), %u "
+                  "imports (%u killed), %u worker kills, %u fsck lines of stale playlist sizes",
+                  cycles, f->acked_patches, f->completed, f->acked_reports, f->progress_due,
+                  f->imports, f->import_kills, f->worker_kills, f->stale_playlists);
 }
 
 int
