@@ -95,6 +95,6 @@ yg_route_search (YgServer *server, YgRequest *req)
     }
   /* Only what the caller may find in a list: never unlisted, never another audience's. */
   c->query.visible = yg_auth_listed_visibilities (req->principal);
-  yg_request_run_db (req, run_search, c, (GDestroyNotify)yg_search_params_free, (GDestroyNotify)result_free,
-                     200, result_json);
+  yg_request_run_db (req, run_search, c, (GDestroyNotify)yg_search_params_free,
+                     (GDestroyNotify)result_free, 200, result_json);
 }

@@ -297,7 +297,8 @@ static GSubprocess *
 start_import (Fixture *f)
 {
   g_autoptr (GSubprocessLauncher) launcher
-      = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+      = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE
+                                   | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
   g_autofree char *name = g_strdup_printf ("clip-%u.mp4", f->imports++);
   g_autofree char *copy = g_build_filename (f->dir, name, NULL);
   g_autofree char *clip = NULL;
@@ -644,8 +645,9 @@ test_cycles (Fixture *f, gconstpointer data)
   g_clear_pointer (&f->serve, yg_test_serve_stop);
   check_offline (f, FALSE);
   g_test_message ("%u kill cycles survived: %u acknowledged PATCHes, %u completed uploads, %u "
-                  "acknowledged progress reports (%u restarts with a report that had to be stored), %u "
-                  "imports (%u killed), %u worker kills, %u fsck lines of stale playlist sizes",
+                  "acknowledged progress reports (%u restarts with a report that had to be "
+                  "stored), %u imports (%u killed), %u worker kills, %u fsck lines of stale "
+                  "playlist sizes",
                   cycles, f->acked_patches, f->completed, f->acked_reports, f->progress_due,
                   f->imports, f->import_kills, f->worker_kills, f->stale_playlists);
 }

@@ -30,7 +30,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 
   if (yg_captions_validate ((const char *) data, size, &last_end, NULL))
     {
-      if (memchr (data, '\0', size) != NULL || !g_utf8_validate_len ((const char *) data, size, NULL)
+      if (memchr (data, '\0', size) != NULL
+          || !g_utf8_validate_len ((const char *) data, size, NULL)
           || strstr (text, "WEBVTT") == NULL || !isfinite (last_end) || last_end < 0)
         abort ();
     }

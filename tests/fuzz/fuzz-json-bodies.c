@@ -129,7 +129,8 @@ resident (guint which, const char *body, gsize len)
           return;
         }
       g_autofree char *lower = g_ascii_strdown (r->username, -1);
-      if (!r->by_phone && (!yg_user_name_is_valid (r->username) || strcmp (r->username, lower) != 0))
+      if (!r->by_phone
+          && (!yg_user_name_is_valid (r->username) || strcmp (r->username, lower) != 0))
         abort ();
       if (*r->display_name == '\0' || g_ascii_isspace (*r->display_name)
           || g_utf8_strlen (r->password, -1) < 8)
