@@ -3,7 +3,9 @@
  * A job is queued → running (leased to one worker until lease_expires_at,
  * extended by heartbeats) → done | failed | cancelled. A lease that is not
  * renewed in time is taken back at the next lease call: the job is queued
- * again with a backoff, or failed once it has used max_attempts. Every call
+ * again with a backoff, or failed once it has used max_attempts (leases of
+ * workers that died with the server are given back without using an
+ * attempt: yg_job_store_reclaim_owner). Every call
  * that a worker makes names its lease (job id + owner) and is refused
  * (YG_DB_ERROR_CONSTRAINT, "lease lost") when the lease is no longer its
  * own, so a worker that was presumed dead cannot overwrite a newer attempt.
@@ -234,19 +236,26 @@ requeue_locked (YgDbConn *conn, const char *owner, gboolean refund, guint *count
   return TRUE;
 }
 
-guint
-yg_job_store_requeue_expired (YgDbConn *conn, GError **error)
+/* requeue_locked in a transaction of its own. */
+static guint
+requeue (YgDbConn *conn, const char *owner, gboolean refund, GError **error)
 {
   guint count = 0;
 
   if (!yg_db_conn_begin (conn, error))
     return 0;
-  if (!requeue_locked (conn, NULL, FALSE, &count, error) || !yg_db_conn_commit (conn, error))
+  if (!requeue_locked (conn, owner, refund, &count, error) || !yg_db_conn_commit (conn, error))
     {
       yg_db_conn_rollback (conn);
       return 0;
     }
   return count;
+}
+
+guint
+yg_job_store_requeue_expired (YgDbConn *conn, GError **error)
+{
+  return requeue (conn, NULL, FALSE, error);
 }
 
 /**
@@ -259,16 +268,7 @@ yg_job_store_requeue_expired (YgDbConn *conn, GError **error)
 guint
 yg_job_store_release_owner (YgDbConn *conn, const char *owner, GError **error)
 {
-  guint count = 0;
-
-  if (!yg_db_conn_begin (conn, error))
-    return 0;
-  if (!requeue_locked (conn, owner, FALSE, &count, error) || !yg_db_conn_commit (conn, error))
-    {
-      yg_db_conn_rollback (conn);
-      return 0;
-    }
-  return count;
+  return requeue (conn, owner, FALSE, error);
 }
 
 /**
@@ -282,16 +282,7 @@ yg_job_store_release_owner (YgDbConn *conn, const char *owner, GError **error)
 guint
 yg_job_store_reclaim_owner (YgDbConn *conn, const char *owner, GError **error)
 {
-  guint count = 0;
-
-  if (!yg_db_conn_begin (conn, error))
-    return 0;
-  if (!requeue_locked (conn, owner, TRUE, &count, error) || !yg_db_conn_commit (conn, error))
-    {
-      yg_db_conn_rollback (conn);
-      return 0;
-    }
-  return count;
+  return requeue (conn, owner, TRUE, error);
 }
 
 /**
