@@ -18,10 +18,7 @@
  */
 #define G_LOG_DOMAIN "yg-server"
 
-#include <math.h>
-
 #include "yg-auth.h"
-#include "yg-field-error.h"
 #include "yg-http-error.h"
 #include "yg-item-store.h"
 #include "yg-progress-buffer.h"

@@ -9,12 +9,7 @@
  */
 #define G_LOG_DOMAIN "yg-server"
 
-#include <string.h>
-
 #include "yg-auth.h"
-#include "yg-field-error.h"
-#include "yg-item-input.h"
-#include "yg-item-meta.h"
 #include "yg-item-store.h"
 #include "yg-request.h"
 #include "yg-routes.h"
