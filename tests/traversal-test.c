@@ -163,16 +163,6 @@ build_path (const char *pattern, const char *value, int which)
   return g_strjoinv ("/", parts);
 }
 
-static guint
-count_params (const char *pattern)
-{
-  guint n = 0;
-
-  for (const char *p = pattern; (p = strchr (p, '{')) != NULL; p++)
-    n++;
-  return n;
-}
-
 /* Dot segments ("..", ".", and "%2e%2e" too, since GUri normalises the
  * percent-encoded unreserved "%2e" to ".") never reach the router: libsoup
  * parses the request target with GUri, which removes dot segments (RFC 3986
@@ -336,7 +326,7 @@ test_corpus (Fixture *f, gconstpointer data)
   for (gsize r = 0; r < yg_n_routes; r++)
     {
       const YgRoute *route = &yg_routes[r];
-      guint n = count_params (route->pattern);
+      guint n = yg_test_pattern_params (route->pattern);
       const char *token = route->auth == YG_AUTH_WORKER ? f->worker
                           : route->auth == YG_AUTH_PUBLIC ? NULL : f->staff;
 
