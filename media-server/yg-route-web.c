@@ -1,8 +1,8 @@
 /* yg-route-web.c: the browser UI: pages and their static files.
  *
  * Pages (/, /items/<id>, /embed/<id>, the resident portal's /browse,
- * /search, /courses/<id>, /signin, /register, the staff console /console
- * and the report /report) are fixed HTML files from the web directory;
+ * /search, /courses/<id>, /signin, /register, /requests[/<id>], the staff
+ * console /console and the report /report) are fixed HTML files from the web directory;
  * their scripts fetch the data from the API, so no server-side templating
  * touches user data (console and report pages are the same for everyone;
  * the API decides what a caller may read or change). Static files come
@@ -91,7 +91,8 @@ static const struct
 } portal_pages[] = {
   { "/browse", "browse.html" },      { "/search", "search.html" },
   { "/courses/{id}", "course.html" }, { "/signin", "account.html" },
-  { "/register", "account.html" },
+  { "/register", "account.html" },  { "/requests", "requests.html" },
+  { "/requests/{id}", "requests.html" },
 };
 
 void

@@ -20,6 +20,8 @@ const YgRoute yg_routes[] = {
   { "GET", "/courses/{id}", YG_AUTH_PUBLIC, yg_route_web_portal, 0 },
   { "GET", "/signin", YG_AUTH_PUBLIC, yg_route_web_portal, 0 },
   { "GET", "/register", YG_AUTH_PUBLIC, yg_route_web_portal, 0 },
+  { "GET", "/requests", YG_AUTH_PUBLIC, yg_route_web_portal, 0 },
+  { "GET", "/requests/{id}", YG_AUTH_PUBLIC, yg_route_web_portal, 0 },
   { "GET", "/static/{name}", YG_AUTH_PUBLIC, yg_route_web_static, 0 },
   { "GET", "/static/vendor/hls.min.js", YG_AUTH_PUBLIC, yg_route_web_hlsjs, 0 },
   { "GET", "/static/vendor/tus.min.js", YG_AUTH_PUBLIC, yg_route_web_tusjs, 0 },

@@ -136,6 +136,8 @@ static const struct
   { "GET", "/courses/{id}", TRUE, YG_AUTH_PUBLIC },
   { "GET", "/signin", TRUE, YG_AUTH_PUBLIC },
   { "GET", "/register", TRUE, YG_AUTH_PUBLIC },
+  { "GET", "/requests", TRUE, YG_AUTH_PUBLIC },
+  { "GET", "/requests/{id}", TRUE, YG_AUTH_PUBLIC },
   { "GET", "/static/{name}", TRUE, YG_AUTH_PUBLIC },
   { "GET", "/static/vendor/hls.min.js", TRUE, YG_AUTH_PUBLIC },
   { "GET", "/static/vendor/tus.min.js", TRUE, YG_AUTH_PUBLIC },

@@ -7,6 +7,7 @@
 import { t } from './i18n.js';
 import { getSession, send } from './session.js';
 import { initSite } from './site.js';
+import { mountRatings } from './ratings.js';
 import { fetchCourse, formatDuration, idFromPath, pollUntilPlayable } from './api.js';
 import { createPlayer } from './player.js';
 import { resumeFor } from './progress.js';
@@ -147,6 +148,7 @@ async function main() {
   window.addEventListener('yg:langchange', () => { renderInfo(); setStatus(statusKey); });
   $('course-enrol').addEventListener('click', toggleEnrol);
   if (!courseId) { setStatus('course.notFound'); return; }
+  mountRatings($('ratings'), 'course', courseId);
   if (lessonId) playLesson(); // in parallel with the course and the session
   session = await getSession();
   try {

@@ -8,6 +8,7 @@ import { t, getLang } from './i18n.js';
 import { pollUntilPlayable, idFromPath, formatDuration, kindKey, localUrl, parseTime, searchItems } from './api.js';
 import { createPlayer } from './player.js';
 import { initSite } from './site.js';
+import { mountRatings } from './ratings.js';
 import { resumeFor } from './progress.js';
 import { itemCard, cardList } from './cards.js';
 
@@ -125,6 +126,7 @@ async function main() {
   window.addEventListener('yg:langchange', () => { renderInfo(); if (waitBox.isConnected) renderWait(); });
   const id = idFromPath();
   if (!id) { setWait('item.notFound'); return; }
+  mountRatings($('ratings'), 'item', id);
   try {
     item = await pollUntilPlayable(id, {
       interval: 3000,

@@ -7,7 +7,7 @@
 import { initPage, t } from './i18n.js';
 import { getSession, signOut } from './session.js';
 
-const NAV = [['/browse', 'nav.browse'], ['/search', 'nav.search']];
+const NAV = [['/browse', 'nav.browse'], ['/search', 'nav.search'], ['/requests', 'nav.requests']];
 
 function node(tag, props = {}, children = []) {
   const n = document.createElement(tag);
