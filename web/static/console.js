@@ -1,6 +1,6 @@
 // console.js — the staff console page (/console): finds who is signed in (GET /api/v1/me) and
 // shows the sign-in form (nobody), "not allowed" (a resident) or the workspace (staff, admin),
-// with four panels — upload, jobs, item editing, course builder — switched by the nav buttons
+// with five panels — upload, jobs, item editing, course builder, requests — switched by the nav buttons
 // (aria-pressed; the choice is kept in the URL hash). The page is the same for everyone: every
 // piece of data comes from staff-only API routes. Main thread only.
 
@@ -12,9 +12,10 @@ import { initUpload } from './console-upload.js';
 import { initJobs, jobsVisible } from './console-jobs.js';
 import { initItems, loadItemList, openItem } from './console-items.js';
 import { initCourses, loadCourses } from './console-courses.js';
+import { initDemand, loadRequests } from './console-demand.js';
 
 const $ = (id) => document.getElementById(id);
-const PANELS = ['panel-upload', 'panel-jobs', 'panel-items', 'panel-courses'];
+const PANELS = ['panel-upload', 'panel-jobs', 'panel-items', 'panel-courses', 'panel-requests'];
 let started = false;
 
 function setStatus(key) {
@@ -31,6 +32,7 @@ function showPanel(id, { focus = false } = {}) {
   jobsVisible(id === 'panel-jobs');
   if (id === 'panel-items') loadItemList();
   if (id === 'panel-courses') loadCourses();
+  if (id === 'panel-requests') loadRequests();
   if (focus) $(id).querySelector('h1').focus();
 }
 
@@ -49,7 +51,8 @@ function startWorkspace() {
     initJobs();
     initItems();
     initCourses();
-    for (const b of document.querySelectorAll('.console-tab')) b.addEventListener('click', () => showPanel(b.dataset.panel, { focus: true }));
+    initDemand();
+    for (const b of document.querySelectorAll('button.console-tab')) b.addEventListener('click', () => showPanel(b.dataset.panel, { focus: true }));
     document.addEventListener('yg:edit-item', (e) => { showPanel('panel-items'); openItem(e.detail.id); });
   }
   showPanel(location.hash.slice(1));
