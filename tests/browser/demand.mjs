@@ -106,6 +106,7 @@ async function main() {
     await card.waitFor();
     assert(await staff.locator('#requests-list li').first().getAttribute('data-id') === firstId, 'the reached request comes first');
     await card.getByLabel('日期').fill(DATE);
+    await card.getByLabel('对象').selectOption('item');
     await card.getByLabel('编号').fill(itemId);
     await shots(staff, 'console-requests');
     await card.getByRole('button', { name: '发送答复' }).click();

@@ -42,6 +42,7 @@ function answerForm(r) {
     if (body.status === 'scheduled') {
       body.date = date.value;
       const v = target.value.trim();
+      if (v && targetKind.value === 'course' && !/^[1-9][0-9]*$/.test(v)) { showError(msg, { code: 'invalid', field: 'course', message: t('demand.courseId') }); return; }
       if (v) body[targetKind.value] = targetKind.value === 'course' ? Number(v) : v;
     } else body.reason = reason.value.trim();
     try {
