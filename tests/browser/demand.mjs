@@ -4,7 +4,8 @@
 // request; a second resident supports the first, which then shows as reached; staff see the
 // badge count in the console, answer "scheduled" with a date and the request page shows the
 // answer; a resident rates an item with the keyboard and the summary updates; staff hide the
-// rating and the other resident no longer sees it. Screenshots of /requests and the console's
+// rating and the other resident no longer sees it; staff add, edit and remove lecturers and
+// the 点将 form offers the roster. Screenshots of /requests and the console's
 // requests panel at 390×844 and 1366×900. No CSP violations, console errors or page errors.
 //
 // Env and exit codes: harness.mjs; screenshots go to $YG_BUILD_ROOT/demand-screenshots.
@@ -114,6 +115,34 @@ async function main() {
     await staff.locator('#requests-badge').waitFor({ state: 'hidden' });
     const href = await staff.getAttribute('#dashboard-link', 'href');
     assert(/^\/report\?month=\d{4}-\d{2}$/.test(href), `dashboard link ${href}`);
+  });
+
+  await check('staff manage the lecturer roster; a resident names a lecturer (点将)', async () => {
+    await staff.click('button[data-panel="panel-lecturers"]');
+    for (const [i, [name, kind]] of [['李琴师', 'teacher'], ['临时志愿者', 'volunteer']].entries()) {
+      await staff.fill('#lecturer-new-name', name);
+      await staff.selectOption('#lecturer-new-kind', kind);
+      await staff.click('#lecturer-new button[type=submit]');
+      await staff.locator('#lecturers-status').filter({ hasText: `共 ${i + 1} 位` }).waitFor();
+      assert(await staff.locator('#lecturers-list li').nth(i).getByLabel('姓名').inputValue() === name, `lecturer ${name} listed`);
+    }
+    const li = staff.locator('#lecturers-list li').first();
+    await li.getByLabel('简介').fill('古琴演奏三十年');
+    await li.getByRole('button', { name: '保存' }).click();
+    await li.locator('.status-line').filter({ hasText: '已保存' }).waitFor();
+    staff.once('dialog', (d) => d.accept());
+    await staff.locator('#lecturers-list li').nth(1).getByRole('button', { name: '移除' }).click();
+    await staff.locator('#lecturers-status').filter({ hasText: '共 1 位' }).waitFor();
+    await b.goto(`${base}/requests`);
+    await b.selectOption('#req-kind', 'lecturer');
+    await b.locator('#req-lecturer-field').waitFor({ state: 'visible' });
+    const options = await b.locator('#req-lecturer option').allTextContents();
+    assert(options.length === 1 && options[0] === '李琴师 · 老师', `roster offered: ${options}`);
+    await b.fill('#req-title', '请李老师讲古琴');
+    await b.click('#req-submit');
+    const card = b.locator('#req-list .req-card').filter({ hasText: '请李老师讲古琴' });
+    await card.locator('.req-lecturer').filter({ hasText: '李琴师' }).waitFor();
+    await staff.click('button[data-panel="panel-requests"]');
   });
 
   await check("the residents' request page shows the answer", async () => {

@@ -1,6 +1,6 @@
 // console.js — the staff console page (/console): finds who is signed in (GET /api/v1/me) and
 // shows the sign-in form (nobody), "not allowed" (a resident) or the workspace (staff, admin),
-// with five panels — upload, jobs, item editing, course builder, requests — switched by the nav buttons
+// with six panels — upload, jobs, item editing, course builder, requests, lecturers — switched by the nav buttons
 // (aria-pressed; the choice is kept in the URL hash). The page is the same for everyone: every
 // piece of data comes from staff-only API routes. Main thread only.
 
@@ -13,9 +13,10 @@ import { initJobs, jobsVisible } from './console-jobs.js';
 import { initItems, loadItemList, openItem } from './console-items.js';
 import { initCourses, loadCourses } from './console-courses.js';
 import { initDemand, loadRequests } from './console-demand.js';
+import { initLecturers, loadLecturers } from './console-lecturers.js';
 
 const $ = (id) => document.getElementById(id);
-const PANELS = ['panel-upload', 'panel-jobs', 'panel-items', 'panel-courses', 'panel-requests'];
+const PANELS = ['panel-upload', 'panel-jobs', 'panel-items', 'panel-courses', 'panel-requests', 'panel-lecturers'];
 let started = false;
 
 function setStatus(key) {
@@ -33,6 +34,7 @@ function showPanel(id, { focus = false } = {}) {
   if (id === 'panel-items') loadItemList();
   if (id === 'panel-courses') loadCourses();
   if (id === 'panel-requests') loadRequests();
+  if (id === 'panel-lecturers') loadLecturers();
   if (focus) $(id).querySelector('h1').focus();
 }
 
@@ -52,6 +54,7 @@ function startWorkspace() {
     initItems();
     initCourses();
     initDemand();
+    initLecturers();
     for (const b of document.querySelectorAll('button.console-tab')) b.addEventListener('click', () => showPanel(b.dataset.panel, { focus: true }));
     document.addEventListener('yg:edit-item', (e) => { showPanel('panel-items'); openItem(e.detail.id); });
   }

@@ -111,7 +111,7 @@ async function loadList(append = false) {
     const nodes = page.requests.map((r) => requestNode(r));
     if (append) $('req-list').append(...nodes);
     else $('req-list').replaceChildren(...nodes);
-    next = page.next_after ?? null;
+    next = page.requests.length >= 20 ? page.next_after ?? null : null;
     $('req-more').hidden = next === null;
     $('req-status').textContent = $('req-list').children.length ? '' : t('req.none');
   } catch (e) {
