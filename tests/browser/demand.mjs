@@ -157,6 +157,18 @@ async function main() {
     await shots(a, 'requests');
   });
 
+  await check('staff decline a request with a reason; residents see it', async () => {
+    const card = staff.locator('#requests-list li').filter({ hasText: '古琴入门课程（晚班）' });
+    await card.getByLabel('答复').selectOption('declined');
+    await card.getByLabel('原因').fill('晚间场地已满');
+    await card.getByRole('button', { name: '发送答复' }).click();
+    await card.locator('.demand-answered').filter({ hasText: '晚间场地已满' }).waitFor();
+    await a.goto(`${base}/requests?status=declined`);
+    const answer = a.locator('#req-list .req-card .req-answer');
+    await answer.waitFor();
+    assert((await answer.textContent()) === '未能安排：晚间场地已满', `declined answer: ${await answer.textContent()}`);
+  });
+
   await check('a resident rates an item with the keyboard and the summary updates', async () => {
     await a.goto(`${base}/items/${itemId}`);
     await a.locator('#rating-summary').filter({ hasText: '还没有评价' }).waitFor();
