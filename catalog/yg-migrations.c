@@ -373,6 +373,46 @@ static const char *const migrations[] = {
   "  reach TEXT NOT NULL,"                       /* 21 counts: views reaching k * 5 % */
   "  PRIMARY KEY (day, item_id, community)"
   ") WITHOUT ROWID;",
+
+  /* 12: partner centres (yg-partner-store.c): a name, the origins allowed to
+   * frame the embed player and to read HLS and the API cross-origin
+   * (space-separated, normalised scheme://host[:port]), an enabled flag and
+   * the partner bearer token minted for them. Playback counted for a partner
+   * (verified by the server: a signed embed token or an allowed Origin, never
+   * a client-named partner) is kept on the raw events, the viewings and the
+   * daily rows; analytics_daily is rebuilt with the partner in its key
+   * (0 = no partner). */
+  "CREATE TABLE partners ("
+  "  id INTEGER PRIMARY KEY,"
+  "  name TEXT NOT NULL,"
+  "  origins TEXT NOT NULL DEFAULT '',"
+  "  token_id INTEGER REFERENCES tokens (id) ON DELETE SET NULL,"
+  "  enabled INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),"
+  "  created_at INTEGER NOT NULL,"
+  "  updated_at INTEGER NOT NULL"
+  ");"
+  "CREATE INDEX partners_token ON partners (token_id);"
+  "ALTER TABLE heartbeats ADD COLUMN partner_id INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE viewings ADD COLUMN partner_id INTEGER NOT NULL DEFAULT 0;"
+  "CREATE TABLE analytics_daily_new ("
+  "  day INTEGER NOT NULL,"
+  "  item_id TEXT NOT NULL,"
+  "  community TEXT NOT NULL DEFAULT '',"
+  "  partner_id INTEGER NOT NULL DEFAULT 0,"
+  "  views INTEGER NOT NULL,"
+  "  watch_seconds REAL NOT NULL,"
+  "  fraction_sum REAL NOT NULL,"
+  "  timed_views INTEGER NOT NULL,"
+  "  completions INTEGER NOT NULL,"
+  "  reach TEXT NOT NULL,"
+  "  PRIMARY KEY (day, item_id, community, partner_id)"
+  ") WITHOUT ROWID;"
+  "INSERT INTO analytics_daily_new (day, item_id, community, partner_id, views, watch_seconds,"
+  "  fraction_sum, timed_views, completions, reach)"
+  "  SELECT day, item_id, community, 0, views, watch_seconds, fraction_sum, timed_views,"
+  "  completions, reach FROM analytics_daily;"
+  "DROP TABLE analytics_daily;"
+  "ALTER TABLE analytics_daily_new RENAME TO analytics_daily;",
 };
 
 int

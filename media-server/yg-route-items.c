@@ -9,7 +9,8 @@
  * (the expiry is rounded up to 10 minutes so caches see one URL per item for
  * a while), and only callers who may see the item ever get them.
  * Visibility (decided in yg-auth.c): an item the caller may not see is 404,
- * exactly like one that does not exist; lists contain only what the caller
+ * exactly like one that does not exist (a partner's embed token, ?embed=,
+ * also opens a residents-only item); lists contain only what the caller
  * may see and never unlisted items.
  * The descriptive metadata (yg-meta-json.c) follows those members; staff
  * change it and the visibility with PATCH (yg-route-item-meta.c).
@@ -25,6 +26,7 @@
 #include "yg-http-error.h"
 #include "yg-item-meta-store.h"
 #include "yg-item-store.h"
+#include "yg-partners.h"
 #include "yg-playback-keys.h"
 #include "yg-meta-json.h"
 #include "yg-request.h"
@@ -165,6 +167,20 @@ typedef struct
   guint64 generation; /* of the document cache when the read started */
 } ItemGet;
 
+/* A partner's embed token (?embed=…, yg-partners.c) lets its embeds show a
+ * residents-only item; never a staff one. */
+static gboolean
+embed_may_see (YgRequest *req, const YgItem *item)
+{
+  const char *token = g_hash_table_lookup (yg_request_query (req), "embed");
+
+  return token != NULL && item->visibility != YG_VISIBILITY_STAFF
+         && yg_partners_embed_verify (yg_server_get_partners (req->server),
+                                      yg_server_get_playback_keys (req->server), token, item->id,
+                                      g_get_real_time () / G_USEC_PER_SEC)
+                != 0;
+}
+
 static void
 item_loaded (GObject *source, GAsyncResult *res, gpointer data)
 {
@@ -176,7 +192,8 @@ item_loaded (GObject *source, GAsyncResult *res, gpointer data)
   g_autoptr (JsonNode) doc = NULL;
   g_autoptr (GBytes) text = NULL;
 
-  if (item != NULL && !yg_auth_may_see (item->visibility, req->principal))
+  if (item != NULL && !yg_auth_may_see (item->visibility, req->principal)
+      && !embed_may_see (req, item))
     error = not_found (item->id); /* the same answer as for no such item */
   if (error != NULL)
     {

@@ -10,15 +10,17 @@
  * tus-js-client and ECharts come from the npm packages installed in
  * web/node_modules. Every page carries a Content-Security-Policy with
  * script-src 'self' (no inline script), nosniff and a referrer policy.
- * Only /embed/<id> may be framed by other sites (frame-ancestors *: it is a
- * public player for partners' pages and changes nothing); every other page
- * is frame-ancestors 'self' against clickjacking of sign-in and enrolment.
+ * Only /embed/<id> may be framed by other sites: its frame-ancestors lists
+ * exactly the enabled partners' origins (yg-partners.c), so an unlisted site
+ * cannot frame it; every other page is frame-ancestors 'self' against
+ * clickjacking of sign-in and enrolment.
  * Thread: main thread.
  */
 #define G_LOG_DOMAIN "yg-server"
 
 #include "yg-http-error.h"
 #include "yg-http-file.h"
+#include "yg-partners.h"
 #include "yg-routes.h"
 #include "yg-server.h"
 
@@ -27,7 +29,6 @@
   "media-src 'self' blob:; connect-src 'self'; worker-src 'self' blob:; "                 \
   "base-uri 'none'; form-action 'self'; "
 #define CSP CSP_COMMON "frame-ancestors 'self'"
-#define CSP_EMBED CSP_COMMON "frame-ancestors *"
 
 static void
 security_headers_csp (YgRequest *req, const char *csp)
@@ -80,7 +81,10 @@ yg_route_web_console (YgServer *server, YgRequest *req)
 void
 yg_route_web_embed (YgServer *server, YgRequest *req)
 {
-  page_with_csp (server, req, "embed.html", CSP_EMBED);
+  g_autofree char *ancestors = yg_partners_frame_ancestors (yg_server_get_partners (server));
+  g_autofree char *csp = g_strconcat (CSP_COMMON "frame-ancestors ", ancestors, NULL);
+
+  page_with_csp (server, req, "embed.html", csp);
 }
 
 /* The resident portal's pages, by route pattern (yg-routes.c names them). */

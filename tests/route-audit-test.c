@@ -122,6 +122,8 @@ static const struct
   { "PUT", "/api/v1/ratings/{type}/{target}", TRUE, YG_AUTH_RESIDENT },
   { "PATCH", "/api/v1/ratings/{id}", TRUE, YG_AUTH_STAFF },
   { "POST", "/api/v1/heartbeats", TRUE, YG_AUTH_PUBLIC }, /* anonymous viewers count too */
+  { NULL, "/api/v1/partners", FALSE, YG_AUTH_ADMIN }, /* partner centres: admins only */
+  { "POST", "/api/v1/embeds", TRUE, YG_AUTH_PARTNER }, /* a partner mints its embed tokens */
   { NULL, "/api/v1/analytics/", FALSE, YG_AUTH_STAFF },
   { NULL, "/api/v1/reports/", FALSE, YG_AUTH_STAFF },
   { "PATCH", "/api/v1/items/{id}", TRUE, YG_AUTH_STAFF },

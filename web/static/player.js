@@ -264,7 +264,7 @@ export function createPlayer(root, item, opts = {}) {
   video.addEventListener('pause', () => savePosition(true));
   video.addEventListener('ended', () => savePosition(true));
   window.addEventListener('pagehide', () => savePosition(true, true));
-  trackPlayback(video, item.id);
+  trackPlayback(video, item.id, { embed: opts.embed });
   document.addEventListener('visibilitychange', () => { if (document.hidden) savePosition(true, true); });
   video.addEventListener('loadedmetadata', async () => {
     let saved = null;
