@@ -102,6 +102,8 @@ static const Option options[] = {
     1, 3650, TRUE, "DAYS", "Raw player events kept this long, then folded into daily rows" },
   { "report-rules", "YUNGUAN_REPORT_RULES", OPT_STRING, FIELD (report_rules), "none", 0, 0, FALSE,
     "FILE", "INI file of report indicator weights, targets and pass line; none: the defaults" },
+  { "public-url", "YUNGUAN_PUBLIC_URL", OPT_STRING, FIELD (public_url), "none", 0, 0, TRUE, "URL",
+    "Public address (https://host[:port]) used in share cards and oEmbed; none: the request's Host" },
 };
 
 /* "none", or a path prefix "/…/" of letters, digits, '_', '-' and '/'. */
@@ -118,6 +120,40 @@ valid_accel_prefix (const char *value)
     if (!g_ascii_isalnum (*p) && *p != '_' && *p != '-' && *p != '/')
       return FALSE;
   return TRUE;
+}
+
+/**
+ * yg_config_is_host:
+ *
+ * Returns: whether @s is a host[:port] of host characters only (letters,
+ *   digits, . - : [ ]), 1 to 255 of them: safe in a URL, a header and HTML
+ */
+gboolean
+yg_config_is_host (const char *s)
+{
+  if (s == NULL || s[0] == '\0' || strlen (s) > 255)
+    return FALSE;
+  for (const char *p = s; *p; p++)
+    if (!g_ascii_isalnum (*p) && strchr (".-:[]", *p) == NULL)
+      return FALSE;
+  return TRUE;
+}
+
+/* "none", or http(s)://host[:port] of host characters only, without a path. */
+static gboolean
+valid_public_url (const char *value)
+{
+  const char *host;
+
+  if (g_str_equal (value, "none"))
+    return TRUE;
+  if (g_str_has_prefix (value, "https://"))
+    host = value + 8;
+  else if (g_str_has_prefix (value, "http://"))
+    host = value + 7;
+  else
+    return FALSE;
+  return yg_config_is_host (host);
 }
 
 static gpointer
@@ -198,6 +234,13 @@ yg_config_set (YgConfig *config, const char *key, const char *value, GError **er
         {
           g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                        "Option \"%s\" needs a value", key);
+          return FALSE;
+        }
+      if (g_str_equal (key, "public-url") && !valid_public_url (value))
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       "Option \"%s\": \"%s\" is not none or http(s)://host[:port] with nothing "
+                       "after it", key, value);
           return FALSE;
         }
       if (g_str_equal (key, "accel-redirect") && !valid_accel_prefix (value))

@@ -30,6 +30,7 @@ typedef struct
   guint heartbeat_rate;      /* player event requests per second per client address */
   guint analytics_raw_days;  /* raw heartbeats kept this long, then folded into daily rows */
   char *report_rules;        /* INI file of report weights and targets, or "none" */
+  char *public_url;          /* http(s)://host[:port] of links in share cards and oEmbed, or "none" */
   char *config_file;      /* the file that was loaded, or NULL */
   /* private: flag values seen while parsing, applied by yg_config_finish */
   GHashTable *flags;
@@ -51,5 +52,6 @@ GOptionGroup *yg_config_option_group (YgConfig *config, gboolean server_options)
 gboolean yg_config_finish (YgConfig *config, GError **error);
 
 char *yg_config_describe (gboolean markdown);
+gboolean yg_config_is_host (const char *s);
 
 G_END_DECLS

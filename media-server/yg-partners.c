@@ -22,6 +22,7 @@
 
 #include <string.h>
 
+#include "yg-config.h"
 #include "yg-field-error.h"
 
 struct _YgPartners
@@ -149,17 +150,6 @@ yg_partners_cors (YgPartners *self, SoupServerMessage *msg)
     soup_message_headers_replace (h, "Access-Control-Allow-Origin", origin);
 }
 
-static gboolean
-host_ok (const char *host)
-{
-  if (host == NULL || host[0] == '\0')
-    return FALSE;
-  for (const char *p = host; *p; p++)
-    if (!g_ascii_isalnum (*p) && strchr (".-:[]", *p) == NULL)
-      return FALSE;
-  return TRUE;
-}
-
 /**
  * yg_partners_normalise_origin:
  *
@@ -188,7 +178,7 @@ yg_partners_normalise_origin (const char *text, GError **error)
       || g_uri_get_fragment (uri) != NULL || (path[0] != '\0' && !g_str_equal (path, "/")))
     goto bad;
   host = g_ascii_strdown (g_uri_get_host (uri) != NULL ? g_uri_get_host (uri) : "", -1);
-  if (!host_ok (host))
+  if (!yg_config_is_host (host))
     goto bad;
   port = g_uri_get_port (uri);
   if (port == -1 || (g_str_equal (scheme, "http") && port == 80)

@@ -3,9 +3,11 @@
  * Pages (/, /items/<id>, /embed/<id>, the resident portal's /browse,
  * /search, /courses/<id>, /signin, /register, the staff console /console
  * and the report /report) are fixed HTML files from the web directory;
- * their scripts fetch the data from the API, so no server-side templating
- * touches user data (console and report pages are the same for everyone;
- * the API decides what a caller may read or change). Static files come
+ * their scripts fetch the data from the API (console and report pages are
+ * the same for everyone; the API decides what a caller may read or change).
+ * The only server-side text in a page is the share card of an item or
+ * course page (Open Graph, oEmbed discovery), built and escaped in
+ * yg-html-meta.c for what anonymous callers may see (yg-route-share.c). Static files come
  * from one flat directory with an extension allowlist; hls.js,
  * tus-js-client and ECharts come from the npm packages installed in
  * web/node_modules. Every page carries a Content-Security-Policy with
@@ -69,7 +71,8 @@ yg_route_web_home (YgServer *server, YgRequest *req)
 void
 yg_route_web_item (YgServer *server, YgRequest *req)
 {
-  page (server, req, "item.html");
+  security_headers (req);
+  yg_route_share_page (server, req, "item.html", FALSE); /* with its share card */
 }
 
 void
@@ -93,10 +96,18 @@ static const struct
   const char *pattern;
   const char *file;
 } portal_pages[] = {
-  { "/browse", "browse.html" },      { "/search", "search.html" },
-  { "/courses/{id}", "course.html" }, { "/signin", "account.html" },
+  { "/browse", "browse.html" },
+  { "/search", "search.html" },
+  { "/signin", "account.html" },
   { "/register", "account.html" },
 };
+
+void
+yg_route_web_course (YgServer *server, YgRequest *req)
+{
+  security_headers (req);
+  yg_route_share_page (server, req, "course.html", TRUE); /* with its share card */
+}
 
 void
 yg_route_web_portal (YgServer *server, YgRequest *req)

@@ -13,11 +13,12 @@ const YgRoute yg_routes[] = {
   { "GET", "/", YG_AUTH_PUBLIC, yg_route_web_home, 0 },
   { "GET", "/items/{id}", YG_AUTH_PUBLIC, yg_route_web_item, 0 },
   { "GET", "/embed/{id}", YG_AUTH_PUBLIC, yg_route_web_embed, 0 },
+  { "GET", "/oembed", YG_AUTH_PUBLIC, yg_route_oembed, 0 },
   /* the page is static; its data comes from staff-only API routes */
   { "GET", "/console", YG_AUTH_PUBLIC, yg_route_web_console, 0 },
   { "GET", "/browse", YG_AUTH_PUBLIC, yg_route_web_portal, 0 },
   { "GET", "/search", YG_AUTH_PUBLIC, yg_route_web_portal, 0 },
-  { "GET", "/courses/{id}", YG_AUTH_PUBLIC, yg_route_web_portal, 0 },
+  { "GET", "/courses/{id}", YG_AUTH_PUBLIC, yg_route_web_course, 0 },
   { "GET", "/signin", YG_AUTH_PUBLIC, yg_route_web_portal, 0 },
   { "GET", "/register", YG_AUTH_PUBLIC, yg_route_web_portal, 0 },
   { "GET", "/static/{name}", YG_AUTH_PUBLIC, yg_route_web_static, 0 },

@@ -131,6 +131,7 @@ static const struct
   { "GET", "/", TRUE, YG_AUTH_PUBLIC },
   { "GET", "/items/{id}", TRUE, YG_AUTH_PUBLIC },
   { "GET", "/embed/{id}", TRUE, YG_AUTH_PUBLIC },
+  { "GET", "/oembed", TRUE, YG_AUTH_PUBLIC }, /* public items only */
   /* a static page; its data comes from staff-only API routes */
   { "GET", "/console", TRUE, YG_AUTH_PUBLIC },
   { "GET", "/browse", TRUE, YG_AUTH_PUBLIC },
