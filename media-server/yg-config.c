@@ -104,6 +104,15 @@ static const Option options[] = {
     "FILE", "INI file of report indicator weights, targets and pass line; none: the defaults" },
   { "public-url", "YUNGUAN_PUBLIC_URL", OPT_STRING, FIELD (public_url), "none", 0, 0, TRUE, "URL",
     "Public address (https://host[:port]) used in share cards and oEmbed; none: the request's Host" },
+  { "centre-name", "YUNGUAN_CENTRE_NAME", OPT_STRING, FIELD (centre_name), "云馆", 0, 0, TRUE, "NAME",
+    "This centre's name in its public feed (shown by the centres that subscribe to it)" },
+  { "feed-refresh-minutes", "YUNGUAN_FEED_REFRESH_MINUTES", OPT_UINT, FIELD (feed_refresh_minutes),
+    "15", 0, 24 * 60, TRUE, "MINUTES",
+    "How often subscribed feeds of other centres are read (0: only when an admin asks)" },
+  { "feed-max-bytes", "YUNGUAN_FEED_MAX_BYTES", OPT_SIZE64, FIELD (feed_max_bytes), "4M", 1024,
+    G_GUINT64_CONSTANT (1) << 30, TRUE, "BYTES", "Largest feed page accepted from another centre" },
+  { "feed-timeout", "YUNGUAN_FEED_TIMEOUT", OPT_UINT, FIELD (feed_timeout), "20", 1, 600, TRUE,
+    "SECONDS", "Time one fetch of another centre's feed may take, redirects included" },
 };
 
 /* "none", or a path prefix "/…/" of letters, digits, '_', '-' and '/'. */

@@ -31,6 +31,10 @@ typedef struct
   guint analytics_raw_days;  /* raw heartbeats kept this long, then folded into daily rows */
   char *report_rules;        /* INI file of report weights and targets, or "none" */
   char *public_url;          /* http(s)://host[:port] of links in share cards and oEmbed, or "none" */
+  char *centre_name;         /* this centre's name in its feed */
+  guint feed_refresh_minutes; /* subscribed feeds are read this often; 0: only on demand */
+  guint64 feed_max_bytes;    /* a feed page larger than this is refused */
+  guint feed_timeout;        /* seconds one feed fetch may take */
   char *config_file;      /* the file that was loaded, or NULL */
   /* private: flag values seen while parsing, applied by yg_config_finish */
   GHashTable *flags;

@@ -23,6 +23,7 @@
 
 #include "yg-auth.h"
 #include "yg-doc-cache.h"
+#include "yg-feed-input.h"
 #include "yg-http-error.h"
 #include "yg-item-meta-store.h"
 #include "yg-item-store.h"
@@ -72,10 +73,12 @@ item_to_json (YgServer *server, const YgItem *item)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
   g_autofree char *base = yg_route_items_media_base (server, item->id, item->visibility);
-  g_autofree char *hls = g_strconcat (base, "master.m3u8", NULL);
+  g_autofree char *hls = item->remote_hls != NULL ? g_strdup (item->remote_hls)
+                                                  : g_strconcat (base, "master.m3u8", NULL);
   g_autofree char *page = g_strdup_printf ("/items/%s", item->id);
   g_autofree char *embed = g_strdup_printf ("/embed/%s", item->id);
-  g_autofree char *poster = g_strconcat (base, "poster.jpg", NULL);
+  g_autofree char *poster = item->remote_hls != NULL ? g_strdup (item->remote_poster)
+                                                     : g_strconcat (base, "poster.jpg", NULL);
 
   json_builder_begin_object (b);
   add_string_or_null (b, "id", item->id);
@@ -114,6 +117,19 @@ item_to_json (YgServer *server, const YgItem *item)
   json_builder_add_int_value (b, item->created_at);
   json_builder_set_member_name (b, "updated_at");
   json_builder_add_int_value (b, item->updated_at);
+  json_builder_set_member_name (b, "source"); /* another centre's item (subscribed feed) */
+  if (item->remote_hls != NULL)
+    {
+      g_autofree char *origin = yg_feed_input_origin (item->remote_hls);
+
+      json_builder_begin_object (b);
+      add_string_or_null (b, "name", item->source_name);
+      add_string_or_null (b, "origin", origin);
+      add_string_or_null (b, "page_url", item->source_page);
+      json_builder_end_object (b);
+    }
+  else
+    json_builder_add_null_value (b);
   if (item->meta != NULL)
     yg_meta_json_add_item (b, item->meta);
   json_builder_end_object (b);

@@ -25,19 +25,28 @@
 #include "yg-partners.h"
 #include "yg-routes.h"
 #include "yg-server.h"
+#include "yg-subscriptions.h"
 
-#define CSP_COMMON                                                                       \
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; " \
-  "media-src 'self' blob:; connect-src 'self'; worker-src 'self' blob:; "                 \
-  "base-uri 'none'; form-action 'self'; "
-#define CSP CSP_COMMON "frame-ancestors 'self'"
+/* The pages' policy; @remote: " origin …" of subscribed feeds, whose HLS, posters and
+ * players' requests the pages load (yg-subscriptions.c). */
+static char *
+csp (YgServer *server, const char *ancestors)
+{
+  const char *remote = yg_subscriptions_origins (yg_server_get_subscriptions (server));
+
+  return g_strdup_printf ("default-src 'self'; script-src 'self'; style-src 'self'; "
+                          "img-src 'self' data: blob:%s; media-src 'self' blob:%s; "
+                          "connect-src 'self'%s; worker-src 'self' blob:; base-uri 'none'; "
+                          "form-action 'self'; frame-ancestors %s",
+                          remote, remote, remote, ancestors);
+}
 
 static void
-security_headers_csp (YgRequest *req, const char *csp)
+security_headers_csp (YgRequest *req, const char *policy)
 {
   SoupMessageHeaders *h = soup_server_message_get_response_headers (req->msg);
 
-  soup_message_headers_replace (h, "Content-Security-Policy", csp);
+  soup_message_headers_replace (h, "Content-Security-Policy", policy);
   soup_message_headers_replace (h, "X-Content-Type-Options", "nosniff");
   soup_message_headers_replace (h, "Referrer-Policy", "strict-origin-when-cross-origin");
 }
@@ -45,7 +54,9 @@ security_headers_csp (YgRequest *req, const char *csp)
 static void
 security_headers (YgRequest *req)
 {
-  security_headers_csp (req, CSP);
+  g_autofree char *policy = csp (req->server, "'self'");
+
+  security_headers_csp (req, policy);
 }
 
 static void
@@ -59,7 +70,9 @@ page_with_csp (YgServer *server, YgRequest *req, const char *file, const char *c
 static void
 page (YgServer *server, YgRequest *req, const char *file)
 {
-  page_with_csp (server, req, file, CSP);
+  g_autofree char *policy = csp (server, "'self'");
+
+  page_with_csp (server, req, file, policy);
 }
 
 void
@@ -85,9 +98,9 @@ void
 yg_route_web_embed (YgServer *server, YgRequest *req)
 {
   g_autofree char *ancestors = yg_partners_frame_ancestors (yg_server_get_partners (server));
-  g_autofree char *csp = g_strconcat (CSP_COMMON "frame-ancestors ", ancestors, NULL);
+  g_autofree char *policy = csp (server, ancestors);
 
-  page_with_csp (server, req, "embed.html", csp);
+  page_with_csp (server, req, "embed.html", policy);
 }
 
 /* The resident portal's pages, by route pattern (yg-routes.c names them). */

@@ -30,6 +30,7 @@
 #include "yg-router.h"
 #include "yg-token-store.h"
 #include "yg-partners.h"
+#include "yg-subscriptions.h"
 #include "yg-playback-keys.h"
 #include "yg-secret.h"
 #include "yg-session-store.h"
@@ -67,6 +68,7 @@ struct _YgServer
   YgThrottle *heartbeats_by_viewer;
   YgWebhook *webhook;           /* NULL without request-webhook */
   YgPartners *partners;         /* enabled partners' origins and tokens (yg-partners.c) */
+  YgSubscriptions *subscriptions; /* other centres' feeds (yg-subscriptions.c) */
   YgReportRules report_rules;
 };
 
@@ -552,6 +554,7 @@ yg_server_dispose (GObject *object)
   YgServer *self = YG_SERVER (object);
 
   yg_server_stop (self);
+  g_clear_pointer (&self->subscriptions, yg_subscriptions_free);
   g_clear_object (&self->listener);
   if (self->soup != NULL)
     g_signal_handlers_disconnect_by_data (self->soup, self);
@@ -688,6 +691,7 @@ yg_server_new (const YgConfig *config, const YgRoute *routes, gsize n_routes, GE
   if (partners == NULL)
     return NULL;
   yg_partners_set (self->partners, partners);
+  self->subscriptions = yg_subscriptions_new (self->db, config);
 
   self->uploads = yg_tus_store_new (config->data_dir, config->upload_max_size, config->upload_quota,
                                     config->upload_expire_hours * 3600, error);
@@ -772,6 +776,7 @@ yg_server_start (YgServer *self, GError **error)
   yg_uploads_recover (self);
   self->gc_id = g_timeout_add_seconds (600, collect_uploads, self);
   self->heartbeats = yg_heartbeat_buffer_new (self->db, self->config->analytics_raw_days);
+  yg_subscriptions_start (self->subscriptions);
   if (!g_str_equal (self->config->request_webhook, "none"))
     {
       self->webhook = yg_webhook_new (self->db, self->config->request_webhook,
@@ -906,6 +911,13 @@ yg_server_get_heartbeat_throttles (YgServer *self, YgThrottle **by_address, YgTh
 {
   *by_address = self->heartbeats_by_address;
   *by_viewer = self->heartbeats_by_viewer;
+}
+
+/* The feeds of other centres this one follows (main thread). */
+YgSubscriptions *
+yg_server_get_subscriptions (YgServer *self)
+{
+  return self->subscriptions;
 }
 
 /* The enabled partners, as every request sees them (main thread). */

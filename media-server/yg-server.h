@@ -49,6 +49,8 @@ void yg_server_get_heartbeat_throttles (YgServer   *self,
                                         YgThrottle **by_address,
                                         YgThrottle **by_viewer);
 typedef struct _YgPartners YgPartners;
+typedef struct _YgSubscriptions YgSubscriptions;
+YgSubscriptions *yg_server_get_subscriptions (YgServer *self);
 YgPartners *yg_server_get_partners (YgServer *self);
 typedef struct _YgWebhook YgWebhook;
 YgWebhook *yg_server_get_webhook (YgServer *self);

@@ -124,6 +124,8 @@ static const struct
   { "POST", "/api/v1/heartbeats", TRUE, YG_AUTH_PUBLIC }, /* anonymous viewers count too */
   { NULL, "/api/v1/partners", FALSE, YG_AUTH_ADMIN }, /* partner centres: admins only */
   { "POST", "/api/v1/embeds", TRUE, YG_AUTH_PARTNER }, /* a partner mints its embed tokens */
+  { "GET", "/api/v1/feed", TRUE, YG_AUTH_PUBLIC },   /* the public catalogue, for other centres */
+  { NULL, "/api/v1/subscriptions", FALSE, YG_AUTH_ADMIN }, /* following other centres: admins */
   { NULL, "/api/v1/analytics/", FALSE, YG_AUTH_STAFF },
   { NULL, "/api/v1/reports/", FALSE, YG_AUTH_STAFF },
   { "PATCH", "/api/v1/items/{id}", TRUE, YG_AUTH_STAFF },

@@ -72,6 +72,21 @@ export function localUrl(u) {
   }
 }
 
+/** A media URL of `item`: same-origin, or on the origin of the centre a subscribed item comes
+ *  from (item.source.origin, which the server checked against the feed); else null. */
+export function mediaUrl(u, item) {
+  const local = localUrl(u);
+  if (local || typeof u !== 'string' || !item || !item.source || !item.source.origin) return local;
+  try {
+    const url = new URL(u);
+    const origin = new URL(item.source.origin);
+    if (url.origin !== origin.origin || !/^https?:$/.test(url.protocol)) return null;
+    return url.href;
+  } catch {
+    return null;
+  }
+}
+
 /** 75 -> "1:15", 3725 -> "1:02:05"; null for unknown. */
 export function formatDuration(sec) {
   if (typeof sec !== 'number' || !Number.isFinite(sec) || sec < 0) return null;
