@@ -113,6 +113,12 @@ static const Option options[] = {
     G_GUINT64_CONSTANT (1) << 30, TRUE, "BYTES", "Largest feed page accepted from another centre" },
   { "feed-timeout", "YUNGUAN_FEED_TIMEOUT", OPT_UINT, FIELD (feed_timeout), "20", 1, 600, TRUE,
     "SECONDS", "Time one fetch of another centre's feed may take, redirects included" },
+  { "wechat-app-id", "YUNGUAN_WECHAT_APP_ID", OPT_STRING, FIELD (wechat_app_id), "none", 0, 0, TRUE,
+    "APPID", "WeChat official account AppID for JS-SDK share cards; none: pages share without it" },
+  { "wechat-app-secret", "YUNGUAN_WECHAT_APP_SECRET", OPT_STRING, FIELD (wechat_app_secret), "none",
+    0, 0, TRUE, "SECRET", "Its AppSecret (keep it in the INI file or the environment, not in flags)" },
+  { "wechat-api-url", "YUNGUAN_WECHAT_API_URL", OPT_STRING, FIELD (wechat_api_url),
+    "https://api.weixin.qq.com", 0, 0, TRUE, "URL", "Base URL of WeChat's API" },
 };
 
 /* "none", or a path prefix "/…/" of letters, digits, '_', '-' and '/'. */

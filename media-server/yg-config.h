@@ -35,6 +35,9 @@ typedef struct
   guint feed_refresh_minutes; /* subscribed feeds are read this often; 0: only on demand */
   guint64 feed_max_bytes;    /* a feed page larger than this is refused */
   guint feed_timeout;        /* seconds one feed fetch may take */
+  char *wechat_app_id;       /* official account for JS-SDK share cards, or "none" */
+  char *wechat_app_secret;
+  char *wechat_api_url;      /* base of WeChat's API (a test points it at a local fake) */
   char *config_file;      /* the file that was loaded, or NULL */
   /* private: flag values seen while parsing, applied by yg_config_finish */
   GHashTable *flags;

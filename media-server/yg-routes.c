@@ -95,6 +95,7 @@ const YgRoute yg_routes[] = {
   { "DELETE", "/api/v1/partners/{id}", YG_AUTH_ADMIN, yg_route_partner_delete, 0 },
   { "POST", "/api/v1/embeds", YG_AUTH_PARTNER, yg_route_embeds_create, 0 },
   { "GET", "/api/v1/feed", YG_AUTH_PUBLIC, yg_route_feed, 0 },
+  { "GET", "/api/v1/wechat/signature", YG_AUTH_PUBLIC, yg_route_wechat_signature, 0 },
   { "GET", "/api/v1/subscriptions", YG_AUTH_ADMIN, yg_route_subscriptions_list, 0 },
   { "POST", "/api/v1/subscriptions", YG_AUTH_ADMIN, yg_route_subscriptions_create, 0 },
   { "GET", "/api/v1/subscriptions/{id}", YG_AUTH_ADMIN, yg_route_subscription_get, 0 },

@@ -31,6 +31,7 @@
 #include "yg-token-store.h"
 #include "yg-partners.h"
 #include "yg-subscriptions.h"
+#include "yg-wechat.h"
 #include "yg-playback-keys.h"
 #include "yg-secret.h"
 #include "yg-session-store.h"
@@ -69,6 +70,7 @@ struct _YgServer
   YgWebhook *webhook;           /* NULL without request-webhook */
   YgPartners *partners;         /* enabled partners' origins and tokens (yg-partners.c) */
   YgSubscriptions *subscriptions; /* other centres' feeds (yg-subscriptions.c) */
+  YgWechat *wechat;             /* JS-SDK signatures (yg-wechat.c) */
   YgReportRules report_rules;
 };
 
@@ -555,6 +557,7 @@ yg_server_dispose (GObject *object)
 
   yg_server_stop (self);
   g_clear_pointer (&self->subscriptions, yg_subscriptions_free);
+  g_clear_pointer (&self->wechat, yg_wechat_free);
   g_clear_object (&self->listener);
   if (self->soup != NULL)
     g_signal_handlers_disconnect_by_data (self->soup, self);
@@ -692,6 +695,7 @@ yg_server_new (const YgConfig *config, const YgRoute *routes, gsize n_routes, GE
     return NULL;
   yg_partners_set (self->partners, partners);
   self->subscriptions = yg_subscriptions_new (self->db, config);
+  self->wechat = yg_wechat_new (config);
 
   self->uploads = yg_tus_store_new (config->data_dir, config->upload_max_size, config->upload_quota,
                                     config->upload_expire_hours * 3600, error);
@@ -911,6 +915,13 @@ yg_server_get_heartbeat_throttles (YgServer *self, YgThrottle **by_address, YgTh
 {
   *by_address = self->heartbeats_by_address;
   *by_viewer = self->heartbeats_by_viewer;
+}
+
+/* WeChat JS-SDK signatures and their cached ticket (main thread). */
+YgWechat *
+yg_server_get_wechat (YgServer *self)
+{
+  return self->wechat;
 }
 
 /* The feeds of other centres this one follows (main thread). */

@@ -50,6 +50,8 @@ void yg_server_get_heartbeat_throttles (YgServer   *self,
                                         YgThrottle **by_viewer);
 typedef struct _YgPartners YgPartners;
 typedef struct _YgSubscriptions YgSubscriptions;
+typedef struct _YgWechat YgWechat;
+YgWechat *yg_server_get_wechat (YgServer *self);
 YgSubscriptions *yg_server_get_subscriptions (YgServer *self);
 YgPartners *yg_server_get_partners (YgServer *self);
 typedef struct _YgWebhook YgWebhook;

@@ -125,6 +125,7 @@ static const struct
   { NULL, "/api/v1/partners", FALSE, YG_AUTH_ADMIN }, /* partner centres: admins only */
   { "POST", "/api/v1/embeds", TRUE, YG_AUTH_PARTNER }, /* a partner mints its embed tokens */
   { "GET", "/api/v1/feed", TRUE, YG_AUTH_PUBLIC },   /* the public catalogue, for other centres */
+  { "GET", "/api/v1/wechat/signature", TRUE, YG_AUTH_PUBLIC }, /* share cards; this server's pages */
   { NULL, "/api/v1/subscriptions", FALSE, YG_AUTH_ADMIN }, /* following other centres: admins */
   { NULL, "/api/v1/analytics/", FALSE, YG_AUTH_STAFF },
   { NULL, "/api/v1/reports/", FALSE, YG_AUTH_STAFF },
