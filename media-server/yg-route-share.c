@@ -167,6 +167,8 @@ poster_url (YgServer *server, const char *base, const YgItem *item)
 
   if (item == NULL || !item->has_poster)
     return NULL;
+  if (item->remote_hls != NULL) /* a subscribed item's poster is on its origin */
+    return g_strdup (item->remote_poster);
   dir = yg_route_items_media_base (server, item->id, item->visibility);
   return g_strconcat (base, dir, "poster.jpg", NULL);
 }

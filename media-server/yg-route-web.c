@@ -196,6 +196,50 @@ yg_route_web_tusjs (YgServer *server, YgRequest *req)
   vendor (server, req, "node_modules/tus-js-client/dist/tus.min.js");
 }
 
+/* The npm build of WeChat's JS-SDK is a CommonJS module; browsers get it
+ * wrapped so that it defines window.wx like the official script. Read
+ * without blocking, answered whole. */
+#define JWEIXIN_PREFIX "(function () {\nvar module = { exports: {} };\n"
+#define JWEIXIN_SUFFIX "\nwindow.wx = window.jWeixin = module.exports;\n})();\n"
+
+static void
+jweixin_loaded (GObject *source, GAsyncResult *res, gpointer data)
+{
+  g_autoptr (SoupServerMessage) msg = data;
+  YgRequest *req = yg_request_get (msg);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *text = NULL;
+  gsize len = 0;
+  GString *out;
+  g_autoptr (GBytes) body = NULL;
+
+  if (!g_file_load_contents_finish (G_FILE (source), res, &text, &len, NULL, &error))
+    {
+      yg_request_fail (req, YG_HTTP_ERROR_NOT_FOUND, "The WeChat JS-SDK is not installed");
+      return;
+    }
+  out = g_string_sized_new (len + 128);
+  g_string_append (out, JWEIXIN_PREFIX);
+  g_string_append_len (out, text, len);
+  g_string_append (out, JWEIXIN_SUFFIX);
+  body = g_string_free_to_bytes (out);
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Cache-Control",
+                                "public, max-age=86400");
+  yg_request_respond_bytes (req, 200, "text/javascript; charset=utf-8", body);
+}
+
+void
+yg_route_web_jweixin (YgServer *server, YgRequest *req)
+{
+  g_autofree char *path = g_build_filename (yg_server_get_config (server)->web_dir, "node_modules",
+                                            "weixin-js-sdk", "index.js", NULL);
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+
+  security_headers (req);
+  yg_request_pause (req);
+  g_file_load_contents_async (file, NULL, jweixin_loaded, g_object_ref (req->msg));
+}
+
 void
 yg_route_web_echarts (YgServer *server, YgRequest *req)
 {

@@ -25,6 +25,7 @@ const YgRoute yg_routes[] = {
   { "GET", "/static/vendor/hls.min.js", YG_AUTH_PUBLIC, yg_route_web_hlsjs, 0 },
   { "GET", "/static/vendor/tus.min.js", YG_AUTH_PUBLIC, yg_route_web_tusjs, 0 },
   { "GET", "/static/vendor/echarts.min.js", YG_AUTH_PUBLIC, yg_route_web_echarts, 0 },
+  { "GET", "/static/vendor/jweixin.js", YG_AUTH_PUBLIC, yg_route_web_jweixin, 0 },
   { "GET", "/report", YG_AUTH_PUBLIC, yg_route_web_report, 0 }, /* its data needs staff */
   /* before /hls/{id}/…: "t" is a literal segment there, never an item id */
   { "GET", "/hls/t/{token}/{id}/{name}", YG_AUTH_PLAYBACK_TOKEN, yg_route_hls_token_item_file, 0 },

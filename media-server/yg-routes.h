@@ -134,6 +134,7 @@ void yg_route_partner_delete (YgServer *server, YgRequest *req);
 void yg_route_embeds_create (YgServer *server, YgRequest *req);
 void yg_route_feed (YgServer *server, YgRequest *req);
 void yg_route_wechat_signature (YgServer *server, YgRequest *req);
+void yg_route_web_jweixin (YgServer *server, YgRequest *req);
 void yg_route_subscriptions_list (YgServer *server, YgRequest *req);
 void yg_route_subscriptions_create (YgServer *server, YgRequest *req);
 void yg_route_subscription_get (YgServer *server, YgRequest *req);

@@ -146,6 +146,7 @@ static const struct
   { "GET", "/static/vendor/hls.min.js", TRUE, YG_AUTH_PUBLIC },
   { "GET", "/static/vendor/tus.min.js", TRUE, YG_AUTH_PUBLIC },
   { "GET", "/static/vendor/echarts.min.js", TRUE, YG_AUTH_PUBLIC },
+  { "GET", "/static/vendor/jweixin.js", TRUE, YG_AUTH_PUBLIC },
   { "GET", "/report", TRUE, YG_AUTH_PUBLIC }, /* the page; its data is staff-only */
   { "GET", "/hls/{id}/{name}", TRUE, YG_AUTH_PUBLIC },
   { "GET", "/hls/{id}/{rung}/{name}", TRUE, YG_AUTH_PUBLIC },

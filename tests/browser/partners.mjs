@@ -1,9 +1,12 @@
 // partners.mjs — two centres on loopback in a real browser: centre B subscribes to centre A's
 // feed and plays A's item from A's HLS (hls.js on B's page, CORS granted by A because B's origin
 // is one of A's partners), labelled with A's name; B's page CSP lets exactly A's origin in.
+// Inside WeChat (its user agent), B's pages set share cards from their own share tags with the
+// signature B makes from a (fake, loopback) WeChat API's jsapi_ticket.
 // Run by meson (`meson test -C build browser-partners`) or directly with YG_BIN set.
 
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 
 import {
@@ -12,6 +15,22 @@ import {
 } from './harness.mjs';
 
 const TOTAL_LIMIT_MS = 240_000;
+const WECHAT_UA = 'Mozilla/5.0 (Linux; Android 13) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/116.0 Mobile Safari/537.36 MicroMessenger/8.0.40';
+
+/** A fake WeChat API on loopback: token and ticket, counted. */
+async function fakeWechat() {
+  const counts = { token: 0, ticket: 0 };
+  const server = http.createServer((req, res) => {
+    const u = new URL(req.url, 'http://x');
+    let body = { errcode: 40013, errmsg: 'unexpected' };
+    if (u.pathname === '/cgi-bin/token') body = { access_token: `TOKEN-${++counts.token}`, expires_in: 7200 };
+    if (u.pathname === '/cgi-bin/ticket/getticket') body = { errcode: 0, errmsg: 'ok', ticket: `TICKET-${++counts.ticket}`, expires_in: 7200 };
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify(body));
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { server, counts, url: `http://127.0.0.1:${server.address().port}` };
+}
 
 async function main() {
   const { bin, chromium } = await prerequisites();
@@ -20,6 +39,10 @@ async function main() {
   const dirB = path.join(tmp, 'b');
   fs.mkdirSync(dirA, { recursive: true });
   fs.writeFileSync(path.join(dirA, 'yunguan.ini'), '[server]\ncentre-name = 城东文化馆\n');
+  const wechat = await fakeWechat();
+  fs.mkdirSync(dirB, { recursive: true });
+  fs.writeFileSync(path.join(dirB, 'yunguan.ini'),
+    `[server]\nwechat-app-id = wx5b7c682cca621df2\nwechat-app-secret = s3cr3t\nwechat-api-url = ${wechat.url}\n`);
 
   let baseA;
   let baseB;
@@ -80,6 +103,22 @@ async function main() {
     await pageCsp(page);
     await page.close();
   });
+
+  await check('inside WeChat, B sets the share card from the page', async () => {
+    const ctx = await newContext(browser, { userAgent: WECHAT_UA });
+    const page = await openPage(ctx, `${baseB}/items/${localId}`);
+    const card = await until(() => page.evaluate(() => window.__ygWechatShare), 15_000, 'no share card');
+    assert(card.title === '黄梅戏《天仙配》选段', `card title ${card.title}`);
+    assert(card.link === `${baseB}/items/${localId}`, `card link ${card.link}`);
+    assert(card.imgUrl === `${baseA}/hls/${remoteId}/poster.jpg`, `card image ${card.imgUrl}`); // on A
+    assert(await page.evaluate(() => typeof window.wx.config === 'function'), 'the JS-SDK did not load');
+    await pageCsp(page);
+    await page.close();
+    await ctx.close();
+    assert(wechat.counts.token === 1 && wechat.counts.ticket === 1, `WeChat asked ${JSON.stringify(wechat.counts)}`);
+    return `"${card.title}" ${card.imgUrl || '(no poster)'}`;
+  });
+  wechat.server.close();
 
   await checkNoViolations();
 }
