@@ -413,6 +413,22 @@ yg_request_client_address (YgRequest *req, gboolean behind_proxy)
 }
 
 /**
+ * yg_request_ok_document:
+ *
+ * Returns: (transfer full): {"ok": true}, the answer of a removal
+ */
+JsonNode *
+yg_request_ok_document (void)
+{
+  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+  JsonObject *o = json_object_new ();
+
+  json_object_set_boolean_member (o, "ok", TRUE);
+  json_node_take_object (node, o);
+  return node;
+}
+
+/**
  * yg_request_public_base:
  *
  * The absolute base of links that leave this server (share cards, oEmbed):

@@ -337,13 +337,7 @@ sub_json (YgRequest *req, gpointer result)
       return subscription_json (c->sub);
     }
   if (g_str_equal (yg_request_method (req), "DELETE"))
-    {
-      JsonNode *node = json_node_new (JSON_NODE_OBJECT);
-      JsonObject *o = json_object_new ();
-      json_object_set_boolean_member (o, "ok", TRUE);
-      json_node_take_object (node, o);
-      return node;
-    }
+    return yg_request_ok_document ();
   {
     JsonNode *node = json_node_new (JSON_NODE_OBJECT);
     JsonObject *o = json_object_new ();

@@ -247,13 +247,7 @@ changed_json (YgRequest *req, gpointer result)
   if (c->all != NULL)
     yg_partners_set (yg_server_get_partners (req->server), c->all);
   if (c->deleted)
-    {
-      JsonNode *node = json_node_new (JSON_NODE_OBJECT);
-      JsonObject *o = json_object_new ();
-      json_object_set_boolean_member (o, "ok", TRUE);
-      json_node_take_object (node, o);
-      return node;
-    }
+    return yg_request_ok_document ();
   return partner_json (c->partner_row, c->token);
 }
 

@@ -30,15 +30,7 @@
 
 typedef struct
 {
-  GThread *thread;
-  GMainContext *context;
-  GMainLoop *loop;
-  SoupServer *server;
-  guint16 port;
   guint16 other_port; /* a redirect target on 127.0.0.1 */
-  GMutex lock;
-  GCond cond;
-  gboolean ready;
 } Fake;
 
 static void
@@ -87,72 +79,6 @@ fake_handler (SoupServer *server, SoupServerMessage *msg, const char *path, GHas
     soup_server_message_pause (msg); /* never answers */
   else
     soup_server_message_set_status (msg, 404, NULL);
-}
-
-static gpointer
-fake_thread (gpointer data)
-{
-  Fake *fake = data;
-  g_autoptr (GError) error = NULL;
-  GSList *uris;
-
-  g_main_context_push_thread_default (fake->context);
-  fake->server = soup_server_new (NULL, NULL);
-  soup_server_add_handler (fake->server, NULL, fake_handler, fake, NULL);
-  g_assert_true (soup_server_listen_local (fake->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
-  uris = soup_server_get_uris (fake->server);
-  fake->port = g_uri_get_port (uris->data);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
-  g_mutex_lock (&fake->lock);
-  fake->ready = TRUE;
-  g_cond_signal (&fake->cond);
-  g_mutex_unlock (&fake->lock);
-  g_main_loop_run (fake->loop);
-  soup_server_disconnect (fake->server);
-  g_clear_object (&fake->server);
-  g_main_context_pop_thread_default (fake->context);
-  return NULL;
-}
-
-static Fake *
-fake_start (guint16 other_port)
-{
-  Fake *fake = g_new0 (Fake, 1);
-
-  fake->other_port = other_port;
-  fake->context = g_main_context_new ();
-  fake->loop = g_main_loop_new (fake->context, FALSE);
-  g_mutex_init (&fake->lock);
-  g_cond_init (&fake->cond);
-  fake->thread = g_thread_new ("fake-partner", fake_thread, fake);
-  g_mutex_lock (&fake->lock);
-  while (!fake->ready)
-    g_cond_wait (&fake->cond, &fake->lock);
-  g_mutex_unlock (&fake->lock);
-  return fake;
-}
-
-static gboolean
-quit (gpointer loop)
-{
-  g_main_loop_quit (loop);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-fake_stop (Fake *fake)
-{
-  GSource *s = g_idle_source_new ();
-
-  g_source_set_callback (s, quit, fake->loop, NULL);
-  g_source_attach (s, fake->context);
-  g_source_unref (s);
-  g_thread_join (fake->thread);
-  g_main_loop_unref (fake->loop);
-  g_main_context_unref (fake->context);
-  g_mutex_clear (&fake->lock);
-  g_cond_clear (&fake->cond);
-  g_free (fake);
 }
 
 /* --- fixture ----------------------------------------------------------------------------------- */
@@ -439,8 +365,9 @@ expect_refused (Fixture *f, const char *url, gboolean allow_private, const char 
 static void
 test_refused (Fixture *f, gconstpointer data)
 {
-  Fake *fake = fake_start (f->a->port);
-  g_autofree char *base = g_strdup_printf ("http://127.0.0.1:%u", fake->port);
+  Fake partner = { f->a->port };
+  YgTestFake *fake = yg_test_fake_start (fake_handler, &partner);
+  g_autofree char *base = g_strdup_printf ("http://127.0.0.1:%u", yg_test_fake_port (fake));
   g_autofree char *good = g_strdup_printf ("http://127.0.0.1:%u/api/v1/feed", f->a->port);
   g_autofree char *local = g_strdup_printf ("http://localhost:%u/api/v1/feed", f->a->port);
   gint64 ok;
@@ -486,7 +413,7 @@ test_refused (Fixture *f, gconstpointer data)
 
   /* B's catalogue is as it was */
   g_assert_cmpint (yg_test_server_number (f->b, "SELECT count (*) FROM items"), ==, 3);
-  fake_stop (fake);
+  yg_test_fake_stop (fake);
 }
 
 static void

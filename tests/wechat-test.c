@@ -20,14 +20,6 @@
 
 typedef struct
 {
-  GThread *thread;
-  GMainContext *context;
-  GMainLoop *loop;
-  SoupServer *server;
-  guint16 port;
-  GMutex lock;
-  GCond cond;
-  gboolean ready;
   gint tokens;          /* fetches (atomic) */
   gint tickets;
   gint expires_in;      /* what it answers */
@@ -83,43 +75,12 @@ fake_handler (SoupServer *server, SoupServerMessage *msg, const char *path, GHas
   }
 }
 
-static gpointer
-fake_thread (gpointer data)
-{
-  Fake *fake = data;
-  g_autoptr (GError) error = NULL;
-  GSList *uris;
-
-  g_main_context_push_thread_default (fake->context);
-  fake->server = soup_server_new (NULL, NULL);
-  soup_server_add_handler (fake->server, NULL, fake_handler, fake, NULL);
-  g_assert_true (soup_server_listen_local (fake->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
-  uris = soup_server_get_uris (fake->server);
-  fake->port = g_uri_get_port (uris->data);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
-  g_mutex_lock (&fake->lock);
-  fake->ready = TRUE;
-  g_cond_signal (&fake->cond);
-  g_mutex_unlock (&fake->lock);
-  g_main_loop_run (fake->loop);
-  soup_server_disconnect (fake->server);
-  g_clear_object (&fake->server);
-  g_main_context_pop_thread_default (fake->context);
-  return NULL;
-}
-
-static gboolean
-quit (gpointer loop)
-{
-  g_main_loop_quit (loop);
-  return G_SOURCE_REMOVE;
-}
-
 /* --- fixture --------------------------------------------------------------------------------------- */
 
 typedef struct
 {
   Fake fake;
+  YgTestFake *wechat;
   YgTestServer *ts;
 } Fixture;
 
@@ -129,39 +90,22 @@ fixture_setup (Fixture *f, gconstpointer data)
   YgConfig *config = yg_config_new ();
 
   f->fake.expires_in = data != NULL ? GPOINTER_TO_INT (data) : 7200;
-  f->fake.context = g_main_context_new ();
-  f->fake.loop = g_main_loop_new (f->fake.context, FALSE);
-  g_mutex_init (&f->fake.lock);
-  g_cond_init (&f->fake.cond);
-  f->fake.thread = g_thread_new ("fake-wechat", fake_thread, &f->fake);
-  g_mutex_lock (&f->fake.lock);
-  while (!f->fake.ready)
-    g_cond_wait (&f->fake.cond, &f->fake.lock);
-  g_mutex_unlock (&f->fake.lock);
+  f->wechat = yg_test_fake_start (fake_handler, &f->fake);
 
   g_free (config->wechat_app_id);
   g_free (config->wechat_app_secret);
   g_free (config->wechat_api_url);
   config->wechat_app_id = g_strdup ("wx5b7c682cca621df2");
   config->wechat_app_secret = g_strdup ("s3cr3t&x"); /* escaped in the query */
-  config->wechat_api_url = g_strdup_printf ("http://127.0.0.1:%u", f->fake.port);
+  config->wechat_api_url = g_strdup_printf ("http://127.0.0.1:%u", yg_test_fake_port (f->wechat));
   f->ts = yg_test_server_start (config, yg_routes, yg_n_routes);
 }
 
 static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
-  GSource *s = g_idle_source_new ();
-
   yg_test_server_stop (f->ts);
-  g_source_set_callback (s, quit, f->fake.loop, NULL);
-  g_source_attach (s, f->fake.context);
-  g_source_unref (s);
-  g_thread_join (f->fake.thread);
-  g_main_loop_unref (f->fake.loop);
-  g_main_context_unref (f->fake.context);
-  g_mutex_clear (&f->fake.lock);
-  g_cond_clear (&f->fake.cond);
+  yg_test_fake_stop (f->wechat);
 }
 
 /* GET the signature of @page (on the test server's Host "t"). */
