@@ -54,6 +54,12 @@ static struct sockaddr_in addr;
 static int ep;
 static GArray *seg_latencies; /* gint64 µs */
 static guint64 requests, errors, bytes;
+/* Why requests failed: connect, write, status (not 200), closed (EOF or reset
+ * before the answer was complete), garbled (unparsable head), timeout. */
+enum { E_CONNECT, E_WRITE, E_STATUS, E_CLOSED, E_GARBLED, E_TIMEOUT, N_E };
+static guint64 error_kinds[N_E];
+static const char *const error_names[N_E] = { "connect", "write", "status", "closed", "garbled",
+                                              "timeout" };
 
 static void
 watch (Viewer *v, int op, guint32 events)
@@ -95,9 +101,10 @@ drop (Viewer *v)
 }
 
 static void
-fail (Viewer *v, gint64 now)
+fail (Viewer *v, gint64 now, int kind)
 {
   errors++;
+  error_kinds[kind]++;
   drop (v);
   v->state = IDLE;
   v->due_us = now + 100 * 1000; /* a player retries soon */
@@ -115,7 +122,7 @@ write_request (Viewer *v, gint64 now)
 
   if (write (v->fd, req, n) != n) /* a request on an idle connection always fits */
     {
-      fail (v, now);
+      fail (v, now, E_WRITE);
       return;
     }
   v->state = WAITING;
@@ -135,7 +142,7 @@ send_next (Viewer *v, gint64 now)
       return;
     }
   if (connect_viewer (v) != 0)
-    fail (v, now);
+    fail (v, now, E_CONNECT);
   else
     v->state = CONNECTING;
 }
@@ -148,7 +155,7 @@ connected (Viewer *v, gint64 now)
 
   if (getsockopt (v->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0)
     {
-      fail (v, now);
+      fail (v, now, E_CONNECT);
       return;
     }
   watch (v, EPOLL_CTL_MOD, EPOLLIN);
@@ -160,7 +167,7 @@ finished (Viewer *v, gint64 now)
 {
   if (v->status != 200)
     {
-      fail (v, now);
+      fail (v, now, E_STATUS);
       return;
     }
   if (v->step >= 2)
@@ -217,7 +224,7 @@ readable (Viewer *v, gint64 now)
         }
       if (n <= 0 || v->state != WAITING)
         {
-          fail (v, now); /* closed, reset, or bytes nobody asked for */
+          fail (v, now, E_CLOSED); /* closed, reset, or bytes nobody asked for */
           return;
         }
       bytes += n;
@@ -230,7 +237,7 @@ readable (Viewer *v, gint64 now)
             continue;
           if (extra < 0)
             {
-              fail (v, now);
+              fail (v, now, E_GARBLED);
               return;
             }
           v->body_left -= extra;
@@ -340,7 +347,7 @@ main (int argc, char **argv)
           if (v[i].state == IDLE && v[i].due_us <= now)
             send_next (&v[i], now);
           else if (v[i].state != IDLE && now - v[i].sent_us > (gint64) timeout_ms * 1000)
-            fail (&v[i], now);
+            fail (&v[i], now, E_TIMEOUT);
         }
     }
   g_array_sort (seg_latencies, compare_gint64);
@@ -348,6 +355,10 @@ main (int argc, char **argv)
           " segments=%u seg_p50_ms=%.1f seg_p99_ms=%.1f seg_max_ms=%.1f mbytes_per_s=%.1f\n",
           viewers, requests, errors, seg_latencies->len, percentile_ms (0.50), percentile_ms (0.99),
           percentile_ms (1.0), bytes / 1e6 / seconds);
+  for (int k = 0; k < N_E; k++)
+    if (error_kinds[k] > 0)
+      fprintf (stderr, "yg-viewers: %" G_GUINT64_FORMAT " errors of kind %s\n", error_kinds[k],
+               error_names[k]);
   for (int i = 0; i < viewers; i++)
     drop (&v[i]);
   g_strfreev (segments);

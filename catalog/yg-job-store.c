@@ -3,7 +3,9 @@
  * A job is queued → running (leased to one worker until lease_expires_at,
  * extended by heartbeats) → done | failed | cancelled. A lease that is not
  * renewed in time is taken back at the next lease call: the job is queued
- * again with a backoff, or failed once it has used max_attempts. Every call
+ * again with a backoff, or failed once it has used max_attempts (leases of
+ * workers that died with the server are given back without using an
+ * attempt: yg_job_store_reclaim_owner). Every call
  * that a worker makes names its lease (job id + owner) and is refused
  * (YG_DB_ERROR_CONSTRAINT, "lease lost") when the lease is no longer its
  * own, so a worker that was presumed dead cannot overwrite a newer attempt.
@@ -170,9 +172,11 @@ yg_job_store_list (YgDbConn *conn, const char *state, guint limit, GError **erro
 }
 
 /* Takes back leases that expired, or (with @owner) every lease of a worker
- * known to be gone. Runs inside the caller's transaction. */
+ * known to be gone. With @refund the attempt is given back and the job is
+ * never failed for it (its worker died with the server, not with the job).
+ * Runs inside the caller's transaction. */
 static gboolean
-requeue_locked (YgDbConn *conn, const char *owner, guint *count, GError **error)
+requeue_locked (YgDbConn *conn, const char *owner, gboolean refund, guint *count, GError **error)
 {
   sqlite3_stmt *sel = yg_db_conn_prepare (
     conn,
@@ -193,7 +197,7 @@ requeue_locked (YgDbConn *conn, const char *owner, guint *count, GError **error)
   while ((rc = yg_db_conn_step (conn, sel, error)) == SQLITE_ROW)
     {
       gint64 id = sqlite3_column_int64 (sel, 0);
-      gboolean done = sqlite3_column_int (sel, 2) >= sqlite3_column_int (sel, 3);
+      gboolean done = !refund && sqlite3_column_int (sel, 2) >= sqlite3_column_int (sel, 3);
       g_array_append_val (ids, id);
       g_ptr_array_add (items, yg_db_column_dup (sel, 1));
       g_array_append_val (exhausted, done);
@@ -207,7 +211,7 @@ requeue_locked (YgDbConn *conn, const char *owner, guint *count, GError **error)
       sqlite3_stmt *upd = yg_db_conn_prepare (
         conn,
         "UPDATE jobs SET state = ?2, lease_owner = NULL, lease_expires_at = NULL,"
-        " not_before = ?3 + ?4, error_code = 'worker_lost',"
+        " attempts = MAX (attempts - ?5, 0), not_before = ?3 + ?4, error_code = 'worker_lost',"
         " error_message = 'The worker stopped reporting progress', updated_at = ?3"
         " WHERE id = ?1",
         error);
@@ -217,6 +221,7 @@ requeue_locked (YgDbConn *conn, const char *owner, guint *count, GError **error)
       sqlite3_bind_text (upd, 2, give_up ? "failed" : "queued", -1, SQLITE_STATIC);
       sqlite3_bind_int64 (upd, 3, now);
       sqlite3_bind_int64 (upd, 4, yg_job_backoff_seconds (1));
+      sqlite3_bind_int (upd, 5, refund ? 1 : 0);
       if (!yg_db_conn_step_done (conn, upd, error))
         return FALSE;
       if (give_up
@@ -231,19 +236,26 @@ requeue_locked (YgDbConn *conn, const char *owner, guint *count, GError **error)
   return TRUE;
 }
 
-guint
-yg_job_store_requeue_expired (YgDbConn *conn, GError **error)
+/* requeue_locked in a transaction of its own. */
+static guint
+requeue (YgDbConn *conn, const char *owner, gboolean refund, GError **error)
 {
   guint count = 0;
 
   if (!yg_db_conn_begin (conn, error))
     return 0;
-  if (!requeue_locked (conn, NULL, &count, error) || !yg_db_conn_commit (conn, error))
+  if (!requeue_locked (conn, owner, refund, &count, error) || !yg_db_conn_commit (conn, error))
     {
       yg_db_conn_rollback (conn);
       return 0;
     }
   return count;
+}
+
+guint
+yg_job_store_requeue_expired (YgDbConn *conn, GError **error)
+{
+  return requeue (conn, NULL, FALSE, error);
 }
 
 /**
@@ -256,16 +268,21 @@ yg_job_store_requeue_expired (YgDbConn *conn, GError **error)
 guint
 yg_job_store_release_owner (YgDbConn *conn, const char *owner, GError **error)
 {
-  guint count = 0;
+  return requeue (conn, owner, FALSE, error);
+}
 
-  if (!yg_db_conn_begin (conn, error))
-    return 0;
-  if (!requeue_locked (conn, owner, &count, error) || !yg_db_conn_commit (conn, error))
-    {
-      yg_db_conn_rollback (conn);
-      return 0;
-    }
-  return count;
+/**
+ * yg_job_store_reclaim_owner:
+ * @owner: a worker of an earlier run of the server, which died with it
+ *
+ * Like yg_job_store_release_owner, but the interrupted attempt is given
+ * back: a server killed (or crashing for reasons of its own) while a job
+ * runs must not use up that job's attempts and fail a sound file.
+ */
+guint
+yg_job_store_reclaim_owner (YgDbConn *conn, const char *owner, GError **error)
+{
+  return requeue (conn, owner, TRUE, error);
 }
 
 /**
@@ -285,7 +302,7 @@ yg_job_store_lease (YgDbConn *conn, const char *owner, guint lease_seconds, GErr
 
   if (!yg_db_conn_begin (conn, error))
     return NULL;
-  if (!requeue_locked (conn, NULL, NULL, error))
+  if (!requeue_locked (conn, NULL, FALSE, NULL, error))
     goto fail;
   pick = yg_db_conn_prepare (conn,
                              "SELECT id FROM jobs WHERE state = 'queued' AND not_before <= ?1"

@@ -60,6 +60,7 @@ gboolean yg_job_store_cancel (YgDbConn *conn, gint64 job_id, GError **error);
 gint64 yg_job_store_retry (YgDbConn *conn, gint64 job_id, GError **error);
 guint yg_job_store_requeue_expired (YgDbConn *conn, GError **error);
 guint yg_job_store_release_owner (YgDbConn *conn, const char *owner, GError **error);
+guint yg_job_store_reclaim_owner (YgDbConn *conn, const char *owner, GError **error);
 
 guint yg_job_backoff_seconds (int attempts);
 

@@ -397,15 +397,13 @@ typedef enum
   MODE_FILTERED, /* 1-2 characters with punctuation: grams of the rest, then a substring check */
 } Mode;
 
-typedef struct
-{
-  char sort; /* 'd' or 'r' */
-  gint64 score;
-  gint64 doc;
-} Cursor;
-
-static char *
-cursor_encode (const Cursor *c)
+/**
+ * yg_search_cursor_encode:
+ *
+ * Returns: (transfer full): the opaque next_cursor text for @c
+ */
+char *
+yg_search_cursor_encode (const YgSearchCursor *c)
 {
   g_autofree char *raw
       = g_strdup_printf ("2|%c|%" G_GINT64_FORMAT "|%" G_GINT64_FORMAT, c->sort, c->score, c->doc);
@@ -423,8 +421,15 @@ cursor_encode (const Cursor *c)
   return b64;
 }
 
-static gboolean
-cursor_decode (const char *text, char sort, Cursor *c, GError **error)
+/**
+ * yg_search_cursor_decode:
+ * @sort: 'd' (by date) or 'r' (relevance): the search the cursor must come from
+ *
+ * Returns: %FALSE with a field error "cursor" for anything
+ *   yg_search_cursor_encode did not make for @sort
+ */
+gboolean
+yg_search_cursor_decode (const char *text, char sort, YgSearchCursor *c, GError **error)
 {
   gsize len = strlen (text), n = 0;
   g_autofree char *b64 = NULL;
@@ -546,7 +551,7 @@ collect (YgDbConn *conn, sqlite3_stmt *s, YgSearchPage *page, GArray *keys, guin
 
   while (page->ids->len < want && (rc = yg_db_conn_step (conn, s, error)) == SQLITE_ROW)
     {
-      Cursor key
+      YgSearchCursor key
           = { sort, score >= 0 ? score : sqlite3_column_int64 (s, 2), sqlite3_column_int64 (s, 1) };
       g_ptr_array_add (page->ids, yg_db_column_dup (s, 0));
       g_array_append_val (keys, key);
@@ -641,7 +646,7 @@ stream_prepare (YgDbConn *conn, const Stream *st, const YgSearchQuery *q, const 
  * descending doc sequences, an item found by both counted once. */
 static gboolean
 merge_by_date (YgDbConn *conn, const Stream st[2], const YgSearchQuery *q, const char *text,
-               const char *phrase, const Cursor *cursor, YgSearchPage *page, GArray *keys,
+               const char *phrase, const YgSearchCursor *cursor, YgSearchPage *page, GArray *keys,
                guint want, GError **error)
 {
   sqlite3_stmt *s[2] = { NULL, NULL };
@@ -659,7 +664,7 @@ merge_by_date (YgDbConn *conn, const Stream st[2], const YgSearchQuery *q, const
       gint64 d0 = rc[0] == SQLITE_ROW ? sqlite3_column_int64 (s[0], 1) : -1;
       gint64 d1 = rc[1] == SQLITE_ROW ? sqlite3_column_int64 (s[1], 1) : -1;
       int take = d0 >= d1 ? 0 : 1;
-      Cursor key = { 'd', 0, MAX (d0, d1) };
+      YgSearchCursor key = { 'd', 0, MAX (d0, d1) };
 
       g_ptr_array_add (page->ids, yg_db_column_dup (s[take], 0));
       g_array_append_val (keys, key);
@@ -691,9 +696,9 @@ yg_search_run (YgDbConn *conn, const YgSearchQuery *query, GError **error)
   g_autofree char *q = NULL;
   g_autofree char *phrase = NULL;
   g_autoptr (YgSearchPage) page = g_new0 (YgSearchPage, 1);
-  g_autoptr (GArray) keys = g_array_new (FALSE, FALSE, sizeof (Cursor));
+  g_autoptr (GArray) keys = g_array_new (FALSE, FALSE, sizeof (YgSearchCursor));
   Mode mode = MODE_NONE;
-  Cursor cursor = { 0 };
+  YgSearchCursor cursor = { 0 };
   gboolean have_cursor = FALSE, by_date;
   glong n_chars = 0;
   guint want = query->limit + 1;
@@ -753,7 +758,7 @@ yg_search_run (YgDbConn *conn, const YgSearchQuery *query, GError **error)
     }
   if (query->cursor != NULL)
     {
-      if (!cursor_decode (query->cursor, sort, &cursor, error))
+      if (!yg_search_cursor_decode (query->cursor, sort, &cursor, error))
         return NULL;
       have_cursor = TRUE;
     }
@@ -817,7 +822,8 @@ yg_search_run (YgDbConn *conn, const YgSearchQuery *query, GError **error)
   if (page->ids->len > query->limit)
     {
       g_ptr_array_set_size (page->ids, query->limit);
-      page->next_cursor = cursor_encode (&g_array_index (keys, Cursor, query->limit - 1));
+      page->next_cursor
+          = yg_search_cursor_encode (&g_array_index (keys, YgSearchCursor, query->limit - 1));
     }
   return g_steal_pointer (&page);
 }

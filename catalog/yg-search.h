@@ -37,4 +37,15 @@ gboolean yg_search_remove_item (YgDbConn *conn, const char *item_id, GError **er
 YgSearchPage *yg_search_run (YgDbConn *conn, const YgSearchQuery *query, GError **error);
 char *yg_search_grams (const char *text);
 
+/* The keyset cursor of a page (pure; next_cursor is its encoded form). */
+typedef struct
+{
+  char sort; /* 'd' or 'r' */
+  gint64 score;
+  gint64 doc;
+} YgSearchCursor;
+
+char *yg_search_cursor_encode (const YgSearchCursor *c);
+gboolean yg_search_cursor_decode (const char *text, char sort, YgSearchCursor *c, GError **error);
+
 G_END_DECLS

@@ -226,13 +226,19 @@ yg_secret_base64url (const guint8 *bytes, gsize len)
   return out;
 }
 
-/* Decodes base64url without padding into exactly @out_len bytes. */
+/* Decodes base64url without padding into exactly @out_len bytes. Only the
+ * 64 characters of the alphabet are accepted: libsodium (1.0.18) reads a
+ * byte ≥ 0x80 sign-extended, and such a byte can decode as '_' or '-',
+ * giving a MAC a second spelling. */
 gboolean
 yg_secret_base64url_decode (const char *text, guint8 *out, gsize out_len)
 {
   gsize got = 0;
   const char *end = NULL;
 
+  for (const char *p = text; p != NULL && *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_')
+      return FALSE;
   if (text == NULL
       || sodium_base642bin (out, out_len, text, strlen (text), NULL, &got, &end,
                             sodium_base64_VARIANT_URLSAFE_NO_PADDING)

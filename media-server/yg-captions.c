@@ -36,8 +36,8 @@ yg_captions_lang_is_valid (const char *lang)
   g_auto (GStrv) parts = NULL;
   gsize n;
 
-  if (lang == NULL || strlen (lang) > 35)
-    return FALSE;
+  if (lang == NULL || *lang == '\0' || strlen (lang) > 35)
+    return FALSE; /* "" splits into no parts at all */
   parts = g_strsplit (lang, "-", -1);
   n = strlen (parts[0]);
   if (n < 2 || n > 3)

@@ -36,7 +36,7 @@ struct _YgConnOutput
   int fd;
 };
 
-static guint64 sent_without_copy; /* bytes, for /metrics */
+static guint64 sent_without_copy; /* bytes, for /metrics; atomic (servers of tests share it) */
 
 static void yg_conn_output_pollable_init (GPollableOutputStreamInterface *iface);
 
@@ -124,7 +124,7 @@ output_write_nonblocking (GPollableOutputStream *stream, const void *buffer, gsi
                      g_strerror (saved));
       return -1;
     }
-  sent_without_copy += n;
+  __atomic_add_fetch (&sent_without_copy, (guint64) n, __ATOMIC_RELAXED);
   return n;
 }
 
@@ -260,10 +260,10 @@ yg_conn_stream_new (GSocketConnection *conn)
 /**
  * yg_conn_stream_sent_without_copy:
  *
- * Returns: bytes sent with sendfile(2) since start (main thread)
+ * Returns: bytes sent with sendfile(2) since start
  */
 guint64
 yg_conn_stream_sent_without_copy (void)
 {
-  return sent_without_copy;
+  return __atomic_load_n (&sent_without_copy, __ATOMIC_RELAXED);
 }

@@ -13,7 +13,11 @@
  * venue, tags (separated by ";" or "；"); "file" is the base name or the path
  * as given). The optional fields are validated like the API's PATCH body
  * (yg-item-input.c) and written in the same transaction as the item; a bad
- * value fails that file. Thread: the CLI's main thread; catalogue work via
+ * value fails that file. What a killed import leaves is removed when the
+ * server starts: its copy in DATA/tmp (yg_import_collect_stale) and an
+ * original moved into place whose item was never created, once older than
+ * a grace period (yg_import_collect_originals). Thread: the CLI's main
+ * thread (the collectors: the server's, at start); catalogue work via
  * yg_db_run_sync.
  */
 #define G_LOG_DOMAIN "yunguan"
@@ -22,10 +26,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "yg-db-error.h"
 #include "yg-field-error.h"
 #include "yg-http-error.h"
 #include "yg-ingest.h"
@@ -573,4 +581,124 @@ yg_import_run (YgDb *db, const YgImportOptions *opts, char **paths, YgImportSumm
         }
     }
   return TRUE;
+}
+
+/**
+ * yg_import_collect_stale:
+ *
+ * Removes DATA/tmp/import-<pid>-… copies whose import process is gone (one
+ * killed while copying); a running import's copy is left alone.
+ *
+ * Returns: the number of files removed
+ */
+guint
+yg_import_collect_stale (const char *data_dir)
+{
+  g_autofree char *tmp = g_build_filename (data_dir, "tmp", NULL);
+  g_autoptr (GDir) dir = g_dir_open (tmp, 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      char *end = NULL;
+      gint64 pid;
+
+      if (!g_str_has_prefix (name, "import-"))
+        continue;
+      pid = g_ascii_strtoll (name + 7, &end, 10);
+      if (end == name + 7 || *end != '-' || pid <= 0 || pid > G_MAXINT
+          || !(kill ((pid_t) pid, 0) != 0 && errno == ESRCH))
+        continue;
+      {
+        g_autofree char *path = g_build_filename (tmp, name, NULL);
+        if (g_unlink (path) == 0)
+          n++;
+      }
+    }
+  if (n > 0)
+    g_message ("removed %u copies left by interrupted imports from %s", n, tmp);
+  return n;
+}
+
+static gpointer
+find_missing_items (YgDbConn *conn, gpointer data, GError **error)
+{
+  GPtrArray *ids = data;
+  g_autoptr (GPtrArray) missing = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < ids->len; i++)
+    {
+      g_autoptr (GError) local = NULL;
+      g_autoptr (YgItem) item = yg_item_store_get (conn, ids->pdata[i], &local);
+
+      if (item != NULL)
+        continue;
+      if (!g_error_matches (local, YG_DB_ERROR, YG_DB_ERROR_NOT_FOUND))
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return NULL;
+        }
+      g_ptr_array_add (missing, g_strdup (ids->pdata[i]));
+    }
+  return g_steal_pointer (&missing);
+}
+
+/**
+ * yg_import_collect_originals:
+ * @keep: (element-type utf8 utf8): item ids whose original is still on its
+ *   way into the catalogue (uploads being finished)
+ * @grace_s: only directories older than this many seconds are removed
+ *
+ * Removes DATA/originals/<id>/ directories of items the catalogue does not
+ * know: an import (or upload) killed after moving its original and before
+ * creating the item. The grace period leaves an import that is between the
+ * two right now alone.
+ *
+ * Returns: the number of directories removed
+ */
+guint
+yg_import_collect_originals (YgDb *db, const char *data_dir, GHashTable *keep, gint64 grace_s)
+{
+  g_autofree char *root = g_build_filename (data_dir, "originals", NULL);
+  g_autoptr (GDir) dir = g_dir_open (root, 0, NULL);
+  g_autoptr (GPtrArray) old = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) missing = NULL;
+  g_autoptr (GError) error = NULL;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (root, name, NULL);
+      GStatBuf st;
+
+      if (strlen (name) == 16 && !g_hash_table_contains (keep, name) && g_lstat (path, &st) == 0
+          && S_ISDIR (st.st_mode) && now - (gint64) st.st_mtime > grace_s)
+        g_ptr_array_add (old, g_strdup (name));
+    }
+  if (old->len == 0)
+    return 0;
+  missing = yg_db_run_sync (db, find_missing_items, old, &error);
+  if (missing == NULL)
+    {
+      g_warning ("not collecting originals: %s", error->message);
+      return 0;
+    }
+  for (guint i = 0; i < missing->len; i++)
+    {
+      g_autofree char *path = g_build_filename (root, missing->pdata[i], NULL);
+      g_autoptr (GDir) d = g_dir_open (path, 0, NULL);
+      const char *file;
+
+      while (d != NULL && (file = g_dir_read_name (d)) != NULL)
+        {
+          g_autofree char *f = g_build_filename (path, file, NULL);
+          g_unlink (f);
+        }
+      g_rmdir (path);
+    }
+  if (missing->len > 0)
+    g_message ("removed %u originals of items never created from %s", missing->len, root);
+  return missing->len;
 }

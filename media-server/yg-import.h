@@ -28,5 +28,12 @@ gboolean yg_import_run (YgDb                  *db,
                         GError               **error);
 
 GHashTable *yg_import_parse_csv (const char *text, GError **error);
+guint yg_import_collect_stale (const char *data_dir);
+guint yg_import_collect_originals (YgDb       *db,
+                                   const char *data_dir,
+                                   GHashTable *keep,
+                                   gint64      grace_s);
+
+#define YG_IMPORT_ORPHAN_GRACE (3600) /* seconds before an original without its item is removed */
 
 G_END_DECLS

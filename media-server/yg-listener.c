@@ -1,6 +1,7 @@
 /* yg-listener.c: YgListener, the accept loop that libsoup 3.2 lacks.
  *
- * Connections are accepted here (GSocketService) and handed to SoupServer
+ * Connections are accepted here (a listening GSocket whose source accepts
+ * every waiting connection per dispatch) and handed to SoupServer
  * with soup_server_accept_iostream, which lets us enforce what libsoup does
  * not: a connection cap (the connection over the cap gets a 503 and is
  * closed), a deadline for a complete request head (slow-header clients are
@@ -42,6 +43,8 @@
 #include <unistd.h>
 
 #define SWEEP_INTERVAL_MS 250
+#define LISTEN_BACKLOG 4096 /* the kernel caps it at net.core.somaxconn */
+#define ACCEPT_BATCH 64
 #define HANGUP_SWEEPS 8 /* peers' hang-ups are looked for every 2 s */
 #define LINGER_MS 2000
 #define LINGER_MAX_BYTES (256 * 1024)
@@ -61,7 +64,8 @@ struct _YgListener
   GObject parent_instance;
   SoupServer *server;
   YgListenerLimits limits;
-  GSocketService *service;
+  GSocket *listen_socket;
+  GSource *accept_source;
   guint16 port;
   GHashTable *conns; /* peer "ip:port" → Conn */
   guint sweep_id;
@@ -404,10 +408,9 @@ purge_closed (YgListener *self)
 
 /* --- accepting ---------------------------------------------------------------- */
 
-static gboolean
-on_incoming (GSocketService *service, GSocketConnection *connection, GObject *source, gpointer data)
+static void
+on_incoming (YgListener *self, GSocketConnection *connection)
 {
-  YgListener *self = data;
   GSocket *socket = g_socket_connection_get_socket (connection);
   g_autoptr (GSocketAddress) local = g_socket_connection_get_local_address (connection, NULL);
   g_autoptr (GSocketAddress) remote = g_socket_connection_get_remote_address (connection, NULL);
@@ -424,12 +427,12 @@ on_incoming (GSocketService *service, GSocketConnection *connection, GObject *so
                     raw_response (503, "Retry-After: 1\r\n",
                                   "{\"error\":{\"code\":\"too_many_connections\",\"message\":"
                                   "\"The server is at its connection limit; retry shortly\"}}"));
-      return TRUE;
+      return;
     }
   if (local == NULL || !G_IS_INET_SOCKET_ADDRESS (remote))
     {
       g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
-      return TRUE;
+      return;
     }
 
   g_socket_set_timeout (socket, self->limits.idle_timeout);
@@ -447,7 +450,32 @@ on_incoming (GSocketService *service, GSocketConnection *connection, GObject *so
       g_warning ("could not hand a connection to the HTTP server: %s", error->message);
       g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
     }
-  return TRUE;
+}
+
+/* Accepts every connection waiting (up to ACCEPT_BATCH) in one dispatch: a
+ * crowd arriving at once is taken in as fast as the kernel queues it, not one
+ * connection per main-loop iteration. */
+static gboolean
+accept_ready (GSocket *socket, GIOCondition condition, gpointer data)
+{
+  YgListener *self = data;
+
+  for (guint i = 0; i < ACCEPT_BATCH; i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (GSocket) accepted = g_socket_accept (socket, NULL, &error);
+      g_autoptr (GSocketConnection) connection = NULL;
+
+      if (accepted == NULL)
+        {
+          if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            g_debug ("accept: %s", error->message);
+          break;
+        }
+      connection = g_socket_connection_factory_create_connection (accepted);
+      on_incoming (self, connection);
+    }
+  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -540,7 +568,7 @@ yg_listener_listen (YgListener *self, const char *host_port, GError **error)
   g_autofree char *host = NULL;
   guint16 port = 0;
 
-  g_return_val_if_fail (self->service == NULL, FALSE);
+  g_return_val_if_fail (self->listen_socket == NULL, FALSE);
 
   {
     g_autoptr (GSocketConnectable) na = g_network_address_parse (host_port, 0, error);
@@ -566,18 +594,25 @@ yg_listener_listen (YgListener *self, const char *host_port, GError **error)
   addr = g_inet_socket_address_new (inet, port);
 
   signal (SIGPIPE, SIG_IGN); /* see the header comment */
-  self->service = g_socket_service_new ();
-  g_socket_listener_set_backlog (G_SOCKET_LISTENER (self->service), 511);
-  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (self->service), addr, G_SOCKET_TYPE_STREAM,
-                                      G_SOCKET_PROTOCOL_TCP, NULL, &effective, error))
+  self->listen_socket = g_socket_new (g_socket_address_get_family (addr), G_SOCKET_TYPE_STREAM,
+                                      G_SOCKET_PROTOCOL_TCP, error);
+  if (self->listen_socket != NULL)
+    {
+      g_socket_set_blocking (self->listen_socket, FALSE);
+      g_socket_set_listen_backlog (self->listen_socket, LISTEN_BACKLOG);
+    }
+  if (self->listen_socket == NULL || !g_socket_bind (self->listen_socket, addr, TRUE, error)
+      || !g_socket_listen (self->listen_socket, error)
+      || (effective = g_socket_get_local_address (self->listen_socket, error)) == NULL)
     {
       g_prefix_error (error, "Cannot listen on %s: ", host_port);
-      g_clear_object (&self->service);
+      g_clear_object (&self->listen_socket);
       return FALSE;
     }
   self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
-  g_signal_connect (self->service, "incoming", G_CALLBACK (on_incoming), self);
-  g_socket_service_start (self->service);
+  self->accept_source = g_socket_create_source (self->listen_socket, G_IO_IN, NULL);
+  g_source_set_callback (self->accept_source, G_SOURCE_FUNC (accept_ready), self, NULL);
+  g_source_attach (self->accept_source, g_main_context_get_thread_default ());
   self->sweep_id = add_timeout (SWEEP_INTERVAL_MS, sweep, self);
   return TRUE;
 }
@@ -612,11 +647,15 @@ yg_listener_stop (YgListener *self)
   GHashTableIter iter;
   Conn *c;
 
-  if (self->service != NULL)
+  if (self->accept_source != NULL)
     {
-      g_socket_service_stop (self->service);
-      g_socket_listener_close (G_SOCKET_LISTENER (self->service));
-      g_clear_object (&self->service);
+      g_source_destroy (self->accept_source);
+      g_clear_pointer (&self->accept_source, g_source_unref);
+    }
+  if (self->listen_socket != NULL)
+    {
+      g_socket_close (self->listen_socket, NULL);
+      g_clear_object (&self->listen_socket);
     }
   if (self->sweep_id != 0)
     remove_timeout (self->sweep_id);

@@ -120,14 +120,27 @@ yg_request_query (YgRequest *req)
   query = g_object_get_qdata (G_OBJECT (req->msg), q);
   if (query == NULL)
     {
-      const char *raw = g_uri_get_query (soup_server_message_get_uri (req->msg));
-      query = raw != NULL ? g_uri_parse_params (raw, -1, "&", G_URI_PARAMS_NONE, NULL) : NULL;
-      if (query == NULL)
-        query = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+      query = yg_request_decode_query (g_uri_get_query (soup_server_message_get_uri (req->msg)));
       g_object_set_qdata_full (G_OBJECT (req->msg), q, query,
                                (GDestroyNotify) g_hash_table_unref);
     }
   return query;
+}
+
+/**
+ * yg_request_decode_query:
+ * @raw: (nullable): a query string as sent
+ *
+ * Returns: (transfer full) (element-type utf8 utf8): the decoded
+ *   parameters, empty if none or malformed
+ */
+GHashTable *
+yg_request_decode_query (const char *raw)
+{
+  GHashTable *query = raw != NULL ? g_uri_parse_params (raw, -1, "&", G_URI_PARAMS_NONE, NULL)
+                                  : NULL;
+
+  return query != NULL ? query : g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
 /* Idempotent: the message may already be paused (e.g. by the token lookup). */
@@ -491,7 +504,7 @@ yg_request_parse_json_body (YgRequest *req, GError **error)
     }
   body = soup_message_body_flatten (mb);
   data = g_bytes_get_data (body, &len);
-  /* a body of white space parses as a document without a root */
+  /* json-glib accepts a body of only white space, with no root at all */
   if (len == 0 || !json_parser_load_from_data (parser, data, len, &local)
       || json_parser_get_root (parser) == NULL)
     {
@@ -542,33 +555,69 @@ JsonObject *
 yg_request_parse_form (YgRequest *req, JsonNode **owner, const char *const *allowed,
                        const char **field, GError **error)
 {
+  const char *ctype = yg_request_header (req, "Content-Type");
+  g_autoptr (GBytes) raw = NULL;
+  gsize len = 0;
+  const char *data;
+
+  *owner = NULL;
+  *field = NULL;
+  if (ctype == NULL || g_ascii_strncasecmp (ctype, "application/json", 16) != 0)
+    {
+      g_set_error_literal (error, YG_HTTP_ERROR, YG_HTTP_ERROR_UNSUPPORTED_MEDIA,
+                           "Send the body as JSON with Content-Type: application/json");
+      return NULL;
+    }
+  raw = soup_message_body_flatten (soup_server_message_get_request_body (req->msg));
+  data = g_bytes_get_data (raw, &len);
+  return yg_request_form_from_data (data, len, owner, allowed, field, error);
+}
+
+/**
+ * yg_request_form_from_data:
+ * @owner: (out): the document holding the object; free it after use
+ *
+ * The pure part of yg_request_parse_form (fuzzed): @data must be a JSON
+ * object whose members are all in @allowed, with no escaped NUL.
+ *
+ * Returns: (transfer none): the object, or %NULL with @error
+ *   (YG_HTTP_ERROR_INVALID) and @field
+ */
+JsonObject *
+yg_request_form_from_data (const char *data, gsize len, JsonNode **owner,
+                           const char *const *allowed, const char **field, GError **error)
+{
+  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
   g_autoptr (GError) local = NULL;
-  JsonObject *o = yg_request_parse_json_object (req, owner, &local);
   JsonObjectIter iter;
   const char *name;
   JsonNode *value;
-  g_autoptr (GBytes) raw = NULL;
-  gsize raw_len = 0;
-  const char *raw_data;
+  JsonObject *o;
 
+  *owner = NULL;
   *field = NULL;
+  if (len == 0 || !json_parser_load_from_data (parser, data, len, &local)
+      || json_parser_get_root (parser) == NULL)
+    {
+      g_set_error (error, YG_HTTP_ERROR, YG_HTTP_ERROR_INVALID, "The body is not valid JSON%s%s",
+                   local ? ": " : "", local ? local->message : "");
+      return NULL;
+    }
+  *owner = json_node_copy (json_parser_get_root (parser));
+  if (!JSON_NODE_HOLDS_OBJECT (*owner))
+    {
+      g_set_error_literal (error, YG_HTTP_ERROR, YG_HTTP_ERROR_INVALID,
+                           "The body must be a JSON object");
+      return NULL;
+    }
   /* json-glib cuts a string at an escaped NUL; refuse rather than store less */
-  raw = soup_message_body_flatten (soup_server_message_get_request_body (req->msg));
-  raw_data = g_bytes_get_data (raw, &raw_len);
-  if (o != NULL && raw_data != NULL && memmem (raw_data, raw_len, "\\u0000", 6) != NULL)
+  if (memmem (data, len, "\\u0000", 6) != NULL)
     {
       g_set_error_literal (error, YG_HTTP_ERROR, YG_HTTP_ERROR_INVALID,
                            "Strings must not contain NUL characters (\\u0000)");
       return NULL;
     }
-  if (o == NULL)
-    {
-      if (g_error_matches (local, YG_HTTP_ERROR, YG_HTTP_ERROR_UNSUPPORTED_MEDIA))
-        g_propagate_error (error, g_steal_pointer (&local));
-      else
-        g_set_error_literal (error, YG_HTTP_ERROR, YG_HTTP_ERROR_INVALID, local->message);
-      return NULL;
-    }
+  o = json_node_get_object (*owner);
   json_object_iter_init (&iter, o);
   while (json_object_iter_next (&iter, &name, &value))
     if (!g_strv_contains (allowed, name))
@@ -711,7 +760,21 @@ yg_request_page_query_filtered (YgRequest *req, guint default_limit, const char 
                                 const char *const *filters, gint64 *after, guint *limit,
                                 GError **error)
 {
-  GHashTable *query = yg_request_query (req);
+  return yg_request_page_params (yg_request_query (req), default_limit, id_name, filters, after,
+                                 limit, error);
+}
+
+/**
+ * yg_request_page_params:
+ * @query: (element-type utf8 utf8): decoded query parameters
+ * @filters: (array zero-terminated=1) (nullable): further parameter names allowed
+ *
+ * The pure part of yg_request_page_query_filtered (fuzzed).
+ */
+gboolean
+yg_request_page_params (GHashTable *query, guint default_limit, const char *id_name,
+                        const char *const *filters, gint64 *after, guint *limit, GError **error)
+{
   const char *after_s = g_hash_table_lookup (query, "after");
   const char *limit_s = g_hash_table_lookup (query, "limit");
   guint64 n = default_limit;

@@ -34,6 +34,7 @@ const char *yg_request_param (YgRequest *req, guint index);
 const char *yg_request_header (YgRequest *req, const char *name);
 const char *yg_request_method (YgRequest *req);
 GHashTable *yg_request_query (YgRequest *req);
+GHashTable *yg_request_decode_query (const char *raw);
 
 void yg_request_pause (YgRequest *req);
 void yg_request_resume (YgRequest *req);
@@ -64,6 +65,12 @@ gboolean yg_request_form_string (JsonObject  *form,
                                  guint        max_chars,
                                  const char **value,
                                  GError     **error);
+JsonObject *yg_request_form_from_data (const char         *data,
+                                       gsize               len,
+                                       JsonNode          **owner,
+                                       const char *const *allowed,
+                                       const char        **field,
+                                       GError            **error);
 JsonNode *yg_request_parse_json_body (YgRequest *req, GError **error);
 JsonObject *yg_request_parse_json_object (YgRequest *req, JsonNode **owner, GError **error);
 
@@ -90,5 +97,12 @@ gboolean yg_request_page_query_filtered (YgRequest          *req,
                                          gint64             *after,
                                          guint              *limit,
                                          GError            **error);
+gboolean yg_request_page_params (GHashTable         *query,
+                                 guint               default_limit,
+                                 const char         *id_name,
+                                 const char *const  *filters,
+                                 gint64             *after,
+                                 guint              *limit,
+                                 GError            **error);
 
 G_END_DECLS

@@ -2,7 +2,8 @@
  * register, sign in and sign out.
  *
  * Registration makes residents only (staff come from `yunguan user add`);
- * phone numbers are not verified (verify_phone_number is an empty hook).
+ * phone numbers are not verified (verify_phone_number in yg-resident-input.c
+ * is an empty hook).
  * Sign-in checks the password on the DB thread (same time and answer for an
  * unknown user and a wrong password), makes a session with a new secret,
  * deletes the one the browser sent (rotation) and sets the cookie (see
@@ -12,7 +13,7 @@
  * Registrations have a per-address bucket too. At most MAX_HASHING password
  * hashes wait on the DB thread at once (more → 503, Retry-After: 1), so a
  * burst of them cannot stall every other request. Bodies are validated strictly
- * (400 "invalid" with the field; nothing written).
+ * by yg-resident-input.c (400 "invalid" with the field; nothing written).
  * Thread: main thread; accounts and sessions live on the DB thread.
  */
 #define G_LOG_DOMAIN "yg-server"
@@ -20,15 +21,13 @@
 #include "yg-auth.h"
 #include "yg-http-error.h"
 #include "yg-request.h"
+#include "yg-resident-input.h"
 #include "yg-routes.h"
 #include "yg-server.h"
 #include "yg-session-store.h"
 #include "yg-throttle.h"
 #include "yg-user-store.h"
 
-#define MAX_NAME_CHARS 64
-#define MAX_PASSWORD_CHARS 256
-#define MIN_PASSWORD_CHARS 8
 #define MAX_HASHING 4 /* Argon2id checks queued on the DB thread, ~70 ms and 64 MiB each */
 
 /* The number of hashes in flight, kept on the server object (main thread). */
@@ -61,123 +60,6 @@ hashing_end (YgServer *server)
   g_object_set_data (G_OBJECT (server), HASHING_KEY, GUINT_TO_POINTER (hashing - 1));
 }
 
-/* --- validation --------------------------------------------------------------------- */
-
-typedef struct
-{
-  char *username;      /* lower-cased; the phone number for phone sign-ups */
-  char *display_name;
-  char *password;
-  gboolean by_phone;
-} Registration;
-
-static void
-registration_free (Registration *r)
-{
-  if (r == NULL)
-    return;
-  g_free (r->username);
-  g_free (r->display_name);
-  if (r->password != NULL)
-    memset (r->password, 0, strlen (r->password));
-  g_free (r->password);
-  g_free (r);
-}
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Registration, registration_free)
-
-static gboolean
-is_mobile_number (const char *s)
-{
-  if (strlen (s) != 11 || s[0] != '1')
-    return FALSE;
-  for (const char *p = s; *p; p++)
-    if (!g_ascii_isdigit (*p))
-      return FALSE;
-  return TRUE;
-}
-
-/* The hook for verifying a resident's phone number by SMS. It does nothing
- * and accepts every number: Yunguan sends no SMS. A deployment that needs
- * verification implements it here (send a code, then confirm it in a second
- * request before the account is created). */
-static gboolean
-verify_phone_number (const char *phone, GError **error)
-{
-  (void) phone;
-  (void) error;
-  return TRUE;
-}
-
-/* Validates a registration body; on error *field names the culprit. */
-static Registration *
-parse_registration (JsonObject *form, const char **field, GError **error)
-{
-  g_autoptr (Registration) r = g_new0 (Registration, 1);
-  const char *username, *phone, *display_name, *password;
-
-  *field = "username";
-  if (!yg_request_form_string (form, "username", FALSE, MAX_NAME_CHARS, &username, error))
-    return NULL;
-  *field = "phone";
-  if (!yg_request_form_string (form, "phone", FALSE, MAX_NAME_CHARS, &phone, error))
-    return NULL;
-  if ((username == NULL) == (phone == NULL))
-    {
-      *field = username == NULL ? "username" : "phone";
-      g_set_error_literal (error, YG_HTTP_ERROR, YG_HTTP_ERROR_INVALID,
-                           "Give either a username or a phone number (not both)");
-      return NULL;
-    }
-  if (username != NULL)
-    {
-      *field = "username";
-      r->username = g_ascii_strdown (username, -1);
-      if (!yg_user_name_is_valid (r->username) || is_mobile_number (r->username))
-        {
-          g_set_error_literal (error, YG_HTTP_ERROR, YG_HTTP_ERROR_INVALID,
-                               "A username has 3–32 characters among a–z, 0–9, '.', '_' and '-' "
-                               "(sign up with \"phone\" for a mobile number)");
-          return NULL;
-        }
-    }
-  else
-    {
-      *field = "phone";
-      if (!is_mobile_number (phone))
-        {
-          g_set_error_literal (error, YG_HTTP_ERROR, YG_HTTP_ERROR_INVALID,
-                               "A phone number has 11 digits and starts with 1");
-          return NULL;
-        }
-      if (!verify_phone_number (phone, error))
-        return NULL;
-      r->username = g_strdup (phone);
-      r->by_phone = TRUE;
-    }
-  *field = "display_name";
-  if (!yg_request_form_string (form, "display_name", TRUE, MAX_NAME_CHARS, &display_name, error))
-    return NULL;
-  r->display_name = g_strstrip (g_strdup (display_name));
-  if (r->display_name[0] == '\0')
-    {
-      g_set_error_literal (error, YG_HTTP_ERROR, YG_HTTP_ERROR_INVALID,
-                           "\"display_name\" must not be empty");
-      return NULL;
-    }
-  *field = "password";
-  if (!yg_request_form_string (form, "password", TRUE, MAX_PASSWORD_CHARS, &password, error))
-    return NULL;
-  if (g_utf8_strlen (password, -1) < MIN_PASSWORD_CHARS)
-    {
-      g_set_error (error, YG_HTTP_ERROR, YG_HTTP_ERROR_INVALID,
-                   "The password must have at least %d characters", MIN_PASSWORD_CHARS);
-      return NULL;
-    }
-  r->password = g_strdup (password);
-  *field = NULL;
-  return g_steal_pointer (&r);
-}
-
 /* 429 with Retry-After. */
 static void
 refuse_for (YgRequest *req, guint wait, const char *what)
@@ -195,7 +77,7 @@ typedef struct
 static gpointer
 create_account (YgDbConn *conn, gpointer data, GError **error)
 {
-  Registration *r = data;
+  YgRegistration *r = data;
   YgUser *u;
   gint64 id = yg_user_store_create (conn, r->username, r->display_name, YG_ROLE_RESIDENT,
                                     r->password, error);
@@ -260,7 +142,7 @@ yg_route_accounts_create (YgServer *server, YgRequest *req)
   g_autoptr (GError) error = NULL;
   const char *field = NULL;
   JsonObject *form = yg_request_parse_form (req, &owner, allowed, &field, &error);
-  Registration *r;
+  YgRegistration *r;
   AccountCall *call;
 
   g_autofree char *address = NULL;
@@ -268,7 +150,7 @@ yg_route_accounts_create (YgServer *server, YgRequest *req)
   gint64 now = g_get_monotonic_time ();
   guint wait;
 
-  r = form != NULL ? parse_registration (form, &field, &error) : NULL;
+  r = form != NULL ? yg_resident_input_registration (form, &field, &error) : NULL;
   if (r == NULL)
     {
       yg_request_respond_field_error (req, field, error);
@@ -278,13 +160,13 @@ yg_route_accounts_create (YgServer *server, YgRequest *req)
   wait = yg_throttle_retry_after (signups, address, now);
   if (wait > 0)
     {
-      registration_free (r);
+      yg_registration_free (r);
       refuse_for (req, wait, "registrations from this address");
       return;
     }
   if (!hashing_begin (req))
     {
-      registration_free (r);
+      yg_registration_free (r);
       return;
     }
   yg_throttle_take (signups, address, now);
@@ -293,7 +175,7 @@ yg_route_accounts_create (YgServer *server, YgRequest *req)
   call->by_phone = r->by_phone;
   yg_request_pause (req);
   yg_db_run_async (yg_server_get_db (server), create_account, r,
-                   (GDestroyNotify) registration_free, (GDestroyNotify) yg_user_free, NULL,
+                   (GDestroyNotify) yg_registration_free, (GDestroyNotify) yg_user_free, NULL,
                    account_created, call);
 }
 
@@ -417,21 +299,9 @@ yg_route_session_create (YgServer *server, YgRequest *req)
   SignIn *s;
   SignInCall *call;
 
-  if (form != NULL)
-    {
-      if (!yg_request_form_string (form, field = "username", FALSE, MAX_NAME_CHARS, &username, &error)
-          || !yg_request_form_string (form, field = "phone", FALSE, MAX_NAME_CHARS, &phone, &error)
-          || !yg_request_form_string (form, field = "password", TRUE, MAX_PASSWORD_CHARS, &password,
-                                      &error))
-        form = NULL;
-      else if ((username == NULL) == (phone == NULL))
-        {
-          field = "username";
-          g_set_error_literal (&error, YG_HTTP_ERROR, YG_HTTP_ERROR_INVALID,
-                               "Give either a username or a phone number");
-          form = NULL;
-        }
-    }
+  if (form != NULL
+      && !yg_resident_input_sign_in (form, &username, &phone, &password, &field, &error))
+    form = NULL;
   if (form == NULL)
     {
       yg_request_respond_field_error (req, field, error);

@@ -33,43 +33,9 @@
 #include "yg-http-error.h"
 #include "yg-http-file.h"
 #include "yg-item-store.h"
+#include "yg-media-names.h"
 #include "yg-routes.h"
 #include "yg-server.h"
-
-static gboolean
-valid_item_id (const char *id)
-{
-  if (strlen (id) != 16)
-    return FALSE;
-  for (const char *p = id; *p; p++)
-    if (!((*p >= 'a' && *p <= 'z') || (*p >= '2' && *p <= '7')))
-      return FALSE;
-  return TRUE;
-}
-
-static gboolean
-valid_rung (const char *rung)
-{
-  gsize n = strlen (rung);
-
-  if (n == 0 || n > 16)
-    return FALSE;
-  for (const char *p = rung; *p; p++)
-    if (!g_ascii_islower (*p) && !g_ascii_isdigit (*p))
-      return FALSE;
-  return TRUE;
-}
-
-static gboolean
-is_segment_name (const char *name)
-{
-  if (strlen (name) != 11 || !g_str_has_prefix (name, "seg") || !g_str_has_suffix (name, ".ts"))
-    return FALSE;
-  for (int i = 3; i < 8; i++)
-    if (!g_ascii_isdigit (name[i]))
-      return FALSE;
-  return TRUE;
-}
 
 /* Sends the file @rel below @root, or lets nginx send it (--accel-redirect). */
 static void
@@ -215,7 +181,8 @@ serve (YgServer *server, YgRequest *req, const char *item, const char *rung, con
   g_autofree char *path = NULL;
   const char *type, *cache;
 
-  if (!valid_item_id (item) || (rung != NULL && !valid_rung (rung)))
+  if (!yg_media_names_item_id_is_valid (item)
+      || (rung != NULL && !yg_media_names_rung_is_valid (rung)))
     {
       yg_request_fail (req, YG_HTTP_ERROR_NOT_FOUND, "No such media");
       return;
@@ -233,7 +200,7 @@ serve (YgServer *server, YgRequest *req, const char *item, const char *rung, con
       type = "application/vnd.apple.mpegurl";
       cache = playlist_cache_control (path);
     }
-  else if (rung != NULL && is_segment_name (name))
+  else if (rung != NULL && yg_media_names_is_segment (name))
     {
       type = "video/mp2t";
       cache = "public, max-age=31536000, immutable";
@@ -330,7 +297,7 @@ serve_public (YgServer *server, YgRequest *req)
       yg_request_fail (req, YG_HTTP_ERROR_FORBIDDEN, "This playback address has no token");
       return;
     }
-  if (!valid_item_id (item))
+  if (!yg_media_names_item_id_is_valid (item))
     {
       yg_request_fail (req, YG_HTTP_ERROR_NOT_FOUND, "No such media");
       return;

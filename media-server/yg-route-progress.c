@@ -18,20 +18,16 @@
  */
 #define G_LOG_DOMAIN "yg-server"
 
-#include <math.h>
-
 #include "yg-auth.h"
-#include "yg-field-error.h"
 #include "yg-http-error.h"
 #include "yg-item-store.h"
 #include "yg-progress-buffer.h"
 #include "yg-request.h"
+#include "yg-resident-input.h"
 #include "yg-route-courses.h"
 #include "yg-routes.h"
 #include "yg-server.h"
 
-#define POSITION_SLACK 5.0  /* seconds a position may pass the duration */
-#define MAX_DURATION 1e7
 
 typedef struct
 {
@@ -60,44 +56,6 @@ call_new (YgRequest *req)
     c->item_id = g_strdup (yg_request_param (req, 0));
   c->principal = yg_principal_copy (req->principal);
   return c;
-}
-
-static gboolean
-get_number (JsonObject *obj, const char *name, double *out, GError **error)
-{
-  JsonNode *n = json_object_get_member (obj, name);
-
-  if (n == NULL)
-    return yg_field_error_set (error, name, "\"%s\" is required", name);
-  if (!JSON_NODE_HOLDS_VALUE (n)
-      || (json_node_get_value_type (n) != G_TYPE_INT64
-          && json_node_get_value_type (n) != G_TYPE_DOUBLE)
-      || !isfinite (json_node_get_double (n)))
-    return yg_field_error_set (error, name, "\"%s\" must be a number of seconds", name);
-  *out = json_node_get_double (n);
-  return TRUE;
-}
-
-/* Checks the body of a PUT. */
-static gboolean
-parse_report (JsonObject *obj, double *position, double *duration, GError **error)
-{
-  g_autoptr (GList) members = json_object_get_members (obj);
-
-  for (GList *m = members; m != NULL; m = m->next)
-    if (!g_str_equal (m->data, "position") && !g_str_equal (m->data, "duration"))
-      return yg_field_error_set (error, m->data, "Unknown field \"%s\"", (const char *) m->data);
-  if (!get_number (obj, "duration", duration, error) || !get_number (obj, "position", position, error))
-    return FALSE;
-  if (*duration <= 0 || *duration > MAX_DURATION)
-    return yg_field_error_set (error, "duration", "\"duration\" must be more than 0 and at most %g",
-                               MAX_DURATION);
-  if (*position < 0 || *position > *duration + POSITION_SLACK)
-    return yg_field_error_set (error, "position",
-                               "\"position\" must be from 0 to the duration (+%g s)",
-                               POSITION_SLACK);
-  *position = MIN (*position, *duration);
-  return TRUE;
 }
 
 /* The item, if the caller may see it (DB thread). */
@@ -151,7 +109,7 @@ yg_route_progress_put (YgServer *server, YgRequest *req)
   double position = 0, duration = 0;
 
   obj = yg_request_parse_json_object (req, &doc, &error);
-  if (obj == NULL || !parse_report (obj, &position, &duration, &error))
+  if (obj == NULL || !yg_resident_input_progress (obj, &position, &duration, &error))
     {
       yg_request_respond_error (req, error);
       return;

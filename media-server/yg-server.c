@@ -26,6 +26,7 @@
 #include "yg-build-config.h"
 #include "yg-doc-cache.h"
 #include "yg-http-error.h"
+#include "yg-import.h"
 #include "yg-request.h"
 #include "yg-router.h"
 #include "yg-token-store.h"
@@ -670,6 +671,7 @@ yg_server_new (const YgConfig *config, const YgRoute *routes, gsize n_routes, GE
     }
   if (!yg_data_dir_prepare (config->data_dir, error))
     return NULL;
+  yg_import_collect_stale (config->data_dir);
   db_path = g_build_filename (config->data_dir, "catalog.db", NULL);
   self->db = yg_db_open (db_path, error);
   if (self->db == NULL)
@@ -702,6 +704,19 @@ yg_server_new (const YgConfig *config, const YgRoute *routes, gsize n_routes, GE
   if (self->uploads == NULL)
     return NULL;
   yg_tus_store_collect_expired (self->uploads);
+  {
+    /* originals of items a crash kept from being created (not those of
+     * uploads about to be finished by yg_uploads_recover) */
+    g_autoptr (GPtrArray) finishing = yg_tus_store_list_finishing (self->uploads);
+    g_autoptr (GHashTable) keep = g_hash_table_new (g_str_hash, g_str_equal);
+    for (guint i = 0; i < finishing->len; i++)
+      {
+        YgTusUpload *u = finishing->pdata[i];
+        if (u->item_id != NULL)
+          g_hash_table_add (keep, u->item_id);
+      }
+    yg_import_collect_originals (self->db, config->data_dir, keep, YG_IMPORT_ORPHAN_GRACE);
+  }
 
   if (g_str_equal (config->access_log, "-"))
     self->access_log = stderr;

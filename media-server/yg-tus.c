@@ -10,7 +10,8 @@
  * creation, and deletes expired unfinished uploads. The parsers accept
  * exactly the grammar of the tus 1.0.0 spec and nothing else. An upload's
  * bytes are hashed as they are acknowledged (yg-upload-hash.c), its progress
- * cached in <id>.sha256.
+ * cached in <id>.sha256. At start, files of no upload (a crash between the
+ * data file and its .info, temporary files) are removed.
  * Thread: main thread, except yg_tus_store_save, which the upload's owner
  * may call from a worker thread while the upload is locked.
  */
@@ -421,6 +422,34 @@ load_info (YgTusStore *store, const char *id)
   return u;
 }
 
+/* Files of no upload, left by a crash: the bytes of an upload killed between
+ * creating its file and writing its .info, temporary .info files, hash state
+ * of a removed upload. Only names the store makes are kept. */
+static void
+collect_orphans (YgTusStore *store)
+{
+  g_autoptr (GDir) dir = g_dir_open (store->dir, 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *id = g_strndup (name, strcspn (name, "."));
+      g_autofree char *info = g_strdup_printf ("%s/%s.info", store->dir, id);
+      g_autofree char *path = g_build_filename (store->dir, name, NULL);
+      const char *suffix = name + strlen (id);
+
+      /* an unreadable .info keeps its files: nothing is deleted on a guess */
+      if ((g_hash_table_contains (store->uploads, id) || g_file_test (info, G_FILE_TEST_EXISTS))
+          && (*suffix == '\0' || g_str_equal (suffix, ".info") || g_str_equal (suffix, ".sha256")))
+        continue;
+      if (g_unlink (path) == 0)
+        n++;
+    }
+  if (n > 0)
+    g_message ("removed %u files of no upload from %s", n, store->dir);
+}
+
 /**
  * yg_tus_store_new:
  * @quota: bytes of unfinished uploads one owner may have
@@ -454,6 +483,7 @@ yg_tus_store_new (const char *data_dir, guint64 max_size, guint64 quota, guint e
         if (u != NULL)
           g_hash_table_insert (store->uploads, u->id, u);
       }
+  collect_orphans (store);
   return store;
 }
 

@@ -104,7 +104,7 @@ reclaim_stale (YgDbConn *conn, gpointer data, GError **error)
     {
       gint64 id = g_array_index (ids, gint64, i);
       g_autofree char *owner = g_strdup_printf ("%" G_GINT64_FORMAT, id);
-      jobs += yg_job_store_release_owner (conn, owner, NULL);
+      jobs += yg_job_store_reclaim_owner (conn, owner, NULL); /* not the jobs' fault */
       yg_token_store_revoke (conn, id, NULL);
     }
   return GUINT_TO_POINTER (jobs + 1);

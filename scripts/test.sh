@@ -31,6 +31,9 @@ meson test -C build-asan --no-suite slow --no-suite browser --print-errorlogs --
   --timeout-multiplier 3
 unset ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
 
+step "fuzzing (libFuzzer, ${YG_FUZZ_SECONDS:-20} s per target)"
+bash scripts/fuzz.sh build-fuzz
+
 elapsed_min=$(( ($(date +%s) - start) / 60 ))
 if [ "$elapsed_min" -lt "$budget_min" ]; then
   step "slow tests"

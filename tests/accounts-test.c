@@ -615,6 +615,8 @@ test_bad_input (Fixture *f, gconstpointer data)
 {
   static const BadCase accounts[] = {
     { "{", NULL },
+    { " ", NULL },      /* no JSON value at all (security.md bug 7) */
+    { "\n\t ", NULL },
     { "[1,2]", NULL },
     { "\"text\"", NULL },
     { "{\"username\":5,\"password\":\"" PASSWORD "\",\"display_name\":\"x\"}", "username" },

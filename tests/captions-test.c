@@ -280,6 +280,13 @@ test_upload_and_serve (Fixture *f, gconstpointer data)
     g_assert_cmpuint (b->status, ==, 404);
     g_assert_true (c->status == 400 || c->status == 404); /* refused before any file */
   }
+  /* an empty language (once a crash, security.md bug 6) */
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *url = g_strconcat (base, i == 0 ? "captions/.vtt" : "captions/.m3u8", NULL);
+      g_autoptr (YgTestResponse) r2 = yg_test_request (f->ts->port, NULL, "GET", url, NULL, NULL);
+      g_assert_cmpuint (r2->status, ==, 404);
+    }
 }
 
 static void

@@ -82,6 +82,7 @@ typedef enum
   OP_RETRY,
   OP_REQUEUE_EXPIRED,
   OP_RELEASE_OWNER,
+  OP_RECLAIM_OWNER,
   OP_GET_JOB,
   OP_GET_ITEM,
   OP_LIST,
@@ -156,6 +157,10 @@ call_func (YgDbConn *conn, gpointer data, GError **error)
       break;
     case OP_RELEASE_OWNER:
       c->out_count = yg_job_store_release_owner (conn, c->owner, &local);
+      ok = local == NULL;
+      break;
+    case OP_RECLAIM_OWNER:
+      c->out_count = yg_job_store_reclaim_owner (conn, c->owner, &local);
       ok = local == NULL;
       break;
     case OP_GET_JOB:
@@ -870,6 +875,41 @@ test_fail_not_retryable (Fixture *f, gconstpointer user_data)
   lease_none (f, "worker-b");
 }
 
+/* --- /jobs/store/reclaim-owner -------------------------------------------------- */
+
+/* Workers that died with the server: their jobs come back without losing an
+ * attempt, however often it happens (a job with 3 attempts, 5 restarts). */
+static void
+test_reclaim_owner (Fixture *f, gconstpointer user_data)
+{
+  g_autofree char *a = NULL;
+  gint64 ja = job_new (f, &a);
+  Call reclaim = { .op = OP_RECLAIM_OWNER, .owner = "worker-of-last-run" };
+
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autoptr (YgJob) l = NULL;
+      g_autoptr (YgJob) j = NULL;
+      run_ok (f, &(Call){ .op = OP_EXEC, .text = "UPDATE jobs SET not_before = 0" });
+      l = lease (f, "worker-of-last-run");
+      g_assert_cmpint (l->id, ==, ja);
+      g_assert_cmpint (l->attempts, ==, 1);
+      run_ok (f, &reclaim);
+      g_assert_cmpuint (reclaim.out_count, ==, 1);
+      j = job_get (f, ja);
+      g_assert_cmpstr (j->state, ==, "queued");
+      g_assert_cmpint (j->attempts, ==, 0);
+      g_assert_null (j->lease_owner);
+    }
+  {
+    g_autoptr (YgItem) item = NULL;
+    Call get = { .op = OP_GET_ITEM, .item_id = a };
+    run_ok (f, &get);
+    item = get.out_item;
+    g_assert_cmpstr (item->status, !=, "failed");
+  }
+}
+
 /* --- /jobs/store/release-owner -------------------------------------------------- */
 
 static void
@@ -1238,6 +1278,7 @@ main (int argc, char *argv[])
   ADD ("retries-exhausted", test_retries_exhausted);
   ADD ("fail-not-retryable", test_fail_not_retryable);
   ADD ("release-owner", test_release_owner);
+  ADD ("reclaim-owner", test_reclaim_owner);
   ADD ("cancel", test_cancel);
   ADD ("retry", test_retry);
   ADD ("one-active-per-item", test_one_active_per_item);

@@ -16,6 +16,8 @@
  */
 #include <errno.h>
 #include <glib/gstdio.h>
+#include <time.h>
+#include <utime.h>
 #include <json-glib/json-glib.h>
 #include <sqlite3.h>
 
@@ -1756,10 +1758,52 @@ test_expire_after_restart (void)
     g_autofree char *done_info = upload_path (&f, done_id, ".info");
     set_info_expiry (done_info, g_get_real_time () / G_USEC_PER_SEC - 60);
   }
+  /* What a crash can leave: bytes of an upload that never got its .info, a
+   * temporary .info, and import copies of a dead and of a live import. */
+  g_autofree char *no_info = g_build_filename (uploads, "aaaaaaaaaaaaaaaa", NULL);
+  g_autofree char *info_tmp = upload_path (&f, live_id, ".info.tmp");
+  g_autofree char *dead_import = g_strdup_printf ("%s/tmp/import-%d-x", dir, G_MAXINT - 1);
+  g_autofree char *live_import = g_strdup_printf ("%s/tmp/import-%d-y", dir, (int) getpid ());
+  for (const char *const *p = (const char *const[]){ no_info, info_tmp, dead_import, live_import,
+                                                      NULL };
+       *p != NULL; p++)
+    g_assert_true (g_file_set_contents (*p, "x", 1, NULL));
+  /* originals: of an item never created, old (collected) and recent (an
+   * import may be about to create it: kept); of the finished upload's item,
+   * old (kept) */
+  g_autofree char *originals = g_build_filename (dir, "originals", NULL);
+  g_autofree char *done_original = NULL;
+  g_autofree char *lost = g_build_filename (originals, "bbbbbbbbbbbbbbbb", NULL);
+  g_autofree char *recent = g_build_filename (originals, "cccccccccccccccc", NULL);
+  {
+    g_autoptr (GDir) d = g_dir_open (originals, 0, NULL);
+    const char *name = d != NULL ? g_dir_read_name (d) : NULL;
+    g_assert_nonnull (name);
+    done_original = g_build_filename (originals, name, NULL);
+  }
+  for (const char *const *p = (const char *const[]){ lost, recent, NULL }; *p != NULL; p++)
+    {
+      g_autofree char *file = g_build_filename (*p, "original.bin", NULL);
+      g_assert_cmpint (g_mkdir (*p, 0750), ==, 0);
+      g_assert_true (g_file_set_contents (file, "x", 1, NULL));
+    }
+  for (const char *const *p = (const char *const[]){ lost, done_original, NULL }; *p != NULL; p++)
+    {
+      struct utimbuf old = { time (NULL) - 7200, time (NULL) - 7200 };
+      g_assert_cmpint (g_utime (*p, &old), ==, 0);
+    }
 
   in = instance_start (dir);
   f.port = in->port;
   /* collected at start-up, before any request */
+  g_assert_false (g_file_test (no_info, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (info_tmp, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (dead_import, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (live_import, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (lost, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (recent, G_FILE_TEST_IS_DIR));
+  g_assert_true (g_file_test (done_original, G_FILE_TEST_IS_DIR));
+  g_assert_cmpint (data_size (&f, live_id), ==, 0);
   g_assert_false (g_file_test (old_info, G_FILE_TEST_EXISTS));
   g_assert_cmpint (data_size (&f, old_id), ==, -1);
   {

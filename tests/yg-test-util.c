@@ -1,4 +1,5 @@
-/* yg-test-util.c: helpers every test program may use: scratch directories, external tools.
+/* yg-test-util.c: helpers every test program may use: scratch directories, external tools,
+ * route patterns.
  *
  * Tests work in temporary directories they remove afterwards, and the media
  * tests judge the project with real tools (ffmpeg makes sources, ffprobe
@@ -9,6 +10,7 @@
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
+#include <string.h>
 
 char *
 yg_test_make_tmpdir (void)
@@ -109,4 +111,15 @@ yg_test_ffmpeg (const char *dir, const char *name, const char *const *args)
   g_ptr_array_add (argv, NULL);
   g_assert_true (yg_test_spawn ((const char *const *) argv->pdata, NULL, NULL));
   return path;
+}
+
+/* The number of {param} segments in a route pattern. */
+guint
+yg_test_pattern_params (const char *pattern)
+{
+  guint n = 0;
+
+  for (const char *p = pattern; (p = strchr (p, '{')) != NULL; p++)
+    n++;
+  return n;
 }

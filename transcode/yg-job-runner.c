@@ -6,7 +6,8 @@
  * the worker reads (yg-worker.c) on @report, flushed line by line:
  *   probe <duration>           after a successful probe
  *   progress <0..1>            at least every second while transcoding
- *   file master <path>         when the master playlist first plays
+ *   file master <path>         when the master playlist first plays, and
+ *                              again once it is final
  *   file poster <path>         when the poster exists
  *   file storyboard <path>     seek previews (then file thumbnails <path>)
  *   done <duration>            success
@@ -277,6 +278,10 @@ yg_job_runner_run (const YgJobRunnerOptions *opts, FILE *out)
       report_error (out, code, transcode_retryable (error), error->message);
       return 1;
     }
+  /* The master was reported when it first played; the final one (measured
+   * bandwidths) is rewritten at the end, so report it again: the server
+   * records the size of what is on disk now. */
+  report_line (out, "file master %s/master.m3u8", opts->output);
   if (result.has_poster)
     report_line (out, "file poster %s/poster.jpg", opts->output);
   if (facts.has_video)

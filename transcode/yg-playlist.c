@@ -623,6 +623,9 @@ parse_attributes (const char *text)
           while (*p != '\0' && *p != ',')
             p++;
           value_len = (gsize) (p - value);
+          /* an unquoted value (4.2: enumerated string, number, resolution) has no quote */
+          if (memchr (value, '"', value_len) != NULL)
+            return NULL;
         }
       key = g_strndup (name, name_len);
       if (g_hash_table_contains (attrs, key))

@@ -12,40 +12,19 @@
 //      <build>/browser-console-screenshots, else to the kept temp dir), YG_CHROMIUM, YG_KEEP_TMP=1.
 // Exit: 0 all passed, 1 a check failed, 77 a prerequisite is missing (skipped).
 
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 
 import {
-  api, assert, assertNoCspOrErrors, check, cleanups, launchBrowser, log, makeClip, openPage, pageCsp,
-  prerequisites, runMain, sleep, startServer, until, watchCsp,
-} from './lib.mjs';
+  api, assert, assertNoViolations, check, expectFailedRequest, importClip, launchBrowser, log, makeClip, newContext,
+  openPage, pageCsp, prerequisites, run, screenshotDir, sleep, startServer, tempDir, until, yunguan,
+} from './harness.mjs';
 
 const TOTAL_LIMIT_MS = 240_000;
 const PASSWORD = 'console test password';
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1366, height: 900 };
 const HOSTILE = '课时乙 <img src=x onerror="window.__ygPwned=1">'; // a title is data, never markup
-
-function cli(bin, args, input) {
-  const r = spawnSync(bin, args, { encoding: 'utf8', input, timeout: 60_000 });
-  if (r.status !== 0) throw new Error(`yunguan ${args.join(' ')}: exit ${r.status}: ${(r.stderr || '').trim()}`);
-  return r.stdout.trim();
-}
-
-// Console errors other than the ones a check provokes on purpose (the 401 of GET /api/v1/me
-// before sign-in, requests while the network is cut, the 403s of the resident check) fail the run.
-const consoleErrors = [];
-let allowed = [];
-function watchConsole(context) {
-  context.on('console', (m) => {
-    if (m.type() !== 'error') return;
-    const where = m.location()?.url || '';
-    if (allowed.some((a) => where.includes(a.path) && m.text().includes(a.text))) return;
-    consoleErrors.push(`${m.text()} (${where})`);
-  });
-}
 
 /** Distinct aria-valuenow values of the upload bar, sampled until it says 100 or `ms` pass. */
 async function sampleProgress(page, bar, values, ms) {
@@ -67,44 +46,36 @@ const apiGet = (page, p) => inBrowser(page, async (u) => {
 
 async function main() {
   const { bin, chromium } = await prerequisites(['hls.js/dist/hls.min.js', 'tus-js-client/dist/tus.min.js']);
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'yg-console-'));
-  const shotDir = process.env.YG_BUILD_ROOT
-    ? path.join(process.env.YG_BUILD_ROOT, 'browser-console-screenshots') : path.join(tmp, 'screenshots');
-  fs.mkdirSync(shotDir, { recursive: true });
-  cleanups.push(() => {
-    if (process.env.YG_KEEP_TMP === '1' || !process.env.YG_BUILD_ROOT) log(`kept ${tmp}`);
-    else fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  const tmp = tempDir('yg-console-');
+  const shotDir = screenshotDir(tmp, 'browser-console-screenshots');
   const dataDir = path.join(tmp, 'data');
   fs.mkdirSync(dataDir);
 
   // a few seconds, small; the lessons are tiny
-  const clip = makeClip(tmp, { name: 'upload.mp4', size: '640x360', seconds: 4, extra: ['-b:v', '1M'] });
+  const clip = makeClip(path.join(tmp, 'upload.mp4'), { size: '640x360', seconds: 4, extra: ['-b:v', '1M'] });
   // the same name as the one chosen again after the reload; its title names it in the pending list
-  const second = makeClip(tmp, { name: '续传测试.mp4', size: '640x360', seconds: 3, extra: ['-b:v', '1M'] });
-  const lessonA = makeClip(tmp, { name: 'lesson-a.mp4', size: '320x180', seconds: 2 });
-  const lessonB = makeClip(tmp, { name: 'lesson-b.mp4', size: '320x180', seconds: 3 });
+  const second = makeClip(path.join(tmp, '续传测试.mp4'), { size: '640x360', seconds: 3, extra: ['-b:v', '1M'] });
+  const lessonA = makeClip(path.join(tmp, 'lesson-a.mp4'), { size: '320x180', seconds: 2 });
+  const lessonB = makeClip(path.join(tmp, 'lesson-b.mp4'), { size: '320x180', seconds: 3 });
   log(`clip ${fs.statSync(clip).size} bytes`);
-  cli(bin, ['migrate', '--data', dataDir]);
-  cli(bin, ['user', 'add', '--data', dataDir, '--role', 'staff', '--name', '王老师', 'wang'], `${PASSWORD}\n`);
-  cli(bin, ['user', 'add', '--data', dataDir, '--role', 'resident', '--name', '小明', 'xiaoming'], `${PASSWORD}\n`);
+  yunguan(bin, ['migrate', '--data', dataDir]);
+  yunguan(bin, ['user', 'add', '--data', dataDir, '--role', 'staff', '--name', '王老师', 'wang'], { input: `${PASSWORD}\n` });
+  yunguan(bin, ['user', 'add', '--data', dataDir, '--role', 'resident', '--name', '小明', 'xiaoming'], { input: `${PASSWORD}\n` });
   const lessons = {};
   for (const [key, file, title] of [['a', lessonA, '课时甲'], ['b', lessonB, HOSTILE]]) {
-    lessons[key] = cli(bin, ['import', '--data', dataDir, '--kind', 'lesson', '--title', title, file]).split('\n').pop().trim();
+    lessons[key] = importClip(bin, dataDir, file, { kind: 'lesson', title, skipOnFailure: false });
   }
 
   let base;
   await check('server starts', async () => {
-    const { port } = await startServer(bin, dataDir);
-    base = `http://127.0.0.1:${port}`;
+    base = await startServer(bin, dataDir);
     return base;
   });
 
+  // console errors other than the ones a check provokes on purpose (the 401 of GET /api/v1/me
+  // before sign-in, requests while the network is cut, the 403s of the resident check) fail the run
   const browser = await launchBrowser(chromium);
-  const context = await browser.newContext({ viewport: DESKTOP, locale: 'zh-CN' });
-  await watchCsp(context);
-  allowed = [{ path: '/api/v1/me', text: 'status of 401' }];
-  watchConsole(context);
+  const context = await newContext(browser, { viewport: DESKTOP });
   const page = await openPage(context, `${base}/console`);
   const shots = [];
   const shoot = async (name) => {
@@ -159,7 +130,7 @@ async function main() {
     await until(async () => { await sampleProgress(page, bar, values, 200); return values.some((v) => v >= atPause + 15); },
       20_000, 'the upload did not move after resuming');
     const beforeLoss = Math.max(...values);
-    allowed.push({ path: '/', text: 'ERR_INTERNET_DISCONNECTED' });
+    const offlineOver = expectFailedRequest('ERR_INTERNET_DISCONNECTED', '/');
     await cdp.send('Network.emulateNetworkConditions', { offline: true, latency: 0, downloadThroughput: 0, uploadThroughput: 0 });
     const offlineSaid = await card.getByText('网络已断开，恢复后自动继续。').waitFor({ timeout: 5000 }).then(() => true, () => false);
     await sleep(1000);
@@ -167,7 +138,7 @@ async function main() {
     const done = await sampleProgress(page, bar, values, 60_000);
     assert(done, `the upload did not reach 100 % (values ${values.join(', ')})`);
     await until(() => card.getAttribute('data-item-id'), 20_000, 'the card never named its item');
-    allowed.pop();
+    offlineOver();
     await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
     assert(values.length >= 4, `only ${values.length} distinct progress values: ${values.join(', ')}`);
     await until(() => card.getAttribute('data-item-id'), 20_000, 'the card never named its item');
@@ -315,7 +286,7 @@ async function main() {
   });
 
   await check('a resident is not allowed; the API refuses their staff writes', async () => {
-    allowed = [{ path: '/api/v1/me', text: 'status of 401' }, { path: '/api/v1/', text: 'status of 403' }];
+    for (const p of [`/api/v1/items/${itemId}`, '/api/v1/courses', '/api/v1/uploads', '/api/v1/jobs']) expectFailedRequest(403, p);
     await page.getByRole('button', { name: '退出登录' }).click();
     await page.locator('#signin').waitFor({ state: 'visible' });
     await page.getByLabel('用户名').fill('xiaoming');
@@ -348,11 +319,10 @@ async function main() {
   await check('no CSP violations, page errors or console errors', async () => {
     assert(!(await page.evaluate(() => window.__ygPwned)), 'markup in a title ran');
     await pageCsp(page);
-    assertNoCspOrErrors();
-    assert(consoleErrors.length === 0, `console errors:\n  ${consoleErrors.join('\n  ')}`);
+    assertNoViolations();
     log(`screenshots:\n    ${shots.join('\n    ')}`);
     return `${shots.length} screenshots in ${shotDir}`;
   });
 }
 
-runMain('browser-console', TOTAL_LIMIT_MS, main);
+run('browser-console', TOTAL_LIMIT_MS, main);

@@ -10,7 +10,7 @@
 // worker through the real job protocol (lease, publish files, heartbeat, complete), so it
 // decides when each segment of the "still transcoding" item appears and needs no transcode
 // time; transcoding itself is covered by run.mjs and the media suite. Env and exit codes:
-// harness.mjs; screenshots go to $YG_BUILD_ROOT/portal-screenshots (else the temp dir).
+// harness.mjs; screenshots go to $YG_BUILD_ROOT/portal-screenshots (else the temp dir, then kept).
 
 import fs from 'node:fs';
 import http from 'node:http';
@@ -18,7 +18,7 @@ import path from 'node:path';
 
 import {
   api, assert, check, checkNoViolations, expectFailedRequest, ffmpeg, importClip, launchBrowser, log, makeClip, newContext, openPage,
-  pageCsp, prerequisites, run, sleep, startServer, tempDir, until, yunguan,
+  pageCsp, prerequisites, run, screenshotDir, sleep, startServer, tempDir, until, yunguan,
 } from './harness.mjs';
 
 const TOTAL_LIMIT_MS = 240_000;
@@ -134,8 +134,7 @@ async function main() {
   const { bin, chromium } = await prerequisites();
   const tmp = tempDir('yg-portal-');
   const dataDir = path.join(tmp, 'data');
-  const shots = process.env.YG_BUILD_ROOT ? path.join(process.env.YG_BUILD_ROOT, 'portal-screenshots') : path.join(tmp, 'screenshots');
-  fs.mkdirSync(shots, { recursive: true });
+  const shots = screenshotDir(tmp, 'portal-screenshots');
 
   const rendition = makeRendition(path.join(tmp, 'rendition'));
   let base;

@@ -9,50 +9,24 @@
 // bytes at the end; (3) runs three uploads in parallel (one sending data with its creation
 // request) and gets three items; (4) sends the whole file's sha256 as metadata: the right one
 // passes, a wrong one ends in onError (460) with the upload "failed" and no item.
-// Everything it starts is stopped and removed, even on failure; the run is bounded in time.
+// Everything it starts is stopped and removed, even on failure; the run is bounded in time
+// (../test-lib.mjs: checks, runner, server; no browser pieces).
 //
 // Env: YG_BIN (yunguan binary, required), YG_KEEP_TMP=1 keeps the temp dir.
 // Exit: 0 all passed, 1 a check failed, 77 a prerequisite is missing (skipped).
 
-import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { startServer as spawnServer, stopServer as stopYunguan } from '../yg-serve.mjs';
+import { Skip, assert, check, log, run, serve, sleep, tempDir, yunguan } from '../test-lib.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const TOTAL_LIMIT_MS = 150_000; // meson's timeout for this test is 180 s
-const SKIP = 77;
 const MiB = 1024 * 1024;
-
-class Skip extends Error {}
-const cleanups = [];
-let passed = 0;
-const serverLog = [];
-
-const log = (...a) => console.log('[tus-client]', ...a);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function assert(cond, msg) {
-  if (!cond) throw new Error(msg);
-}
-
-async function check(name, fn) {
-  const t0 = Date.now();
-  try {
-    const note = await fn();
-    passed += 1;
-    log(`ok   ${name} (${Date.now() - t0} ms)${note ? ` — ${note}` : ''}`);
-  } catch (e) {
-    e.message = `${name}: ${e.message}`;
-    throw e;
-  }
-}
 
 // ---------- prerequisites ----------
 async function prerequisites() {
@@ -68,22 +42,9 @@ async function prerequisites() {
   return { bin, tus };
 }
 
-// ---------- server ----------
-function startServer(bin, dataDir) {
-  return spawnServer(bin, dataDir, { workers: '0', serverLog, onSpawn: (child) => cleanups.push(() => stopServer(child)) });
-}
-
-function stopServer(child) {
-  return stopYunguan(child, log);
-}
-
 function makeToken(bin, dataDir) {
-  const r = spawnSync(bin, ['token', 'create', '--data', dataDir, '--role', 'staff', '--name', 'tus-client'],
-    { encoding: 'utf8', timeout: 30_000 });
-  const token = (r.stdout || '').trim();
-  if (r.status !== 0 || !token || token.includes('\n')) {
-    throw new Error(`"yunguan token create" failed (exit ${r.status}): ${(r.stderr || r.error || '').toString().trim()}`);
-  }
+  const token = yunguan(bin, ['token', 'create', '--data', dataDir, '--role', 'staff', '--name', 'tus-client']);
+  assert(token && !token.includes('\n'), `"yunguan token create" printed ${JSON.stringify(token)}`);
   return token;
 }
 
@@ -151,15 +112,11 @@ function runUpload(tus, input, options) {
 // ---------- main ----------
 async function main() {
   const { bin, tus } = await prerequisites();
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'yunguan-tus-client-'));
-  cleanups.push(() => {
-    if (process.env.YG_KEEP_TMP === '1') log(`kept ${tmp}`);
-    else fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  const tmp = tempDir('yunguan-tus-client-');
   const dataDir = path.join(tmp, 'data');
   const token = makeToken(bin, dataDir);
-  const { port } = await startServer(bin, dataDir);
-  const base = `http://127.0.0.1:${port}`;
+  const base = await serve(bin, dataDir);
+  const port = Number(new URL(base).port);
   const endpoint = `${base}/api/v1/uploads`;
   const auth = { Authorization: `Bearer ${token}` };
   const originals = path.join(dataDir, 'originals');
@@ -349,33 +306,4 @@ async function main() {
   });
 }
 
-async function cleanup() {
-  for (const fn of cleanups.reverse()) {
-    try { await fn(); } catch (e) { log(`cleanup: ${e.message}`); }
-  }
-  cleanups.length = 0;
-}
-
-let code = 0;
-const deadline = setTimeout(async () => {
-  log(`FAIL: gave up after ${TOTAL_LIMIT_MS / 1000} s`);
-  await cleanup();
-  process.exit(1);
-}, TOTAL_LIMIT_MS);
-try {
-  await main();
-  log(`${passed} passed, 0 failed`);
-} catch (e) {
-  if (e instanceof Skip) {
-    log(`SKIP: ${e.message}`);
-    code = SKIP;
-  } else {
-    log(`FAIL: ${e.stack || e.message}`);
-    if (serverLog.length) log(`server's last lines:\n${serverLog.join('\n')}`);
-    log(`${passed} passed, 1 failed`);
-    code = 1;
-  }
-}
-clearTimeout(deadline);
-await cleanup();
-process.exit(code);
+run('tus-client', TOTAL_LIMIT_MS, main);
