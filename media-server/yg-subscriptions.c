@@ -5,7 +5,9 @@
  * page strictly (yg-feed-input.c) and applies it on the DB thread in one
  * transaction with the cursor it reaches (yg-feed-store.c), page after page
  * while the feed says there is more (at most MAX_PAGES per refresh). The
- * first request carries the stored ETag; a 304 only records the check. Any
+ * first request carries the stored ETag (of the last page read, so it
+ * matches when the cursor has not moved since); a 304 only records the
+ * check. Any
  * failure (the partner is down, refuses, answers garbage or too much, too
  * slowly) records state "error" with the message and leaves the catalogue
  * as it was; pages applied before the failure stay (their cursor with
@@ -50,7 +52,7 @@ typedef struct
   char *name;
   gint64 cursor;
   guint pages;
-  char *etag;        /* of the first page */
+  char *etag;        /* of the page being applied */
   YgFeedPage *page;  /* being applied */
   char *error_text;  /* the failure to record */
 } Refresh;
@@ -254,11 +256,8 @@ fetched (GObject *source, GAsyncResult *res, gpointer data)
       end (task, error->message);
       return;
     }
-  if (r->pages == 0)
-    {
-      g_free (r->etag);
-      r->etag = g_steal_pointer (&etag);
-    }
+  g_free (r->etag); /* the last page's: a check with nothing new asks the same URL again */
+  r->etag = g_steal_pointer (&etag);
   apply = g_new0 (Refresh, 1);
   apply->id = r->id;
   apply->page = g_steal_pointer (&r->page);
