@@ -13,10 +13,12 @@
  * duration. Views of items without a known duration count in views and
  * watch time only.
  * Raw heartbeats older than the window are folded into analytics_daily
- * (day of the session's first event, item, community) and deleted, in one
+ * (day of the session's first event, item, community, partner) and deleted, in one
  * transaction; figures for a period add those rows to sessions computed
  * from the raw rows, which never overlap. Unique and returning viewers come
- * from viewings, exact whatever was folded. Days are UTC.
+ * from viewings, exact whatever was folded. Days are UTC. The partner of a
+ * session is the one its first event was verified for (0 = none; the
+ * server decides it, see yg-route-heartbeats.c).
  * Thread: pure functions anywhere; yg_analytics_query/population/compact on
  * the DB thread.
  */
@@ -134,7 +136,8 @@ yg_analytics_completion_rate (const YgAnalyticsFigures *f)
 }
 
 static const char *const dimension_names[] = { "items", "courses", "kinds", "categories",
-                                               "communities", "total", "days" };
+                                               "communities", "total", "days",
+                                               "partners" };
 
 const char *
 yg_analytics_dimension_to_string (YgAnalyticsDimension d)
@@ -161,7 +164,7 @@ yg_analytics_row_free (YgAnalyticsRow *row)
   g_free (row);
 }
 
-/* --- partial figures per (day, item, community) -------------------------------------------- */
+/* --- partial figures per (day, item, community, partner) -------------------------------------------- */
 
 typedef struct
 {
@@ -188,6 +191,7 @@ typedef struct
   gint64 day;
   char *item_id;
   char *community; /* "" = none */
+  gint64 partner;  /* 0 = none */
   YgAnalyticsFigures f;
 } Partial;
 
@@ -230,10 +234,12 @@ load_items (YgDbConn *conn, GError **error)
 }
 
 static Partial *
-partial_for (GHashTable *partials, gint64 day, const char *item_id, const char *community)
+partial_for (GHashTable *partials, gint64 day, const char *item_id, const char *community,
+             gint64 partner)
 {
-  g_autofree char *key = g_strdup_printf ("%" G_GINT64_FORMAT "\t%s\t%s", day, item_id,
-                                          community != NULL ? community : "");
+  g_autofree char *key = g_strdup_printf ("%" G_GINT64_FORMAT "\t%s\t%s\t%" G_GINT64_FORMAT,
+                                          day, item_id, community != NULL ? community : "",
+                                          partner);
   Partial *p = g_hash_table_lookup (partials, key);
 
   if (p == NULL)
@@ -242,6 +248,7 @@ partial_for (GHashTable *partials, gint64 day, const char *item_id, const char *
       p->day = day;
       p->item_id = g_strdup (item_id);
       p->community = g_strdup (community != NULL ? community : "");
+      p->partner = partner;
       g_hash_table_insert (partials, g_steal_pointer (&key), p);
     }
   return p;
@@ -249,7 +256,7 @@ partial_for (GHashTable *partials, gint64 day, const char *item_id, const char *
 
 static void
 close_session (GHashTable *partials, GHashTable *items, GArray *points, const char *item_id,
-               const char *community)
+               const char *community, gint64 partner)
 {
   ItemInfo *info = g_hash_table_lookup (items, item_id);
   YgWatchSession ws;
@@ -260,7 +267,7 @@ close_session (GHashTable *partials, GHashTable *items, GArray *points, const ch
   yg_analytics_session ((YgWatchPoint *) points->data, points->len, &ws);
   p = partial_for (partials,
                    g_array_index (points, YgWatchPoint, 0).at_ms / YG_ANALYTICS_DAY_MS, item_id,
-                   community);
+                   community, partner);
   yg_analytics_add_session (&p->f, &ws, info != NULL ? info->duration : 0);
   g_array_set_size (points, 0);
 }
@@ -272,11 +279,12 @@ fold_raw (YgDbConn *conn, GHashTable *items, gint64 from_ms, gint64 to_ms, GHash
 {
   sqlite3_stmt *s = yg_db_conn_prepare (
       conn,
-      "SELECT session, item_id, community, at, event, position FROM heartbeats"
+      "SELECT session, item_id, community, at, event, position, partner_id FROM heartbeats"
       " WHERE at >= ?1 AND at < ?2 ORDER BY session, item_id, at, id",
       error);
   g_autoptr (GArray) points = g_array_new (FALSE, FALSE, sizeof (YgWatchPoint));
   g_autofree char *session = NULL, *item_id = NULL, *community = NULL;
+  gint64 partner = 0;
   int rc;
 
   if (s == NULL)
@@ -294,20 +302,21 @@ fold_raw (YgDbConn *conn, GHashTable *items, gint64 from_ms, gint64 to_ms, GHash
       if (session == NULL || !g_str_equal (session, sess) || !g_str_equal (item_id, item))
         {
           if (session != NULL)
-            close_session (partials, items, points, item_id, community);
+            close_session (partials, items, points, item_id, community, partner);
           g_free (session);
           g_free (item_id);
           g_free (community);
           session = g_strdup (sess);
           item_id = g_strdup (item);
           community = yg_db_column_dup (s, 2);
+          partner = sqlite3_column_int64 (s, 6);
         }
       g_array_append_val (points, pt);
     }
   if (rc < 0)
     return FALSE;
   if (session != NULL)
-    close_session (partials, items, points, item_id, community);
+    close_session (partials, items, points, item_id, community, partner);
   return TRUE;
 }
 
@@ -336,7 +345,7 @@ load_daily (YgDbConn *conn, gint64 from_day, gint64 to_day, GHashTable *partials
   sqlite3_stmt *s = yg_db_conn_prepare (
       conn,
       "SELECT day, item_id, community, views, watch_seconds, fraction_sum, timed_views,"
-      " completions, reach FROM analytics_daily WHERE day >= ?1 AND day < ?2",
+      " completions, reach, partner_id FROM analytics_daily WHERE day >= ?1 AND day < ?2",
       error);
   int rc;
 
@@ -348,7 +357,8 @@ load_daily (YgDbConn *conn, gint64 from_day, gint64 to_day, GHashTable *partials
     {
       Partial *p = partial_for (partials, sqlite3_column_int64 (s, 0),
                                 (const char *) sqlite3_column_text (s, 1),
-                                (const char *) sqlite3_column_text (s, 2));
+                                (const char *) sqlite3_column_text (s, 2),
+                                sqlite3_column_int64 (s, 9));
 
       p->f.views += sqlite3_column_int64 (s, 3);
       p->f.watch_seconds += sqlite3_column_double (s, 4);
@@ -390,6 +400,8 @@ group_key (YgAnalyticsDimension dim, const Partial *p, ItemInfo *info, const cha
         g_autoptr (GDateTime) dt = g_date_time_new_from_unix_utc (p->day * 86400);
         return g_date_time_format (dt, "%Y-%m-%d");
       }
+    case YG_ANALYTICS_BY_PARTNER:
+      return p->partner != 0 ? g_strdup_printf ("%" G_GINT64_FORMAT, p->partner) : g_strdup ("");
     case YG_ANALYTICS_INVALID:
     default:
       return NULL;
@@ -416,6 +428,9 @@ static const char *const unique_sql[] = {
   [YG_ANALYTICS_BY_DAY] = "SELECT strftime ('%Y-%m-%d', v.day * 86400, 'unixepoch'),"
                           " count (DISTINCT v.viewer) FROM viewings v"
                           " WHERE v.day >= ?1 AND v.day < ?2 GROUP BY v.day",
+  [YG_ANALYTICS_BY_PARTNER] = "SELECT CASE v.partner_id WHEN 0 THEN '' ELSE v.partner_id END,"
+                              " count (DISTINCT v.viewer) FROM viewings v"
+                              " WHERE v.day >= ?1 AND v.day < ?2 GROUP BY 1",
 };
 
 static int
@@ -426,6 +441,28 @@ row_cmp (gconstpointer a, gconstpointer b)
   if (x->figures.views != y->figures.views)
     return x->figures.views > y->figures.views ? -1 : 1;
   return strcmp (x->key, y->key);
+}
+
+/* Partner rows are labelled with the partner's name (a deleted one keeps its id). */
+static gboolean
+label_partners (YgDbConn *conn, GHashTable *groups, GError **error)
+{
+  sqlite3_stmt *s = yg_db_conn_prepare (conn, "SELECT id, name FROM partners", error);
+  int rc;
+
+  if (s == NULL)
+    return FALSE;
+  while ((rc = yg_db_conn_step (conn, s, error)) == SQLITE_ROW)
+    {
+      YgAnalyticsRow *row = g_hash_table_lookup (groups, (const char *) sqlite3_column_text (s, 0));
+
+      if (row != NULL)
+        {
+          g_free (row->label);
+          row->label = yg_db_column_dup (s, 1);
+        }
+    }
+  return rc == SQLITE_DONE;
 }
 
 /**
@@ -489,7 +526,7 @@ yg_analytics_query (YgDbConn *conn, YgAnalyticsDimension dim, gint64 from_day, g
       if (row != NULL)
         row->figures.unique_viewers = sqlite3_column_int64 (s, 1);
     }
-  if (rc < 0)
+  if (rc < 0 || (dim == YG_ANALYTICS_BY_PARTNER && !label_partners (conn, groups, error)))
     return NULL;
   g_ptr_array_sort (rows, row_cmp);
   return g_steal_pointer (&rows);
@@ -571,13 +608,14 @@ yg_analytics_population (YgDbConn *conn, gint64 from_day, gint64 to_day,
   return TRUE;
 }
 
-/* Binds a daily row's key (day, item, community) to ?1, ?2, ?3. */
+/* Binds a daily row's key (day, item, community, partner) to ?1, ?2, ?3, ?10. */
 static void
 bind_key (sqlite3_stmt *s, const Partial *p)
 {
   sqlite3_bind_int64 (s, 1, p->day);
   sqlite3_bind_text (s, 2, p->item_id, -1, SQLITE_STATIC);
   sqlite3_bind_text (s, 3, p->community, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (s, 10, p->partner);
 }
 
 /**
@@ -609,7 +647,7 @@ yg_analytics_compact (YgDbConn *conn, gint64 before_day, GError **error)
 
       s = yg_db_conn_prepare (conn,
                               "SELECT reach FROM analytics_daily WHERE day = ?1 AND item_id = ?2"
-                              " AND community = ?3",
+                              " AND community = ?3 AND partner_id = ?10",
                               error);
       if (s == NULL)
         goto fail;
@@ -626,7 +664,8 @@ yg_analytics_compact (YgDbConn *conn, gint64 before_day, GError **error)
       s = yg_db_conn_prepare (
           conn,
           "INSERT INTO analytics_daily (day, item_id, community, views, watch_seconds, fraction_sum,"
-          " timed_views, completions, reach) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+          " timed_views, completions, reach, partner_id)"
+          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
           " ON CONFLICT DO UPDATE SET views = views + excluded.views,"
           " watch_seconds = watch_seconds + excluded.watch_seconds,"
           " fraction_sum = fraction_sum + excluded.fraction_sum,"

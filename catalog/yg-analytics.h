@@ -54,6 +54,7 @@ typedef enum
   YG_ANALYTICS_BY_COMMUNITY,
   YG_ANALYTICS_TOTAL,
   YG_ANALYTICS_BY_DAY,
+  YG_ANALYTICS_BY_PARTNER,
   YG_ANALYTICS_INVALID,
 } YgAnalyticsDimension;
 
@@ -63,7 +64,7 @@ YgAnalyticsDimension yg_analytics_dimension_from_string (const char *s);
 typedef struct
 {
   char *key;    /* item id, course id, kind, category code, community ("" = none), "all",
-                   YYYY-MM-DD */
+                   YYYY-MM-DD, partner id ("" = none) */
   char *label;  /* title where there is one, else the key */
   YgAnalyticsFigures figures;
 } YgAnalyticsRow;

@@ -39,6 +39,7 @@ yg_heartbeat_free (YgHeartbeat *h)
   g_free (h->session);
   g_free (h->item_id);
   g_free (h->community);
+  g_free (h->embed);
   g_free (h);
 }
 
@@ -59,8 +60,8 @@ yg_heartbeat_store_insert (YgDbConn *conn, GPtrArray *events, guint *stored, GEr
       YgHeartbeat *h = events->pdata[i];
       sqlite3_stmt *s = yg_db_conn_prepare (
           conn,
-          "INSERT INTO heartbeats (at, viewer, session, item_id, user_id, community, event, position)"
-          " SELECT ?1, ?2, ?3, ?4, nullif (?5, 0), ?6, ?7, ?8 WHERE EXISTS"
+          "INSERT INTO heartbeats (at, viewer, session, item_id, user_id, community, event, position,"
+          " partner_id) SELECT ?1, ?2, ?3, ?4, nullif (?5, 0), ?6, ?7, ?8, ?9 WHERE EXISTS"
           " (SELECT 1 FROM items WHERE id = ?4)",
           error);
 
@@ -74,15 +75,18 @@ yg_heartbeat_store_insert (YgDbConn *conn, GPtrArray *events, guint *stored, GEr
       sqlite3_bind_text (s, 6, h->community, -1, SQLITE_STATIC);
       sqlite3_bind_text (s, 7, yg_heartbeat_event_to_string (h->event), -1, SQLITE_STATIC);
       sqlite3_bind_double (s, 8, h->position);
+      sqlite3_bind_int64 (s, 9, h->partner_id);
       if (!yg_db_conn_step_done (conn, s, error))
         goto fail;
       if (yg_db_conn_changes (conn) == 0)
         continue;
       n++;
       s = yg_db_conn_prepare (conn,
-                              "INSERT INTO viewings (day, viewer, item_id, user_id, community)"
-                              " VALUES (?1, ?2, ?3, nullif (?4, 0), ?5) ON CONFLICT DO UPDATE SET"
-                              " user_id = coalesce (user_id, excluded.user_id)",
+                              "INSERT INTO viewings (day, viewer, item_id, user_id, community,"
+                              " partner_id) VALUES (?1, ?2, ?3, nullif (?4, 0), ?5, ?6)"
+                              " ON CONFLICT DO UPDATE SET"
+                              " user_id = coalesce (user_id, excluded.user_id),"
+                              " partner_id = max (partner_id, excluded.partner_id)",
                               error);
       if (s == NULL)
         goto fail;
@@ -91,6 +95,7 @@ yg_heartbeat_store_insert (YgDbConn *conn, GPtrArray *events, guint *stored, GEr
       sqlite3_bind_text (s, 3, h->item_id, -1, SQLITE_STATIC);
       sqlite3_bind_int64 (s, 4, h->user_id);
       sqlite3_bind_text (s, 5, h->community, -1, SQLITE_STATIC);
+      sqlite3_bind_int64 (s, 6, h->partner_id);
       if (!yg_db_conn_step_done (conn, s, error))
         goto fail;
     }

@@ -26,6 +26,8 @@ typedef struct
   char *item_id;
   gint64 user_id;        /* 0: anonymous */
   char *community;       /* nullable */
+  char *embed;           /* a partner's embed token as sent (input only, never stored) */
+  gint64 partner_id;     /* 0: none; set by the server from a verified token or Origin */
   YgHeartbeatEvent event;
   double position;       /* seconds */
 } YgHeartbeat;

@@ -26,6 +26,10 @@ yg_item_free (YgItem *item)
   g_free (item->status);
   g_free (item->error_code);
   g_free (item->error_message);
+  g_free (item->remote_hls);
+  g_free (item->remote_poster);
+  g_free (item->source_name);
+  g_free (item->source_page);
   yg_item_meta_free (item->meta);
   g_free (item);
 }
@@ -49,7 +53,12 @@ yg_item_kind_is_valid (const char *kind)
   " EXISTS (SELECT 1 FROM item_files f WHERE f.item_id = items.id AND f.role = 'master'),"\
   " EXISTS (SELECT 1 FROM item_files f WHERE f.item_id = items.id AND f.role = 'poster'),"\
   " (SELECT progress FROM jobs j WHERE j.item_id = items.id ORDER BY j.id DESC LIMIT 1),"\
-  " visibility"
+  " visibility,"                                                                          \
+  " (SELECT r.hls_url FROM remote_items r WHERE r.item_id = items.id),"                   \
+  " (SELECT r.poster_url FROM remote_items r WHERE r.item_id = items.id),"                \
+  " (SELECT s.name FROM remote_items r JOIN subscriptions s ON s.id = r.subscription_id"  \
+  "   WHERE r.item_id = items.id),"                                                       \
+  " (SELECT r.page_url FROM remote_items r WHERE r.item_id = items.id)"
 
 static YgItem *
 item_from_row (sqlite3_stmt *stmt)
@@ -70,6 +79,15 @@ item_from_row (sqlite3_stmt *stmt)
   item->has_poster = sqlite3_column_int (stmt, 11);
   item->progress = sqlite3_column_type (stmt, 12) == SQLITE_NULL ? -1 : sqlite3_column_double (stmt, 12);
   item->visibility = yg_visibility_from_string ((const char *) sqlite3_column_text (stmt, 13));
+  item->remote_hls = yg_db_column_dup (stmt, 14);
+  item->remote_poster = yg_db_column_dup (stmt, 15);
+  item->source_name = yg_db_column_dup (stmt, 16);
+  item->source_page = yg_db_column_dup (stmt, 17);
+  if (item->remote_hls != NULL) /* a subscribed item plays from its origin */
+    {
+      item->has_master = TRUE;
+      item->has_poster = item->remote_poster != NULL;
+    }
   return item;
 }
 

@@ -24,6 +24,11 @@ typedef struct
   gint64 updated_at;
   YgVisibility visibility;
   YgItemMeta *meta;    /* nullable: descriptive metadata, when loaded (yg-item-meta-store.c) */
+  /* set only for an item of a subscribed feed (yg-feed-store.c): absolute URLs on its origin */
+  char *remote_hls;    /* master playlist */
+  char *remote_poster; /* nullable */
+  char *source_name;   /* the source centre */
+  char *source_page;   /* nullable: the item's page there */
 } YgItem;
 
 void yg_item_free (YgItem *item);

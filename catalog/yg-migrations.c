@@ -373,6 +373,95 @@ static const char *const migrations[] = {
   "  reach TEXT NOT NULL,"                       /* 21 counts: views reaching k * 5 % */
   "  PRIMARY KEY (day, item_id, community)"
   ") WITHOUT ROWID;",
+
+  /* 12: partner centres (yg-partner-store.c): a name, the origins allowed to
+   * frame the embed player and to read HLS and the API cross-origin
+   * (space-separated, normalised scheme://host[:port]), an enabled flag and
+   * the partner bearer token minted for them. Playback counted for a partner
+   * (verified by the server: a signed embed token or an allowed Origin, never
+   * a client-named partner) is kept on the raw events, the viewings and the
+   * daily rows; analytics_daily is rebuilt with the partner in its key
+   * (0 = no partner). */
+  "CREATE TABLE partners ("
+  "  id INTEGER PRIMARY KEY,"
+  "  name TEXT NOT NULL,"
+  "  origins TEXT NOT NULL DEFAULT '',"
+  "  token_id INTEGER REFERENCES tokens (id) ON DELETE SET NULL,"
+  "  enabled INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),"
+  "  created_at INTEGER NOT NULL,"
+  "  updated_at INTEGER NOT NULL"
+  ");"
+  "CREATE INDEX partners_token ON partners (token_id);"
+  "ALTER TABLE heartbeats ADD COLUMN partner_id INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE viewings ADD COLUMN partner_id INTEGER NOT NULL DEFAULT 0;"
+  "CREATE TABLE analytics_daily_new ("
+  "  day INTEGER NOT NULL,"
+  "  item_id TEXT NOT NULL,"
+  "  community TEXT NOT NULL DEFAULT '',"
+  "  partner_id INTEGER NOT NULL DEFAULT 0,"
+  "  views INTEGER NOT NULL,"
+  "  watch_seconds REAL NOT NULL,"
+  "  fraction_sum REAL NOT NULL,"
+  "  timed_views INTEGER NOT NULL,"
+  "  completions INTEGER NOT NULL,"
+  "  reach TEXT NOT NULL,"
+  "  PRIMARY KEY (day, item_id, community, partner_id)"
+  ") WITHOUT ROWID;"
+  "INSERT INTO analytics_daily_new (day, item_id, community, partner_id, views, watch_seconds,"
+  "  fraction_sum, timed_views, completions, reach)"
+  "  SELECT day, item_id, community, 0, views, watch_seconds, fraction_sum, timed_views,"
+  "  completions, reach FROM analytics_daily;"
+  "DROP TABLE analytics_daily;"
+  "ALTER TABLE analytics_daily_new RENAME TO analytics_daily;",
+
+  /* 13: syndication between centres (yg-feed-store.c). feed_log holds, per
+   * item, the sequence number of its latest change (insert, update, delete;
+   * kept by triggers, one row per item), so the public feed is read
+   * incrementally by that number and deletions reach subscribers.
+   * subscriptions are other servers' feeds an admin follows (URL, whether
+   * its private or loopback address is allowed, the cursor reached, the last
+   * state and error); remote_items makes an items row of each subscribed
+   * item (so browse, search, pages and analytics see it) and keeps where it
+   * plays from (the origin's absolute HLS and poster URLs). */
+  "CREATE TABLE feed_log ("
+  "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  item_id TEXT NOT NULL UNIQUE"
+  ");"
+  "INSERT INTO feed_log (item_id) SELECT id FROM items ORDER BY created_at, rowid;"
+  "CREATE TRIGGER feed_log_insert AFTER INSERT ON items BEGIN"
+  "  DELETE FROM feed_log WHERE item_id = new.id;"
+  "  INSERT INTO feed_log (item_id) VALUES (new.id);"
+  " END;"
+  "CREATE TRIGGER feed_log_update AFTER UPDATE ON items BEGIN"
+  "  DELETE FROM feed_log WHERE item_id = new.id;"
+  "  INSERT INTO feed_log (item_id) VALUES (new.id);"
+  " END;"
+  "CREATE TRIGGER feed_log_delete AFTER DELETE ON items BEGIN"
+  "  DELETE FROM feed_log WHERE item_id = old.id;"
+  "  INSERT INTO feed_log (item_id) VALUES (old.id);"
+  " END;"
+  "CREATE TABLE subscriptions ("
+  "  id INTEGER PRIMARY KEY,"
+  "  url TEXT NOT NULL UNIQUE,"
+  "  name TEXT NOT NULL DEFAULT '',"                /* the source centre, from its feed */
+  "  allow_private INTEGER NOT NULL DEFAULT 0 CHECK (allow_private IN (0, 1)),"
+  "  cursor INTEGER NOT NULL DEFAULT 0,"
+  "  etag TEXT,"
+  "  state TEXT NOT NULL DEFAULT 'new' CHECK (state IN ('new','ok','error')),"
+  "  error TEXT,"
+  "  checked_at INTEGER,"
+  "  ok_at INTEGER,"
+  "  created_at INTEGER NOT NULL"
+  ");"
+  "CREATE TABLE remote_items ("
+  "  item_id TEXT PRIMARY KEY REFERENCES items (id) ON DELETE CASCADE,"
+  "  subscription_id INTEGER NOT NULL REFERENCES subscriptions (id) ON DELETE CASCADE,"
+  "  remote_id TEXT NOT NULL,"
+  "  hls_url TEXT NOT NULL,"
+  "  poster_url TEXT,"
+  "  page_url TEXT,"
+  "  UNIQUE (subscription_id, remote_id)"
+  ");",
 };
 
 int

@@ -102,6 +102,23 @@ static const Option options[] = {
     1, 3650, TRUE, "DAYS", "Raw player events kept this long, then folded into daily rows" },
   { "report-rules", "YUNGUAN_REPORT_RULES", OPT_STRING, FIELD (report_rules), "none", 0, 0, FALSE,
     "FILE", "INI file of report indicator weights, targets and pass line; none: the defaults" },
+  { "public-url", "YUNGUAN_PUBLIC_URL", OPT_STRING, FIELD (public_url), "none", 0, 0, TRUE, "URL",
+    "Public address (https://host[:port]) used in share cards and oEmbed; none: the request's Host" },
+  { "centre-name", "YUNGUAN_CENTRE_NAME", OPT_STRING, FIELD (centre_name), "云馆", 0, 0, TRUE, "NAME",
+    "This centre's name in its public feed (shown by the centres that subscribe to it)" },
+  { "feed-refresh-minutes", "YUNGUAN_FEED_REFRESH_MINUTES", OPT_UINT, FIELD (feed_refresh_minutes),
+    "15", 0, 24 * 60, TRUE, "MINUTES",
+    "How often subscribed feeds of other centres are read (0: only when an admin asks)" },
+  { "feed-max-bytes", "YUNGUAN_FEED_MAX_BYTES", OPT_SIZE64, FIELD (feed_max_bytes), "4M", 1024,
+    G_GUINT64_CONSTANT (1) << 30, TRUE, "BYTES", "Largest feed page accepted from another centre" },
+  { "feed-timeout", "YUNGUAN_FEED_TIMEOUT", OPT_UINT, FIELD (feed_timeout), "20", 1, 600, TRUE,
+    "SECONDS", "Time one fetch of another centre's feed may take, redirects included" },
+  { "wechat-app-id", "YUNGUAN_WECHAT_APP_ID", OPT_STRING, FIELD (wechat_app_id), "none", 0, 0, TRUE,
+    "APPID", "WeChat official account AppID for JS-SDK share cards; none: pages share without it" },
+  { "wechat-app-secret", "YUNGUAN_WECHAT_APP_SECRET", OPT_STRING, FIELD (wechat_app_secret), "none",
+    0, 0, TRUE, "SECRET", "Its AppSecret (keep it in the INI file or the environment, not in flags)" },
+  { "wechat-api-url", "YUNGUAN_WECHAT_API_URL", OPT_STRING, FIELD (wechat_api_url),
+    "https://api.weixin.qq.com", 0, 0, TRUE, "URL", "Base URL of WeChat's API" },
 };
 
 /* "none", or a path prefix "/…/" of letters, digits, '_', '-' and '/'. */
@@ -118,6 +135,40 @@ valid_accel_prefix (const char *value)
     if (!g_ascii_isalnum (*p) && *p != '_' && *p != '-' && *p != '/')
       return FALSE;
   return TRUE;
+}
+
+/**
+ * yg_config_is_host:
+ *
+ * Returns: whether @s is a host[:port] of host characters only (letters,
+ *   digits, . - : [ ]), 1 to 255 of them: safe in a URL, a header and HTML
+ */
+gboolean
+yg_config_is_host (const char *s)
+{
+  if (s == NULL || s[0] == '\0' || strlen (s) > 255)
+    return FALSE;
+  for (const char *p = s; *p; p++)
+    if (!g_ascii_isalnum (*p) && strchr (".-:[]", *p) == NULL)
+      return FALSE;
+  return TRUE;
+}
+
+/* "none", or http(s)://host[:port] of host characters only, without a path. */
+static gboolean
+valid_public_url (const char *value)
+{
+  const char *host;
+
+  if (g_str_equal (value, "none"))
+    return TRUE;
+  if (g_str_has_prefix (value, "https://"))
+    host = value + 8;
+  else if (g_str_has_prefix (value, "http://"))
+    host = value + 7;
+  else
+    return FALSE;
+  return yg_config_is_host (host);
 }
 
 static gpointer
@@ -198,6 +249,13 @@ yg_config_set (YgConfig *config, const char *key, const char *value, GError **er
         {
           g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                        "Option \"%s\" needs a value", key);
+          return FALSE;
+        }
+      if (g_str_equal (key, "public-url") && !valid_public_url (value))
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       "Option \"%s\": \"%s\" is not none or http(s)://host[:port] with nothing "
+                       "after it", key, value);
           return FALSE;
         }
       if (g_str_equal (key, "accel-redirect") && !valid_accel_prefix (value))

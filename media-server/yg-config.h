@@ -30,6 +30,14 @@ typedef struct
   guint heartbeat_rate;      /* player event requests per second per client address */
   guint analytics_raw_days;  /* raw heartbeats kept this long, then folded into daily rows */
   char *report_rules;        /* INI file of report weights and targets, or "none" */
+  char *public_url;          /* http(s)://host[:port] of links in share cards and oEmbed, or "none" */
+  char *centre_name;         /* this centre's name in its feed */
+  guint feed_refresh_minutes; /* subscribed feeds are read this often; 0: only on demand */
+  guint64 feed_max_bytes;    /* a feed page larger than this is refused */
+  guint feed_timeout;        /* seconds one feed fetch may take */
+  char *wechat_app_id;       /* official account for JS-SDK share cards, or "none" */
+  char *wechat_app_secret;
+  char *wechat_api_url;      /* base of WeChat's API (a test points it at a local fake) */
   char *config_file;      /* the file that was loaded, or NULL */
   /* private: flag values seen while parsing, applied by yg_config_finish */
   GHashTable *flags;
@@ -51,5 +59,6 @@ GOptionGroup *yg_config_option_group (YgConfig *config, gboolean server_options)
 gboolean yg_config_finish (YgConfig *config, GError **error);
 
 char *yg_config_describe (gboolean markdown);
+gboolean yg_config_is_host (const char *s);
 
 G_END_DECLS

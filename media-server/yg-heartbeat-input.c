@@ -8,7 +8,9 @@
  * position (seconds, finite, 0 to 10^7), optional age (seconds the event
  * waited in the player before this request, 0 to 3600; the server time
  * minus age is the event's time, so client clocks do not matter) and
- * optional community (text, at most 64 characters). Anything else, one bad
+ * optional community (text, at most 64 characters) and optional embed (a
+ * partner's embed token, 1 to 200 of A-Z a-z 0-9 . _ -; the route verifies
+ * it). Anything else, one bad
  * event included, refuses the whole body with a field error such as
  * "[3].position" (nothing is stored).
  * Thread: any (pure functions).
@@ -18,6 +20,7 @@
 #include "yg-heartbeat-input.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "yg-demand-input.h"
 #include "yg-field-error.h"
@@ -70,11 +73,30 @@ id (JsonObject *o, const char *name, guint min, guint max, char **out, const cha
   return TRUE;
 }
 
+/* A partner's embed token: verified by the route, only its shape here. */
+static gboolean
+embed_token (JsonObject *o, char **out, const char *prefix, GError **error)
+{
+  JsonNode *n = json_object_get_member (o, "embed");
+  const char *s;
+
+  if (!JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_STRING)
+    return yg_field_error_set (error, "embed", "%sembed: must be a string", prefix);
+  s = json_node_get_string (n);
+  if (strlen (s) < 1 || strlen (s) > 200 || strspn (s, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                                        "abcdefghijklmnopqrstuvwxyz._-")
+                                                 != strlen (s))
+    return yg_field_error_set (error, "embed", "%sembed: an embed token is 1 to 200 of "
+                                               "A-Z a-z 0-9 . _ -", prefix);
+  *out = g_strdup (s);
+  return TRUE;
+}
+
 static YgHeartbeat *
 parse_one (JsonNode *node, gint64 now_ms, gint64 user_id, const char *prefix, GError **error)
 {
   static const char *const keys[] = { "viewer", "session", "item", "event", "position", "age",
-                                      "community", NULL };
+                                      "community", "embed", NULL };
   g_autoptr (YgHeartbeat) h = g_new0 (YgHeartbeat, 1);
   g_autoptr (GError) local = NULL;
   g_autofree char *event = NULL;
@@ -94,7 +116,8 @@ parse_one (JsonNode *node, gint64 now_ms, gint64 user_id, const char *prefix, GE
       || !id (o, "event", 3, 5, &event, prefix, &local)
       || !number (o, "position", TRUE, 1e7, &h->position, prefix, &local)
       || !number (o, "age", FALSE, YG_HEARTBEAT_MAX_AGE, &age, prefix, &local)
-      || !yg_demand_input_text (o, "community", FALSE, 64, FALSE, &h->community, &local))
+      || !yg_demand_input_text (o, "community", FALSE, 64, FALSE, &h->community, &local)
+      || (json_object_has_member (o, "embed") && !embed_token (o, &h->embed, prefix, &local)))
     {
       g_autofree char *field = g_strdup_printf ("%s%s", prefix,
                                                 yg_field_error_get_field (local) ?: "");

@@ -47,6 +47,8 @@ static const Answer http_answers[] = {
   [YG_HTTP_ERROR_CHECKSUM_MISMATCH] = { 460, "checksum_mismatch" },
   [YG_HTTP_ERROR_INVALID] = { 400, "invalid" },
   [YG_HTTP_ERROR_CSRF] = { 403, "csrf" },
+  [YG_HTTP_ERROR_NOT_IMPLEMENTED] = { 501, "not_implemented" },
+  [YG_HTTP_ERROR_BAD_GATEWAY] = { 502, "bad_gateway" },
 };
 
 static const Answer db_answers[] = {

@@ -30,6 +30,8 @@ typedef enum
   YG_HTTP_ERROR_CHECKSUM_MISMATCH, /* 460 (tus checksum extension) */
   YG_HTTP_ERROR_INVALID,           /* 400 a field of the body is wrong ("field" names it) */
   YG_HTTP_ERROR_CSRF,              /* 403 cookie-authenticated write without its CSRF token */
+  YG_HTTP_ERROR_NOT_IMPLEMENTED,   /* 501 (oEmbed: a format other than json) */
+  YG_HTTP_ERROR_BAD_GATEWAY,       /* 502 another server answered wrongly (feeds, WeChat) */
 } YgHttpError;
 
 guint yg_http_error_map (const GError *error, const char **code);

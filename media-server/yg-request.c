@@ -426,6 +426,45 @@ yg_request_client_address (YgRequest *req, gboolean behind_proxy)
 }
 
 /**
+ * yg_request_ok_document:
+ *
+ * Returns: (transfer full): {"ok": true}, the answer of a removal
+ */
+JsonNode *
+yg_request_ok_document (void)
+{
+  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+  JsonObject *o = json_object_new ();
+
+  json_object_set_boolean_member (o, "ok", TRUE);
+  json_node_take_object (node, o);
+  return node;
+}
+
+/**
+ * yg_request_public_base:
+ *
+ * The absolute base of links that leave this server (share cards, oEmbed):
+ * the configured public-url, else http(s)://<Host> when the Host header is a
+ * plain host[:port] (https when behind TLS).
+ *
+ * Returns: (transfer full) (nullable): the base without a trailing '/', or
+ *   %NULL when neither is usable
+ */
+char *
+yg_request_public_base (YgRequest *req)
+{
+  const YgConfig *config = yg_server_get_config (req->server);
+  const char *host = yg_request_header (req, "Host");
+
+  if (!g_str_equal (config->public_url, "none"))
+    return g_strdup (config->public_url);
+  if (!yg_config_is_host (host))
+    return NULL;
+  return g_strdup_printf ("%s://%s", config->behind_tls ? "https" : "http", host);
+}
+
+/**
  * yg_request_fail:
  * @code: a #YgHttpError
  */

@@ -52,6 +52,8 @@ void yg_request_respond_field_error (YgRequest *req, const char *field, const GE
 void yg_request_too_many (YgRequest *req, guint wait, const char *what);
 JsonNode *yg_request_list_json (const char *member, GPtrArray *nodes, gint64 next_after);
 char *yg_request_client_address (YgRequest *req, gboolean behind_proxy);
+char *yg_request_public_base (YgRequest *req);
+JsonNode *yg_request_ok_document (void);
 JsonObject *yg_request_parse_form (YgRequest   *req,
                                    JsonNode   **owner,
                                    const char *const *allowed,

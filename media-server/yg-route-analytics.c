@@ -1,7 +1,8 @@
 /* yg-route-analytics.c: staff analytics and the monthly report.
  *
  *   GET /api/v1/analytics/{dimension}[?from=YYYY-MM-DD&to=YYYY-MM-DD]  staff
- *       dimension: items | courses | kinds | categories | communities | total | days
+ *       dimension: items | courses | kinds | categories | communities | total | days |
+ *                  partners
  *       → {dimension, from, to, rows: [{key, label, views, unique_viewers,
  *          watch_hours, average_fraction, completion_rate, retention, …}]}
  *       dimension population → {from, to, population: {active_viewers,
@@ -147,7 +148,7 @@ yg_route_analytics (YgServer *server, YgRequest *req)
       call_free (c);
       yg_request_fail (req, YG_HTTP_ERROR_NOT_FOUND,
                        "Analytics are by items, courses, kinds, categories, communities, days, "
-                       "total or population");
+                       "partners, total or population");
       return;
     }
   if (!yg_request_page_query_filtered (req, 1, "", filters, &after, &limit, &error)

@@ -11,12 +11,17 @@
  * another its events. Accepted events go to the batching buffer
  * (yg-heartbeat-buffer.c): 202 {"accepted": n}; 503 when the buffer is full.
  * The address is used only as a key in memory, never stored.
+ * Partner attribution is decided here, never taken from the client: an
+ * event's "embed" token that verifies for its item and an enabled partner
+ * (yg-partners.c), else an Origin header that is an enabled partner's
+ * allowed origin; a token that does not verify counts for no partner.
  * Thread: main thread.
  */
 #define G_LOG_DOMAIN "yg-server"
 
 #include "yg-heartbeat-input.h"
 #include "yg-http-error.h"
+#include "yg-partners.h"
 #include "yg-request.h"
 #include "yg-routes.h"
 #include "yg-server.h"
@@ -34,6 +39,7 @@ yg_route_heartbeats_post (YgServer *server, YgRequest *req)
   gint64 now = g_get_monotonic_time ();
   JsonObject *answer;
   JsonNode *doc;
+  gint64 origin_partner;
   guint wait, n;
 
   yg_server_get_heartbeat_throttles (server, &by_address, &by_viewer);
@@ -54,10 +60,20 @@ yg_route_heartbeats_post (YgServer *server, YgRequest *req)
       yg_request_respond_error (req, error);
       return;
     }
+  origin_partner = yg_partners_for_origin (yg_server_get_partners (server),
+                                           yg_request_header (req, "Origin"));
   for (guint i = 0; i < events->len; i++)
     {
       YgHeartbeat *h = events->pdata[i];
 
+      h->partner_id = h->embed != NULL ? yg_partners_embed_verify (yg_server_get_partners (server),
+                                                                   yg_server_get_playback_keys (server),
+                                                                   h->embed, h->item_id,
+                                                                   g_get_real_time () / G_USEC_PER_SEC)
+                                       : 0;
+      if (h->partner_id == 0)
+        h->partner_id = origin_partner;
+      g_clear_pointer (&h->embed, g_free);
       wait = MAX (wait, yg_throttle_retry_after (by_viewer, h->viewer, now));    }
   if (wait > 0)
     {

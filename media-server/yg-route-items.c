@@ -9,7 +9,8 @@
  * (the expiry is rounded up to 10 minutes so caches see one URL per item for
  * a while), and only callers who may see the item ever get them.
  * Visibility (decided in yg-auth.c): an item the caller may not see is 404,
- * exactly like one that does not exist; lists contain only what the caller
+ * exactly like one that does not exist (a partner's embed token, ?embed=,
+ * also opens a residents-only item); lists contain only what the caller
  * may see and never unlisted items.
  * The descriptive metadata (yg-meta-json.c) follows those members; staff
  * change it and the visibility with PATCH (yg-route-item-meta.c).
@@ -22,9 +23,11 @@
 
 #include "yg-auth.h"
 #include "yg-doc-cache.h"
+#include "yg-feed-input.h"
 #include "yg-http-error.h"
 #include "yg-item-meta-store.h"
 #include "yg-item-store.h"
+#include "yg-partners.h"
 #include "yg-playback-keys.h"
 #include "yg-meta-json.h"
 #include "yg-request.h"
@@ -70,10 +73,12 @@ item_to_json (YgServer *server, const YgItem *item)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
   g_autofree char *base = yg_route_items_media_base (server, item->id, item->visibility);
-  g_autofree char *hls = g_strconcat (base, "master.m3u8", NULL);
+  g_autofree char *hls = item->remote_hls != NULL ? g_strdup (item->remote_hls)
+                                                  : g_strconcat (base, "master.m3u8", NULL);
   g_autofree char *page = g_strdup_printf ("/items/%s", item->id);
   g_autofree char *embed = g_strdup_printf ("/embed/%s", item->id);
-  g_autofree char *poster = g_strconcat (base, "poster.jpg", NULL);
+  g_autofree char *poster = item->remote_hls != NULL ? g_strdup (item->remote_poster)
+                                                     : g_strconcat (base, "poster.jpg", NULL);
 
   json_builder_begin_object (b);
   add_string_or_null (b, "id", item->id);
@@ -112,6 +117,19 @@ item_to_json (YgServer *server, const YgItem *item)
   json_builder_add_int_value (b, item->created_at);
   json_builder_set_member_name (b, "updated_at");
   json_builder_add_int_value (b, item->updated_at);
+  json_builder_set_member_name (b, "source"); /* another centre's item (subscribed feed) */
+  if (item->remote_hls != NULL)
+    {
+      g_autofree char *origin = yg_feed_input_origin (item->remote_hls);
+
+      json_builder_begin_object (b);
+      add_string_or_null (b, "name", item->source_name);
+      add_string_or_null (b, "origin", origin);
+      add_string_or_null (b, "page_url", item->source_page);
+      json_builder_end_object (b);
+    }
+  else
+    json_builder_add_null_value (b);
   if (item->meta != NULL)
     yg_meta_json_add_item (b, item->meta);
   json_builder_end_object (b);
@@ -165,6 +183,20 @@ typedef struct
   guint64 generation; /* of the document cache when the read started */
 } ItemGet;
 
+/* A partner's embed token (?embed=…, yg-partners.c) lets its embeds show a
+ * residents-only item; never a staff one. */
+static gboolean
+embed_may_see (YgRequest *req, const YgItem *item)
+{
+  const char *token = g_hash_table_lookup (yg_request_query (req), "embed");
+
+  return token != NULL && item->visibility != YG_VISIBILITY_STAFF
+         && yg_partners_embed_verify (yg_server_get_partners (req->server),
+                                      yg_server_get_playback_keys (req->server), token, item->id,
+                                      g_get_real_time () / G_USEC_PER_SEC)
+                != 0;
+}
+
 static void
 item_loaded (GObject *source, GAsyncResult *res, gpointer data)
 {
@@ -176,7 +208,8 @@ item_loaded (GObject *source, GAsyncResult *res, gpointer data)
   g_autoptr (JsonNode) doc = NULL;
   g_autoptr (GBytes) text = NULL;
 
-  if (item != NULL && !yg_auth_may_see (item->visibility, req->principal))
+  if (item != NULL && !yg_auth_may_see (item->visibility, req->principal)
+      && !embed_may_see (req, item))
     error = not_found (item->id); /* the same answer as for no such item */
   if (error != NULL)
     {

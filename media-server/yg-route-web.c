@@ -2,39 +2,52 @@
  *
  * Pages (/, /items/<id>, /embed/<id>, the resident portal's /browse,
  * /search, /courses/<id>, /signin, /register, /requests[/<id>], the staff
- * console /console and the report /report) are fixed HTML files from the web directory;
- * their scripts fetch the data from the API, so no server-side templating
- * touches user data (console and report pages are the same for everyone;
- * the API decides what a caller may read or change). Static files come
- * from one flat directory with an extension allowlist; hls.js,
+ * console /console and the report /report) are fixed HTML files from the
+ * web directory;
+ * their scripts fetch the data from the API (console and report pages are
+ * the same for everyone; the API decides what a caller may read or change).
+ * The only server-side text in a page is the share card of an item or
+ * course page (Open Graph, oEmbed discovery), built and escaped in
+ * yg-html-meta.c for what anonymous callers may see (yg-route-share.c).
+ * Static files come from one flat directory with an extension allowlist; hls.js,
  * tus-js-client and ECharts come from the npm packages installed in
  * web/node_modules. Every page carries a Content-Security-Policy with
  * script-src 'self' (no inline script), nosniff and a referrer policy.
- * Only /embed/<id> may be framed by other sites (frame-ancestors *: it is a
- * public player for partners' pages and changes nothing); every other page
- * is frame-ancestors 'self' against clickjacking of sign-in and enrolment.
+ * Only /embed/<id> may be framed by other sites: its frame-ancestors lists
+ * exactly the enabled partners' origins (yg-partners.c), so an unlisted site
+ * cannot frame it; every other page is frame-ancestors 'self' against
+ * clickjacking of sign-in and enrolment.
  * Thread: main thread.
  */
 #define G_LOG_DOMAIN "yg-server"
 
 #include "yg-http-error.h"
 #include "yg-http-file.h"
+#include "yg-partners.h"
 #include "yg-routes.h"
 #include "yg-server.h"
+#include "yg-subscriptions.h"
 
-#define CSP_COMMON                                                                       \
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; " \
-  "media-src 'self' blob:; connect-src 'self'; worker-src 'self' blob:; "                 \
-  "base-uri 'none'; form-action 'self'; "
-#define CSP CSP_COMMON "frame-ancestors 'self'"
-#define CSP_EMBED CSP_COMMON "frame-ancestors *"
+/* The pages' policy; @remote: " origin …" of subscribed feeds, whose HLS, posters and
+ * players' requests the pages load (yg-subscriptions.c). */
+static char *
+csp (YgServer *server, const char *ancestors)
+{
+  const char *remote = yg_subscriptions_origins (yg_server_get_subscriptions (server));
+
+  return g_strdup_printf ("default-src 'self'; script-src 'self'; style-src 'self'; "
+                          "img-src 'self' data: blob:%s; media-src 'self' blob:%s; "
+                          "connect-src 'self'%s; worker-src 'self' blob:; base-uri 'none'; "
+                          "form-action 'self'; frame-ancestors %s",
+                          remote, remote, remote, ancestors);
+}
 
 static void
-security_headers_csp (YgRequest *req, const char *csp)
+security_headers_csp (YgRequest *req, const char *policy)
 {
   SoupMessageHeaders *h = soup_server_message_get_response_headers (req->msg);
 
-  soup_message_headers_replace (h, "Content-Security-Policy", csp);
+  soup_message_headers_replace (h, "Content-Security-Policy", policy);
   soup_message_headers_replace (h, "X-Content-Type-Options", "nosniff");
   soup_message_headers_replace (h, "Referrer-Policy", "strict-origin-when-cross-origin");
 }
@@ -42,7 +55,9 @@ security_headers_csp (YgRequest *req, const char *csp)
 static void
 security_headers (YgRequest *req)
 {
-  security_headers_csp (req, CSP);
+  g_autofree char *policy = csp (req->server, "'self'");
+
+  security_headers_csp (req, policy);
 }
 
 static void
@@ -56,7 +71,9 @@ page_with_csp (YgServer *server, YgRequest *req, const char *file, const char *c
 static void
 page (YgServer *server, YgRequest *req, const char *file)
 {
-  page_with_csp (server, req, file, CSP);
+  g_autofree char *policy = csp (server, "'self'");
+
+  page_with_csp (server, req, file, policy);
 }
 
 void
@@ -68,7 +85,8 @@ yg_route_web_home (YgServer *server, YgRequest *req)
 void
 yg_route_web_item (YgServer *server, YgRequest *req)
 {
-  page (server, req, "item.html");
+  security_headers (req);
+  yg_route_share_page (server, req, "item.html", FALSE); /* with its share card */
 }
 
 void
@@ -80,7 +98,10 @@ yg_route_web_console (YgServer *server, YgRequest *req)
 void
 yg_route_web_embed (YgServer *server, YgRequest *req)
 {
-  page_with_csp (server, req, "embed.html", CSP_EMBED);
+  g_autofree char *ancestors = yg_partners_frame_ancestors (yg_server_get_partners (server));
+  g_autofree char *policy = csp (server, ancestors);
+
+  page_with_csp (server, req, "embed.html", policy);
 }
 
 /* The resident portal's pages, by route pattern (yg-routes.c names them). */
@@ -89,11 +110,20 @@ static const struct
   const char *pattern;
   const char *file;
 } portal_pages[] = {
-  { "/browse", "browse.html" },      { "/search", "search.html" },
-  { "/courses/{id}", "course.html" }, { "/signin", "account.html" },
-  { "/register", "account.html" },  { "/requests", "requests.html" },
+  { "/browse", "browse.html" },
+  { "/search", "search.html" },
+  { "/signin", "account.html" },
+  { "/register", "account.html" },
+  { "/requests", "requests.html" },
   { "/requests/{id}", "requests.html" },
 };
+
+void
+yg_route_web_course (YgServer *server, YgRequest *req)
+{
+  security_headers (req);
+  yg_route_share_page (server, req, "course.html", TRUE); /* with its share card */
+}
 
 void
 yg_route_web_portal (YgServer *server, YgRequest *req)
@@ -167,6 +197,50 @@ void
 yg_route_web_tusjs (YgServer *server, YgRequest *req)
 {
   vendor (server, req, "node_modules/tus-js-client/dist/tus.min.js");
+}
+
+/* The npm build of WeChat's JS-SDK is a CommonJS module; browsers get it
+ * wrapped so that it defines window.wx like the official script. Read
+ * without blocking, answered whole. */
+#define JWEIXIN_PREFIX "(function () {\nvar module = { exports: {} };\n"
+#define JWEIXIN_SUFFIX "\nwindow.wx = window.jWeixin = module.exports;\n})();\n"
+
+static void
+jweixin_loaded (GObject *source, GAsyncResult *res, gpointer data)
+{
+  g_autoptr (SoupServerMessage) msg = data;
+  YgRequest *req = yg_request_get (msg);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *text = NULL;
+  gsize len = 0;
+  GString *out;
+  g_autoptr (GBytes) body = NULL;
+
+  if (!g_file_load_contents_finish (G_FILE (source), res, &text, &len, NULL, &error))
+    {
+      yg_request_fail (req, YG_HTTP_ERROR_NOT_FOUND, "The WeChat JS-SDK is not installed");
+      return;
+    }
+  out = g_string_sized_new (len + 128);
+  g_string_append (out, JWEIXIN_PREFIX);
+  g_string_append_len (out, text, len);
+  g_string_append (out, JWEIXIN_SUFFIX);
+  body = g_string_free_to_bytes (out);
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Cache-Control",
+                                "public, max-age=86400");
+  yg_request_respond_bytes (req, 200, "text/javascript; charset=utf-8", body);
+}
+
+void
+yg_route_web_jweixin (YgServer *server, YgRequest *req)
+{
+  g_autofree char *path = g_build_filename (yg_server_get_config (server)->web_dir, "node_modules",
+                                            "weixin-js-sdk", "index.js", NULL);
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+
+  security_headers (req);
+  yg_request_pause (req);
+  g_file_load_contents_async (file, NULL, jweixin_loaded, g_object_ref (req->msg));
 }
 
 void

@@ -30,6 +30,9 @@
 #include "yg-request.h"
 #include "yg-router.h"
 #include "yg-token-store.h"
+#include "yg-partners.h"
+#include "yg-subscriptions.h"
+#include "yg-wechat.h"
 #include "yg-playback-keys.h"
 #include "yg-secret.h"
 #include "yg-session-store.h"
@@ -66,6 +69,9 @@ struct _YgServer
   YgThrottle *heartbeats_by_address;
   YgThrottle *heartbeats_by_viewer;
   YgWebhook *webhook;           /* NULL without request-webhook */
+  YgPartners *partners;         /* enabled partners' origins and tokens (yg-partners.c) */
+  YgSubscriptions *subscriptions; /* other centres' feeds (yg-subscriptions.c) */
+  YgWechat *wechat;             /* JS-SDK signatures (yg-wechat.c) */
   YgReportRules report_rules;
 };
 
@@ -530,6 +536,11 @@ main_handler (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashT
       soup_server_message_set_status (msg, 500, NULL);
       return;
     }
+  /* partners' pages may read HLS and the API (anonymously) from their origins;
+   * uploads answer CORS for staff consoles themselves (--cors-origins) */
+  if ((g_str_has_prefix (path, "/hls/") || g_str_has_prefix (path, "/api/"))
+      && !g_str_has_prefix (path, "/api/v1/uploads"))
+    yg_partners_cors (self->partners, msg);
   if (req->early_error != NULL)
     yg_request_respond_error (req, req->early_error);
   else if (req->authorized)
@@ -546,6 +557,8 @@ yg_server_dispose (GObject *object)
   YgServer *self = YG_SERVER (object);
 
   yg_server_stop (self);
+  g_clear_pointer (&self->subscriptions, yg_subscriptions_free);
+  g_clear_pointer (&self->wechat, yg_wechat_free);
   g_clear_object (&self->listener);
   if (self->soup != NULL)
     g_signal_handlers_disconnect_by_data (self->soup, self);
@@ -567,6 +580,7 @@ yg_server_finalize (GObject *object)
   g_clear_pointer (&self->router, yg_router_free);
   g_clear_pointer (&self->uploads, yg_tus_store_free);
   g_clear_pointer (&self->playback_keys, yg_playback_keys_free);
+  g_clear_pointer (&self->partners, yg_partners_free);
   g_clear_pointer (&self->login_by_account, yg_throttle_free);
   g_clear_pointer (&self->login_by_address, yg_throttle_free);
   g_clear_pointer (&self->signup_by_address, yg_throttle_free);
@@ -625,6 +639,12 @@ yg_data_dir_prepare (const char *data_dir, GError **error)
   return TRUE;
 }
 
+static gpointer
+list_partners (YgDbConn *conn, gpointer data, GError **error)
+{
+  return yg_partner_store_list (conn, error);
+}
+
 /**
  * yg_server_new:
  * @routes: (array length=n_routes): the route table; must outlive the server
@@ -639,6 +659,7 @@ yg_server_new (const YgConfig *config, const YgRoute *routes, gsize n_routes, GE
 {
   g_autoptr (YgServer) self = g_object_new (YG_TYPE_SERVER, NULL);
   g_autofree char *db_path = NULL;
+  g_autoptr (GPtrArray) partners = NULL;
   YgListenerLimits limits;
 
   self->config = yg_config_copy (config);
@@ -670,6 +691,13 @@ yg_server_new (const YgConfig *config, const YgRoute *routes, gsize n_routes, GE
   self->playback_keys = yg_playback_keys_open (config->data_dir, error);
   if (self->playback_keys == NULL)
     return NULL;
+  self->partners = yg_partners_new ();
+  partners = yg_db_run_sync (self->db, list_partners, NULL, error);
+  if (partners == NULL)
+    return NULL;
+  yg_partners_set (self->partners, partners);
+  self->subscriptions = yg_subscriptions_new (self->db, config);
+  self->wechat = yg_wechat_new (config);
 
   self->uploads = yg_tus_store_new (config->data_dir, config->upload_max_size, config->upload_quota,
                                     config->upload_expire_hours * 3600, error);
@@ -767,6 +795,7 @@ yg_server_start (YgServer *self, GError **error)
   yg_uploads_recover (self);
   self->gc_id = g_timeout_add_seconds (600, collect_uploads, self);
   self->heartbeats = yg_heartbeat_buffer_new (self->db, self->config->analytics_raw_days);
+  yg_subscriptions_start (self->subscriptions);
   if (!g_str_equal (self->config->request_webhook, "none"))
     {
       self->webhook = yg_webhook_new (self->db, self->config->request_webhook,
@@ -901,6 +930,27 @@ yg_server_get_heartbeat_throttles (YgServer *self, YgThrottle **by_address, YgTh
 {
   *by_address = self->heartbeats_by_address;
   *by_viewer = self->heartbeats_by_viewer;
+}
+
+/* WeChat JS-SDK signatures and their cached ticket (main thread). */
+YgWechat *
+yg_server_get_wechat (YgServer *self)
+{
+  return self->wechat;
+}
+
+/* The feeds of other centres this one follows (main thread). */
+YgSubscriptions *
+yg_server_get_subscriptions (YgServer *self)
+{
+  return self->subscriptions;
+}
+
+/* The enabled partners, as every request sees them (main thread). */
+YgPartners *
+yg_server_get_partners (YgServer *self)
+{
+  return self->partners;
 }
 
 /* The staff notification deliverer, NULL when no webhook is configured. */

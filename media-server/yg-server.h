@@ -48,6 +48,12 @@ YgHeartbeatBuffer *yg_server_get_heartbeats (YgServer *self);
 void yg_server_get_heartbeat_throttles (YgServer   *self,
                                         YgThrottle **by_address,
                                         YgThrottle **by_viewer);
+typedef struct _YgPartners YgPartners;
+typedef struct _YgSubscriptions YgSubscriptions;
+typedef struct _YgWechat YgWechat;
+YgWechat *yg_server_get_wechat (YgServer *self);
+YgSubscriptions *yg_server_get_subscriptions (YgServer *self);
+YgPartners *yg_server_get_partners (YgServer *self);
 typedef struct _YgWebhook YgWebhook;
 YgWebhook *yg_server_get_webhook (YgServer *self);
 const YgReportRules *yg_server_get_report_rules (YgServer *self);

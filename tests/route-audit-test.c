@@ -122,6 +122,11 @@ static const struct
   { "PUT", "/api/v1/ratings/{type}/{target}", TRUE, YG_AUTH_RESIDENT },
   { "PATCH", "/api/v1/ratings/{id}", TRUE, YG_AUTH_STAFF },
   { "POST", "/api/v1/heartbeats", TRUE, YG_AUTH_PUBLIC }, /* anonymous viewers count too */
+  { NULL, "/api/v1/partners", FALSE, YG_AUTH_ADMIN }, /* partner centres: admins only */
+  { "POST", "/api/v1/embeds", TRUE, YG_AUTH_PARTNER }, /* a partner mints its embed tokens */
+  { "GET", "/api/v1/feed", TRUE, YG_AUTH_PUBLIC },   /* the public catalogue, for other centres */
+  { "GET", "/api/v1/wechat/signature", TRUE, YG_AUTH_PUBLIC }, /* share cards; this server's pages */
+  { NULL, "/api/v1/subscriptions", FALSE, YG_AUTH_ADMIN }, /* following other centres: admins */
   { NULL, "/api/v1/analytics/", FALSE, YG_AUTH_STAFF },
   { NULL, "/api/v1/reports/", FALSE, YG_AUTH_STAFF },
   { "PATCH", "/api/v1/items/{id}", TRUE, YG_AUTH_STAFF },
@@ -129,6 +134,7 @@ static const struct
   { "GET", "/", TRUE, YG_AUTH_PUBLIC },
   { "GET", "/items/{id}", TRUE, YG_AUTH_PUBLIC },
   { "GET", "/embed/{id}", TRUE, YG_AUTH_PUBLIC },
+  { "GET", "/oembed", TRUE, YG_AUTH_PUBLIC }, /* public items only */
   /* a static page; its data comes from staff-only API routes */
   { "GET", "/console", TRUE, YG_AUTH_PUBLIC },
   { "GET", "/browse", TRUE, YG_AUTH_PUBLIC },
@@ -142,6 +148,7 @@ static const struct
   { "GET", "/static/vendor/hls.min.js", TRUE, YG_AUTH_PUBLIC },
   { "GET", "/static/vendor/tus.min.js", TRUE, YG_AUTH_PUBLIC },
   { "GET", "/static/vendor/echarts.min.js", TRUE, YG_AUTH_PUBLIC },
+  { "GET", "/static/vendor/jweixin.js", TRUE, YG_AUTH_PUBLIC },
   { "GET", "/report", TRUE, YG_AUTH_PUBLIC }, /* the page; its data is staff-only */
   { "GET", "/hls/{id}/{name}", TRUE, YG_AUTH_PUBLIC },
   { "GET", "/hls/{id}/{rung}/{name}", TRUE, YG_AUTH_PUBLIC },

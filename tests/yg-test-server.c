@@ -676,3 +676,91 @@ yg_test_db_number (YgDb *db, const char *query)
   g_assert_no_error (error);
   return *n;
 }
+
+/* --- another party on loopback ------------------------------------------------------------------ */
+
+struct _YgTestFake
+{
+  GThread *thread;
+  GMainContext *context;
+  GMainLoop *loop;
+  SoupServer *server;
+  SoupServerCallback handler;
+  gpointer data;
+  guint16 port;
+  GMutex lock;
+  GCond cond;
+  gboolean ready;
+};
+
+static gpointer
+fake_thread (gpointer data)
+{
+  YgTestFake *fake = data;
+  g_autoptr (GError) error = NULL;
+  GSList *uris;
+
+  g_main_context_push_thread_default (fake->context);
+  fake->server = soup_server_new (NULL, NULL);
+  soup_server_add_handler (fake->server, NULL, fake->handler, fake->data, NULL);
+  g_assert_true (soup_server_listen_local (fake->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  uris = soup_server_get_uris (fake->server);
+  fake->port = g_uri_get_port (uris->data);
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  g_mutex_lock (&fake->lock);
+  fake->ready = TRUE;
+  g_cond_signal (&fake->cond);
+  g_mutex_unlock (&fake->lock);
+  g_main_loop_run (fake->loop);
+  soup_server_disconnect (fake->server);
+  g_clear_object (&fake->server);
+  g_main_context_pop_thread_default (fake->context);
+  return NULL;
+}
+
+/**
+ * yg_test_fake_start:
+ * @handler: answers every request (on the fake's thread)
+ *
+ * Returns: (transfer full): the running server; stop it with yg_test_fake_stop
+ */
+YgTestFake *
+yg_test_fake_start (SoupServerCallback handler, gpointer data)
+{
+  YgTestFake *fake = g_new0 (YgTestFake, 1);
+
+  fake->handler = handler;
+  fake->data = data;
+  fake->context = g_main_context_new ();
+  fake->loop = g_main_loop_new (fake->context, FALSE);
+  g_mutex_init (&fake->lock);
+  g_cond_init (&fake->cond);
+  fake->thread = g_thread_new ("test-fake", fake_thread, fake);
+  g_mutex_lock (&fake->lock);
+  while (!fake->ready)
+    g_cond_wait (&fake->cond, &fake->lock);
+  g_mutex_unlock (&fake->lock);
+  return fake;
+}
+
+guint16
+yg_test_fake_port (YgTestFake *fake)
+{
+  return fake->port;
+}
+
+void
+yg_test_fake_stop (YgTestFake *fake)
+{
+  GSource *s = g_idle_source_new ();
+
+  g_source_set_callback (s, quit_loop, fake->loop, NULL);
+  g_source_attach (s, fake->context);
+  g_source_unref (s);
+  g_thread_join (fake->thread);
+  g_main_loop_unref (fake->loop);
+  g_main_context_unref (fake->context);
+  g_mutex_clear (&fake->lock);
+  g_cond_clear (&fake->cond);
+  g_free (fake);
+}

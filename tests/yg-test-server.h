@@ -84,4 +84,12 @@ YgTestServe *yg_test_serve_spawn (const char *const *wrapper,
 GPid yg_test_serve_pid (YgTestServe *serve);
 void yg_test_serve_stop (YgTestServe *serve);
 
+/* Another party on loopback (a partner centre, WeChat's API): a plain libsoup
+ * server with @handler, on a thread and main context of its own. */
+typedef struct _YgTestFake YgTestFake;
+
+YgTestFake *yg_test_fake_start (SoupServerCallback handler, gpointer data);
+guint16 yg_test_fake_port (YgTestFake *fake);
+void yg_test_fake_stop (YgTestFake *fake);
+
 G_END_DECLS

@@ -463,6 +463,12 @@ allow="autoplay; fullscreen; picture-in-picture" allowfullscreen></iframe></body
     });
     await new Promise((r) => partner.listen(0, '127.0.0.2', r));
     const partnerUrl = `http://127.0.0.2:${partner.address().port}/`;
+    // only partners' origins may frame the embed (frame-ancestors): register this one
+    const admin = yunguan(bin, ['token', 'create', '--data', dataDir, '--role', 'admin', '--name', 'portal-admin']);
+    const added = await api(base, '/api/v1/partners', {
+      method: 'POST', token: admin, body: { name: '合作文化馆', origins: [partnerUrl.replace(/\/$/, '')] },
+    });
+    assert(added && added.id > 0, `partner not added: ${JSON.stringify(added)}`);
     try {
       const page = await openPage(context, partnerUrl);
       const frame = await until(async () => page.frames().find((f) => f.url().includes('/embed/')), 10_000, 'no embed frame');

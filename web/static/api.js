@@ -28,8 +28,10 @@ export async function getJSON(path, { signal } = {}) {
   return body;
 }
 
-export function fetchItem(id, opts) {
-  return getJSON(`/api/v1/items/${encodeURIComponent(id)}`, opts);
+/** GET /api/v1/items/<id>; `embed` is a partner's embed token (opens residents-only items). */
+export function fetchItem(id, opts = {}) {
+  const q = opts.embed ? `?embed=${encodeURIComponent(opts.embed)}` : '';
+  return getJSON(`/api/v1/items/${encodeURIComponent(id)}${q}`, opts);
 }
 
 export function listItems(limit, opts) {
@@ -70,6 +72,21 @@ export function localUrl(u) {
   }
 }
 
+/** A media URL of `item`: same-origin, or on the origin of the centre a subscribed item comes
+ *  from (item.source.origin, which the server checked against the feed); else null. */
+export function mediaUrl(u, item) {
+  const local = localUrl(u);
+  if (local || typeof u !== 'string' || !item || !item.source || !item.source.origin) return local;
+  try {
+    const url = new URL(u);
+    const origin = new URL(item.source.origin);
+    if (url.origin !== origin.origin || !/^https?:$/.test(url.protocol)) return null;
+    return url.href;
+  } catch {
+    return null;
+  }
+}
+
 /** 75 -> "1:15", 3725 -> "1:02:05"; null for unknown. */
 export function formatDuration(sec) {
   if (typeof sec !== 'number' || !Number.isFinite(sec) || sec < 0) return null;
@@ -98,10 +115,10 @@ export function kindKey(kind) {
  * Fetch the item every `interval` ms until it is playable or failed; resolves with that item.
  * onUpdate(item | null, error | null) is called after every attempt. Rejects only on abort or 404.
  */
-export async function pollUntilPlayable(id, { interval = 3000, onUpdate = () => {}, signal } = {}) {
+export async function pollUntilPlayable(id, { interval = 3000, onUpdate = () => {}, signal, embed } = {}) {
   for (;;) {
     try {
-      const item = await fetchItem(id, { signal });
+      const item = await fetchItem(id, { signal, embed });
       onUpdate(item, null);
       if (item.playable || item.status === 'failed') return item;
     } catch (e) {

@@ -3,7 +3,7 @@
 // error states. API text reaches the DOM through textContent and same-origin-checked URLs only.
 
 import { t, getLang } from './i18n.js';
-import { localUrl, formatDuration, kindKey, parseTime } from './api.js';
+import { localUrl, mediaUrl, formatDuration, kindKey, parseTime } from './api.js';
 
 const PLACEHOLDER = '/static/placeholder.svg';
 
@@ -14,9 +14,9 @@ function text(tag, cls, value) {
   return n;
 }
 
-function poster(url) {
+function poster(url, item) {
   const img = document.createElement('img');
-  const src = localUrl(url);
+  const src = item ? mediaUrl(url, item) : localUrl(url);
   img.src = src || PLACEHOLDER;
   img.alt = '';
   img.loading = 'lazy';
@@ -39,7 +39,7 @@ function shell(href, media, body) {
 export function itemCard(item) {
   const media = document.createElement('div');
   media.className = 'card-media';
-  media.append(poster(item.poster_url));
+  media.append(poster(item.poster_url, item));
   const dur = formatDuration(item.duration);
   if (dur) {
     const d = text('span', 'card-duration', dur);
@@ -55,6 +55,7 @@ export function itemCard(item) {
   const kk = kindKey(item.kind);
   if (kk) body.append(text('span', `kind-label kind-${item.kind}`, t(kk)));
   if (item.kind === 'heritage' && item.category_label) body.append(text('span', 'card-tag', item.category_label));
+  if (item.source && item.source.name) body.append(text('span', 'card-source', t('card.source', { name: item.source.name })));
   const date = parseTime(item.created_at);
   if (date) {
     const time = text('time', 'card-date', date.toLocaleDateString(getLang()));

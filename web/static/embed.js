@@ -1,6 +1,7 @@
 // embed.js — the partner embed (/embed/<id>): nothing but the player, filling the frame.
 // ?lang=en switches the messages to English without touching the visitor's stored choice;
-// ?autoplay=1 starts muted playback. Polls every 3 s while the item is still processing.
+// ?autoplay=1 starts muted playback; ?t=<token> is a partner's embed token (it opens
+// residents-only items and counts the playback for that partner). Polls every 3 s while the item is still processing.
 
 import { setLang, t } from './i18n.js';
 import { pollUntilPlayable, idFromPath, localUrl } from './api.js';
@@ -22,9 +23,11 @@ async function main() {
   setWait('item.loading');
   const id = idFromPath();
   if (!id) { setWait('item.notFound'); return; }
+  const embed = /^[0-9A-Za-z._-]{1,200}$/.test(params.get('t') || '') ? params.get('t') : undefined;
   let item;
   try {
     item = await pollUntilPlayable(id, {
+      embed,
       onUpdate(it) { if (it && !it.playable && it.status !== 'failed') setWait('item.processing'); },
     });
   } catch (e) {
@@ -33,7 +36,7 @@ async function main() {
   }
   if (!item.playable) { setWait('item.failed'); return; }
   document.title = item.title || document.title;
-  createPlayer(root, item, { autoplay: params.get('autoplay') === '1' });
+  createPlayer(root, item, { autoplay: params.get('autoplay') === '1', embed });
   const page = localUrl(item.page_url);
   if (page) { // a small title link back to the full page, hidden once playback starts
     const a = document.createElement('a');

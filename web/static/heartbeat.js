@@ -28,8 +28,9 @@ function viewerId() {
   }
 }
 
-/** Watches `video` playing item `itemId` and reports its events. */
-export function trackPlayback(video, itemId) {
+/** Watches `video` playing item `itemId` and reports its events; `embed` (a partner's embed
+ *  token) goes with each event so the server can count the playback for that partner. */
+export function trackPlayback(video, itemId, { embed } = {}) {
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(itemId || '') || typeof fetch !== 'function') return;
   const viewer = viewerId();
   let session = randomId(16);
@@ -48,7 +49,7 @@ export function trackPlayback(video, itemId) {
   };
   const push = (event) => {
     const position = Number.isFinite(video.currentTime) ? Math.max(0, video.currentTime) : 0;
-    queue.push({ viewer, session, item: itemId, event, position, at: Date.now() });
+    queue.push({ viewer, session, item: itemId, event, position, at: Date.now(), ...(embed ? { embed } : {}) });
     if (queue.length >= MAX_QUEUE) flush();
   };
 

@@ -55,6 +55,7 @@ function renderInfo() {
   const date = parseTime(item.created_at);
   show($('item-date'), date && t('item.published', { date: date.toLocaleDateString(getLang()) }));
   $('item-description').textContent = item.description || '';
+  show($('item-source'), item.source && item.source.name ? t('card.source', { name: item.source.name }) : '');
   renderHeritage();
   loadRelated();
 

@@ -11,7 +11,7 @@
 // Sets window.__ygPlayer for tests once the media is attached.
 
 import { t } from './i18n.js';
-import { formatDuration, localUrl } from './api.js';
+import { formatDuration, localUrl, mediaUrl } from './api.js';
 import { trackPlayback } from './heartbeat.js';
 
 const PLACEHOLDER = '/static/placeholder.svg';
@@ -98,7 +98,7 @@ function chaptersOf(item) {
  */
 export function createPlayer(root, item, opts = {}) {
   const id = ++seq;
-  const src = localUrl(item.hls_url);
+  const src = mediaUrl(item.hls_url, item); // a subscribed item plays from its origin
   const video = el('video', {
     class: 'yg-video',
     controls: '',
@@ -107,7 +107,7 @@ export function createPlayer(root, item, opts = {}) {
     'x5-playsinline': '',
     'x5-video-player-type': 'h5-page',
     preload: 'metadata',
-    poster: localUrl(item.poster_url) || PLACEHOLDER,
+    poster: mediaUrl(item.poster_url, item) || PLACEHOLDER,
   });
   const msg = el('div', { class: 'yg-player-msg', role: 'alert', hidden: '' });
   const resumeText = el('span');
@@ -264,7 +264,7 @@ export function createPlayer(root, item, opts = {}) {
   video.addEventListener('pause', () => savePosition(true));
   video.addEventListener('ended', () => savePosition(true));
   window.addEventListener('pagehide', () => savePosition(true, true));
-  trackPlayback(video, item.id);
+  trackPlayback(video, item.id, { embed: opts.embed });
   document.addEventListener('visibilitychange', () => { if (document.hidden) savePosition(true, true); });
   video.addEventListener('loadedmetadata', async () => {
     let saved = null;

@@ -6,6 +6,7 @@
 
 import { initPage, t } from './i18n.js';
 import { getSession, signOut } from './session.js';
+import { initWechatShare } from './wechat.js';
 
 const NAV = [['/browse', 'nav.browse'], ['/search', 'nav.search'], ['/requests', 'nav.requests']];
 
@@ -65,6 +66,7 @@ export function initSite() {
   const header = document.querySelector('header.site-header');
   const account = header ? buildHeader(header) : null;
   initPage();
+  initWechatShare(); // share cards inside WeChat; nothing elsewhere
   if (account) {
     renderAccount(account);
     window.addEventListener('yg:langchange', () => renderAccount(account));
