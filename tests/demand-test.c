@@ -558,16 +558,25 @@ test_webhook_restart (Fixture *f, gconstpointer data)
                                (const char *const[]) { "--request-webhook", url, NULL });
   for (guint i = 0; i < 300 && hook_received (f->hook) < 1; i++)
     g_usleep (50000);
-  yg_test_serve_stop (serve);
   g_assert_cmpuint (hook_received (f->hook), ==, 1);
   {
     g_autofree char *path = g_build_filename (dir, "catalog.db", NULL);
     g_autoptr (GError) error = NULL;
     g_autoptr (YgDb) db = yg_db_open (path, &error);
+    gint64 delivered = 0;
 
     g_assert_no_error (error);
-    g_assert_cmpint (yg_test_db_number (db, "SELECT count (*) FROM webhook_outbox"
-                                            " WHERE delivered_at IS NOT NULL"), ==, 1);
+    /* The server records the delivery after the receiver has answered: wait
+     * for that (WAL: this reader does not block it) before stopping it. */
+    for (guint i = 0; i < 300 && delivered < 1; i++)
+      {
+        delivered = yg_test_db_number (db, "SELECT count (*) FROM webhook_outbox"
+                                           " WHERE delivered_at IS NOT NULL");
+        if (delivered < 1)
+          g_usleep (50000);
+      }
+    yg_test_serve_stop (serve);
+    g_assert_cmpint (delivered, ==, 1);
   }
   yg_test_rm_rf (dir);
 }
