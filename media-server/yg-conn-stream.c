@@ -124,6 +124,12 @@ output_write_nonblocking (GPollableOutputStream *stream, const void *buffer, gsi
                      g_strerror (saved));
       return -1;
     }
+  if (n == 0) /* the file is shorter than its mapping: it was cut in place */
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                           "The file being sent became shorter while it was sent");
+      return -1;
+    }
   __atomic_add_fetch (&sent_without_copy, (guint64) n, __ATOMIC_RELAXED);
   return n;
 }
