@@ -12,7 +12,8 @@
  * symlinks out of the data directory (404, never the target's bytes), and a
  * new ETag after a file is replaced by rename. Large bodies go out with
  * sendfile(2) (the server's counter grows by exactly the bytes served, whole
- * files and ranges alike); a public item's JSON, kept a moment for everyone,
+ * files and ranges alike; a file cut in place mid-response ends that response
+ * and nothing else); a public item's JSON, kept a moment for everyone,
  * shows a staff change at once. With --accel-redirect, files are handed to
  * nginx (X-Accel-Redirect, empty body, the same type and caching) only for
  * what the caller may fetch. The item row exists (public),
@@ -824,6 +825,46 @@ test_accel_redirect (Fixture *f, gconstpointer data)
   }
 }
 
+/* A file cut in place while it is being sent (never done by the server, which
+ * publishes by rename; an operator could): the response ends early, the
+ * connection closes, and the server goes on serving. */
+static void
+test_cut_while_sent (Fixture *f, gconstpointer data)
+{
+  const gsize size = 16 * 1024 * 1024;
+  g_autofree guint8 *bytes = g_malloc0 (size);
+  g_autofree char *full = media_path (f, "720p/seg00001.ts");
+  g_autoptr (GSocketConnection) conn = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *req = "GET /hls/" ITEM "/720p/seg00001.ts HTTP/1.1\r\nHost: t\r\n\r\n";
+  GInputStream *in;
+  guint8 chunk[65536];
+  gsize total = 0;
+  gssize n;
+
+  put_file (f, "720p/seg00001.ts", bytes, size);
+  conn = yg_test_connect (f->ts->port);
+  g_socket_set_timeout (g_socket_connection_get_socket (conn), 10);
+  in = g_io_stream_get_input_stream (G_IO_STREAM (conn));
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)), req, strlen (req),
+                             NULL, NULL, &error);
+  g_assert_no_error (error);
+  n = g_input_stream_read (in, chunk, sizeof chunk, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (n, >, 0);
+  total = n;
+  g_assert_cmpint (truncate (full, 1024 * 1024), ==, 0);
+  while ((n = g_input_stream_read (in, chunk, sizeof chunk, NULL, &error)) > 0)
+    total += n;
+  /* Ended (EOF or reset), not timed out, and short of the announced length. */
+  g_assert_false (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT));
+  g_assert_cmpuint (total, <, size);
+  {
+    g_autoptr (Response) r = get (f, "720p/index.m3u8", NULL);
+    assert_body (r, vod_playlist, strlen (vod_playlist));
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -844,6 +885,7 @@ main (int argc, char **argv)
   ADD ("not-found/symlink-outside", test_symlink_outside);
   ADD ("replaced-by-rename", test_replaced_by_rename);
   ADD ("sendfile", test_sendfile);
+  ADD ("sendfile/cut-while-sent", test_cut_while_sent);
   ADD ("item-document-cache", test_item_doc_cache);
 #undef ADD
   g_test_add ("/delivery/accel-redirect", Fixture, "/yg-media/", fixture_setup, test_accel_redirect,
