@@ -77,6 +77,10 @@ static const Option options[] = {
     "ORIGINS", "Space-separated origins (https://host) of staff consoles allowed to upload; none" },
   { "workers", "YUNGUAN_WORKERS", OPT_UINT, FIELD (workers), "auto", 0, 64, TRUE, "N|auto",
     "Local transcode workers to run (auto: half the CPU cores, at least 1; 0: none)" },
+  { "delivery-threads", "YUNGUAN_DELIVERY_THREADS", OPT_UINT, FIELD (delivery_threads), "auto", 0,
+    256, TRUE, "N|auto",
+    "Threads that serve playlists and segments next to the main one (auto: one per CPU core when "
+    "there are two or more; 0: the main thread serves everything)" },
   { "transcode-memory", "YUNGUAN_TRANSCODE_MEMORY", OPT_SIZE64, FIELD (transcode_memory), "8G",
     G_GUINT64_CONSTANT (256) << 20, G_GUINT64_CONSTANT (1) << 40, FALSE, "BYTES",
     "Address space of one transcode process; a job needing more fails with memory_limit" },
@@ -285,7 +289,8 @@ yg_config_set (YgConfig *config, const char *key, const char *value, GError **er
                    "Option \"%s\": \"%s\" is not yes or no", key, value ? value : "");
       return FALSE;
     }
-  if (o->type == OPT_UINT && g_strcmp0 (value, "auto") == 0 && g_str_equal (o->key, "workers"))
+  if (o->type == OPT_UINT && g_strcmp0 (value, "auto") == 0
+      && (g_str_equal (o->key, "workers") || g_str_equal (o->key, "delivery-threads")))
     {
       *(guint *) field (config, o) = YG_CONFIG_AUTO;
       return TRUE;
@@ -353,6 +358,16 @@ yg_config_get_workers (const YgConfig *config)
   if (config->workers != YG_CONFIG_AUTO)
     return config->workers;
   return MAX (1u, g_get_num_processors () / 2);
+}
+
+guint
+yg_config_get_delivery_threads (const YgConfig *config)
+{
+  guint cores = g_get_num_processors ();
+
+  if (config->delivery_threads != YG_CONFIG_AUTO)
+    return config->delivery_threads;
+  return cores >= 2 ? cores : 0;
 }
 
 void

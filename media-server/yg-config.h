@@ -16,6 +16,7 @@ typedef struct
   guint64 max_body_bytes; /* JSON and form bodies; uploads have their own limits */
   char *access_log;       /* "-" = stderr, "off", or a file path */
   guint workers;          /* local transcode workers; YG_CONFIG_AUTO = from the core count */
+  guint delivery_threads; /* serving threads besides the main one; YG_CONFIG_AUTO = one per core */
   guint64 transcode_memory; /* address-space limit of one transcode child, bytes */
   char *web_dir;          /* the browser UI (web/) */
   guint64 upload_max_size;   /* Tus-Max-Size */
@@ -48,6 +49,7 @@ typedef struct
 YgConfig *yg_config_new (void);
 YgConfig *yg_config_copy (const YgConfig *config);
 guint yg_config_get_workers (const YgConfig *config);
+guint yg_config_get_delivery_threads (const YgConfig *config);
 void yg_config_free (YgConfig *config);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (YgConfig, yg_config_free)
 

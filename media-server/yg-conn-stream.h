@@ -9,6 +9,8 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (YgConnStream, yg_conn_stream, YG, CONN_STREAM, GIOStream)
 
 GIOStream *yg_conn_stream_new (GSocketConnection *conn);
+void yg_conn_stream_unread (YgConnStream *self, GBytes *bytes);
+void yg_conn_stream_on_close (YgConnStream *self, GDestroyNotify func, gpointer data);
 guint64 yg_conn_stream_sent_without_copy (void);
 
 G_END_DECLS

@@ -10,7 +10,8 @@
  * a document from an older generation. The cache is bounded (max_entries;
  * when full it is emptied, refilling is cheap). Changes made by other
  * processes (yunguan import) show after at most ttl_ms.
- * Thread: main thread only.
+ * Thread: any; a mutex guards entries and generation (the main thread
+ * clears, delivery threads read and fill).
  */
 #define G_LOG_DOMAIN "yg-server"
 
@@ -28,6 +29,7 @@ struct _YgDocCache
   guint max_entries;
   gint64 ttl_us;
   guint64 generation;
+  GMutex lock;
 };
 
 static void
@@ -54,6 +56,7 @@ yg_doc_cache_new (guint max_entries, guint ttl_ms)
   cache->entries = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, entry_free);
   cache->max_entries = max_entries;
   cache->ttl_us = (gint64) ttl_ms * 1000;
+  g_mutex_init (&cache->lock);
   return cache;
 }
 
@@ -63,6 +66,7 @@ yg_doc_cache_free (YgDocCache *cache)
   if (cache == NULL)
     return;
   g_hash_table_unref (cache->entries);
+  g_mutex_clear (&cache->lock);
   g_free (cache);
 }
 
@@ -74,6 +78,8 @@ yg_doc_cache_free (YgDocCache *cache)
 guint64
 yg_doc_cache_generation (YgDocCache *cache)
 {
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&cache->lock);
+
   return cache->generation;
 }
 
@@ -85,6 +91,7 @@ yg_doc_cache_generation (YgDocCache *cache)
 GBytes *
 yg_doc_cache_get (YgDocCache *cache, const char *key)
 {
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&cache->lock);
   Entry *e = g_hash_table_lookup (cache->entries, key);
 
   if (e == NULL)
@@ -105,6 +112,7 @@ yg_doc_cache_get (YgDocCache *cache, const char *key)
 void
 yg_doc_cache_put (YgDocCache *cache, const char *key, GBytes *doc, guint64 generation)
 {
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&cache->lock);
   Entry *e;
 
   if (generation != cache->generation)
@@ -125,6 +133,8 @@ yg_doc_cache_put (YgDocCache *cache, const char *key, GBytes *doc, guint64 gener
 void
 yg_doc_cache_clear (YgDocCache *cache)
 {
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&cache->lock);
+
   cache->generation++;
   g_hash_table_remove_all (cache->entries);
 }

@@ -23,11 +23,22 @@
  * always close those itself.
  * libsoup keeps connections alive only while the server has a listener of
  * its own, so an inert one (one end of a socketpair) is registered.
+ * Several server threads: the listener that listens (the main thread's)
+ * hands each accepted connection to one of its delegates in turn
+ * (yg_listener_delegate: listeners of other threads, each with its own
+ * SoupServer and main context). A delegate serves the requests its server
+ * may serve there and hands the connection back, request head and all, for
+ * anything else (yg_listener_hand_off): libsoup's connection is stolen, the
+ * head it parsed is written out again and put in front of the bytes not yet
+ * read (yg_conn_stream_unread), and the home listener gives it to its own
+ * server, which reads that request as if it had just arrived. The cap and
+ * the counters are shared by the home listener and its delegates.
  * libsoup gets each connection wrapped in a YgConnStream, which sends file
  * bodies with sendfile(2); since that raises SIGPIPE on a connection reset
  * by its peer, starting a listener makes the process ignore SIGPIPE
  * (the worker pool gives its children the default back).
- * Thread: main thread only.
+ * Thread: each listener is used on the thread that runs its context; the
+ * shared count and counters are atomic.
  */
 #define G_LOG_DOMAIN "yg-server"
 
@@ -49,12 +60,16 @@
 #define LINGER_MS 2000
 #define LINGER_MAX_BYTES (256 * 1024)
 #define MIN_BODY_RATE 8192 /* bytes per second a bounded body must average */
+#define HAND_OFF_MAX_BYTES (1024 * 1024) /* read ahead of the parser, carried with a hand-off */
 
 typedef struct
 {
   GSocketConnection *conn;
   GSocket *socket;
+  GIOStream *stream;    /* what libsoup reads and writes (YgConnStream) */
   GSocketAddress *peer; /* the key in YgListener.conns */
+  gint *open;           /* the shared count of open connections */
+  gint counted;         /* 1 while counted in *open */
   gint64 head_deadline; /* monotonic µs; 0 while not waiting for a request head */
   gint64 body_deadline; /* monotonic µs; 0 unless a bounded body is on its way */
 } Conn;
@@ -63,23 +78,46 @@ struct _YgListener
 {
   GObject parent_instance;
   SoupServer *server;
+  GMainContext *context; /* the one this listener's connections are served in */
   YgListenerLimits limits;
   GSocket *listen_socket;
   GSource *accept_source;
   guint16 port;
-  GHashTable *conns; /* peer "ip:port" → Conn */
+  GHashTable *conns; /* peer address object → Conn */
   guint sweep_id;
   guint sweeps;
   GSocket *anchor;
   int anchor_peer;
-  YgListenerStats stats;
+  YgListener *home;     /* a delegate's: where requests it must not serve go; else NULL */
+  GPtrArray *delegates; /* the home's: listeners new connections go to, in turn */
+  guint next_delegate;
+  gint own_open;
+  gint *open; /* &own_open, or the home's */
+  YgListenerStats own_stats;
+  YgListenerStats *stats; /* &own_stats, or the home's; updated atomically */
 };
 
 G_DEFINE_FINAL_TYPE (YgListener, yg_listener, G_TYPE_OBJECT)
 
+#define COUNT(self, field) __atomic_add_fetch (&(self)->stats->field, 1, __ATOMIC_RELAXED)
+
+/* A connection stops counting against the cap as soon as it is closed
+ * (libsoup closes its stream), not when a sweep notices. */
+static void
+uncount (gpointer data)
+{
+  Conn *c = data;
+
+  if (g_atomic_int_compare_and_exchange (&c->counted, 1, 0))
+    g_atomic_int_add (c->open, -1);
+}
+
 static void
 conn_free (Conn *c)
 {
+  uncount (c);
+  yg_conn_stream_on_close (YG_CONN_STREAM (c->stream), NULL, NULL);
+  g_object_unref (c->stream);
   g_object_unref (c->conn);
   g_object_unref (c->peer);
   g_free (c);
@@ -91,23 +129,23 @@ conn_for_message (YgListener *self, SoupServerMessage *msg)
   return g_hash_table_lookup (self->conns, soup_server_message_get_remote_address (msg));
 }
 
-/* Timers go to the thread-default context the server runs in, not the global one. */
+/* Timers go to the context the server runs in, not the global one. */
 static guint
-add_timeout (guint ms, GSourceFunc func, gpointer data)
+add_timeout (GMainContext *context, guint ms, GSourceFunc func, gpointer data)
 {
   GSource *source = g_timeout_source_new (ms);
   guint id;
 
   g_source_set_callback (source, func, data, NULL);
-  id = g_source_attach (source, g_main_context_get_thread_default ());
+  id = g_source_attach (source, context);
   g_source_unref (source);
   return id;
 }
 
 static void
-remove_timeout (guint id)
+remove_timeout (GMainContext *context, guint id)
 {
-  GSource *source = g_main_context_find_source_by_id (g_main_context_get_thread_default (), id);
+  GSource *source = g_main_context_find_source_by_id (context, id);
 
   if (source != NULL)
     g_source_destroy (source);
@@ -119,6 +157,7 @@ typedef struct
 {
   GIOStream *stream;
   GSocket *socket;
+  GMainContext *context;
   GBytes *response;
   GCancellable *cancel;
   guint timer;
@@ -130,7 +169,8 @@ static void
 linger_finish (Linger *l)
 {
   if (l->timer != 0)
-    remove_timeout (l->timer);
+    remove_timeout (l->context, l->timer);
+  g_main_context_unref (l->context);
   g_io_stream_close (l->stream, NULL, NULL);
   g_object_unref (l->stream);
   g_clear_object (&l->socket);
@@ -201,7 +241,8 @@ linger_close (GIOStream *stream, GSocket *socket, GBytes *response)
   l->socket = socket != NULL ? g_object_ref (socket) : NULL;
   l->response = response;
   l->cancel = g_cancellable_new ();
-  l->timer = add_timeout (LINGER_MS, linger_timeout, l);
+  l->context = g_main_context_ref_thread_default ();
+  l->timer = add_timeout (l->context, LINGER_MS, linger_timeout, l);
   g_output_stream_write_all_async (g_io_stream_get_output_stream (stream), data, len,
                                    G_PRIORITY_DEFAULT, l->cancel, linger_written, l);
 }
@@ -256,7 +297,7 @@ yg_listener_refuse (YgListener        *self,
   GSocket *socket = c != NULL ? c->socket : NULL;
   GIOStream *stream;
 
-  self->stats.refused_requests++;
+  COUNT (self, refused_requests);
   if (socket != NULL)
     g_object_ref (socket);
   stream = soup_server_message_steal_connection (msg);
@@ -379,14 +420,14 @@ sweep (gpointer data)
           /* libsoup sees EOF and drops the connection; we forget it then. */
           g_debug ("closing a connection that sent no complete request head in %us",
                    self->limits.header_timeout);
-          self->stats.header_timeouts++;
+          COUNT (self, header_timeouts);
           c->head_deadline = 0;
           g_socket_shutdown (c->socket, TRUE, TRUE, NULL);
         }
       else if (c->body_deadline != 0 && now >= c->body_deadline)
         {
           g_debug ("closing a connection whose request body is too slow");
-          self->stats.body_timeouts++;
+          COUNT (self, body_timeouts);
           c->body_deadline = 0;
           g_socket_shutdown (c->socket, TRUE, TRUE, NULL);
         }
@@ -408,28 +449,87 @@ purge_closed (YgListener *self)
 
 /* --- accepting ---------------------------------------------------------------- */
 
+/* Gives @c's stream to this listener's server; on @self's thread. */
+static void
+adopt (YgListener *self, Conn *c)
+{
+  g_autoptr (GSocketAddress) local = g_socket_connection_get_local_address (c->conn, NULL);
+  g_autoptr (GError) error = NULL;
+
+  if (local == NULL)
+    {
+      g_io_stream_close (G_IO_STREAM (c->conn), NULL, NULL);
+      conn_free (c);
+      return;
+    }
+  g_hash_table_replace (self->conns, c->peer, c);
+  if (!soup_server_accept_iostream (self->server, c->stream, local, c->peer, &error))
+    {
+      g_warning ("could not hand a connection to the HTTP server: %s", error->message);
+      g_io_stream_close (G_IO_STREAM (c->conn), NULL, NULL);
+    }
+}
+
+typedef struct
+{
+  YgListener *to;
+  Conn *conn; /* NULL once adopted */
+} Handover;
+
+static gboolean
+handover_run (gpointer data)
+{
+  Handover *h = data;
+
+  adopt (h->to, g_steal_pointer (&h->conn));
+  return G_SOURCE_REMOVE;
+}
+
+/* Also when the target context went away before adopting it: closed. */
+static void
+handover_free (gpointer data)
+{
+  Handover *h = data;
+
+  if (h->conn != NULL)
+    {
+      g_io_stream_close (G_IO_STREAM (h->conn->conn), NULL, NULL);
+      conn_free (h->conn);
+    }
+  g_object_unref (h->to);
+  g_free (h);
+}
+
+/* Moves @c to @to, whose thread adopts it. */
+static void
+hand_over (YgListener *to, Conn *c)
+{
+  Handover *h = g_new0 (Handover, 1);
+
+  h->to = g_object_ref (to);
+  h->conn = c;
+  g_main_context_invoke_full (to->context, G_PRIORITY_DEFAULT, handover_run, h, handover_free);
+}
+
 static void
 on_incoming (YgListener *self, GSocketConnection *connection)
 {
   GSocket *socket = g_socket_connection_get_socket (connection);
-  g_autoptr (GSocketAddress) local = g_socket_connection_get_local_address (connection, NULL);
   g_autoptr (GSocketAddress) remote = g_socket_connection_get_remote_address (connection, NULL);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GIOStream) stream = NULL;
   Conn *c;
 
-  if (g_hash_table_size (self->conns) >= self->limits.max_connections)
+  if ((guint) g_atomic_int_get (self->open) >= self->limits.max_connections)
     purge_closed (self);
-  if (g_hash_table_size (self->conns) >= self->limits.max_connections)
+  if ((guint) g_atomic_int_get (self->open) >= self->limits.max_connections)
     {
-      self->stats.rejected_over_cap++;
+      COUNT (self, rejected_over_cap);
       linger_close (g_object_ref (G_IO_STREAM (connection)), socket,
                     raw_response (503, "Retry-After: 1\r\n",
                                   "{\"error\":{\"code\":\"too_many_connections\",\"message\":"
                                   "\"The server is at its connection limit; retry shortly\"}}"));
       return;
     }
-  if (local == NULL || !G_IS_INET_SOCKET_ADDRESS (remote))
+  if (!G_IS_INET_SOCKET_ADDRESS (remote))
     {
       g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
       return;
@@ -441,15 +541,17 @@ on_incoming (YgListener *self, GSocketConnection *connection)
   c->conn = g_object_ref (connection);
   c->peer = g_object_ref (remote);
   c->socket = socket;
-  g_hash_table_replace (self->conns, c->peer, c);
-  self->stats.accepted++;
+  c->stream = yg_conn_stream_new (connection);
+  c->open = self->open;
+  c->counted = 1;
+  g_atomic_int_inc (c->open);
+  yg_conn_stream_on_close (YG_CONN_STREAM (c->stream), uncount, c);
+  COUNT (self, accepted);
 
-  stream = yg_conn_stream_new (connection);
-  if (!soup_server_accept_iostream (self->server, stream, local, remote, &error))
-    {
-      g_warning ("could not hand a connection to the HTTP server: %s", error->message);
-      g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
-    }
+  if (self->delegates->len == 0)
+    adopt (self, c);
+  else
+    hand_over (self->delegates->pdata[self->next_delegate++ % self->delegates->len], c);
 }
 
 /* Accepts every connection waiting (up to ACCEPT_BATCH) in one dispatch: a
@@ -478,6 +580,115 @@ accept_ready (GSocket *socket, GIOCondition condition, gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* --- handing back ----------------------------------------------------------------- */
+
+/* The request head of @msg as it came (request line and header lines). */
+static GString *
+request_head (SoupServerMessage *msg)
+{
+  GUri *uri = soup_server_message_get_uri (msg);
+  const char *query = g_uri_get_query (uri);
+  GString *head = g_string_sized_new (1024);
+  SoupMessageHeadersIter iter;
+  const char *name, *value;
+
+  g_string_append_printf (head, "%s %s%s%s HTTP/1.%d\r\n", soup_server_message_get_method (msg),
+                          g_uri_get_path (uri), query != NULL ? "?" : "", query != NULL ? query : "",
+                          soup_server_message_get_http_version (msg) == SOUP_HTTP_1_0 ? 0 : 1);
+  soup_message_headers_iter_init (&iter, soup_server_message_get_request_headers (msg));
+  while (soup_message_headers_iter_next (&iter, &name, &value))
+    g_string_append_printf (head, "%s: %s\r\n", name, value);
+  g_string_append (head, "\r\n");
+  return head;
+}
+
+/* Appends what libsoup had read past the head (and what the socket has at
+ * once), so that nothing the client sent is lost. */
+static void
+drain_read_ahead (GIOStream *stolen, GString *out)
+{
+  GPollableInputStream *in = G_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (stolen));
+  g_autofree char *buf = g_malloc (65536);
+
+  while (out->len < HAND_OFF_MAX_BYTES)
+    {
+      gssize n = g_pollable_input_stream_read_nonblocking (in, buf, 65536, NULL, NULL);
+      if (n <= 0)
+        break;
+      g_string_append_len (out, buf, n);
+      if (n < 65536)
+        break;
+    }
+}
+
+/**
+ * yg_listener_hand_off:
+ *
+ * Called by a delegate's early handler for a request its server must not
+ * serve: @msg's connection goes home with the request, which the home
+ * server reads again from the start. @msg must not be used afterwards.
+ *
+ * Returns: FALSE when @self has no home or does not know the connection
+ *   (@msg is then untouched)
+ */
+gboolean
+yg_listener_hand_off (YgListener *self, SoupServerMessage *msg)
+{
+  Conn *c = conn_for_message (self, msg);
+  g_autoptr (GIOStream) stolen = NULL;
+  g_autoptr (GBytes) replay = NULL;
+  GString *head;
+
+  if (self->home == NULL || c == NULL)
+    return FALSE;
+  head = request_head (msg);
+  stolen = soup_server_message_steal_connection (msg);
+  if (stolen == NULL)
+    {
+      g_string_free (head, TRUE);
+      return FALSE;
+    }
+  drain_read_ahead (stolen, head);
+  replay = g_string_free_to_bytes (head);
+  yg_conn_stream_unread (YG_CONN_STREAM (c->stream), replay);
+  g_hash_table_steal (self->conns, c->peer);
+  c->head_deadline = c->body_deadline = 0;
+  COUNT (self, handed_off);
+  hand_over (self->home, c);
+  return TRUE;
+}
+
+/**
+ * yg_listener_delegate:
+ * @delegate: a listener of another thread, not listening itself
+ *
+ * From now on @self hands new connections to its delegates in turn, and
+ * @delegate hands requests it must not serve back to @self. Both share the
+ * cap, the count and the counters. On @self's thread, before serving.
+ */
+void
+yg_listener_delegate (YgListener *self, YgListener *delegate)
+{
+  g_return_if_fail (delegate->home == NULL && delegate->listen_socket == NULL);
+  delegate->home = self;
+  delegate->open = self->open;
+  delegate->stats = self->stats;
+  delegate->limits.max_connections = self->limits.max_connections;
+  delegate->sweep_id = add_timeout (delegate->context, SWEEP_INTERVAL_MS, sweep, delegate);
+  g_ptr_array_add (self->delegates, g_object_ref (delegate));
+}
+
+/**
+ * yg_listener_undelegate:
+ *
+ * Stops handing new connections to delegates (before they stop).
+ */
+void
+yg_listener_undelegate (YgListener *self)
+{
+  g_ptr_array_set_size (self->delegates, 0);
+}
+
 static void
 yg_listener_dispose (GObject *object)
 {
@@ -496,6 +707,8 @@ yg_listener_finalize (GObject *object)
   YgListener *self = YG_LISTENER (object);
 
   g_hash_table_destroy (self->conns);
+  g_ptr_array_unref (self->delegates);
+  g_main_context_unref (self->context);
   g_clear_object (&self->anchor);
   if (self->anchor_peer >= 0)
     close (self->anchor_peer);
@@ -513,11 +726,17 @@ static void
 yg_listener_init (YgListener *self)
 {
   self->conns = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, (GDestroyNotify) conn_free);
+  self->delegates = g_ptr_array_new_with_free_func (g_object_unref);
+  self->context = g_main_context_ref_thread_default ();
+  self->open = &self->own_open;
+  self->stats = &self->own_stats;
   self->anchor_peer = -1;
 }
 
 /**
  * yg_listener_new:
+ *
+ * Creates the listener for the thread-default context, where @server runs.
  *
  * Returns: (transfer full): a listener feeding @server, not yet listening
  */
@@ -612,8 +831,8 @@ yg_listener_listen (YgListener *self, const char *host_port, GError **error)
   self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
   self->accept_source = g_socket_create_source (self->listen_socket, G_IO_IN, NULL);
   g_source_set_callback (self->accept_source, G_SOURCE_FUNC (accept_ready), self, NULL);
-  g_source_attach (self->accept_source, g_main_context_get_thread_default ());
-  self->sweep_id = add_timeout (SWEEP_INTERVAL_MS, sweep, self);
+  g_source_attach (self->accept_source, self->context);
+  self->sweep_id = add_timeout (self->context, SWEEP_INTERVAL_MS, sweep, self);
   return TRUE;
 }
 
@@ -623,17 +842,24 @@ yg_listener_get_port (YgListener *self)
   return self->port;
 }
 
+/* Open connections of @self and its delegates (the delegates' closed ones
+ * may still count for up to a sweep). */
 guint
 yg_listener_get_active (YgListener *self)
 {
   purge_closed (self);
-  return g_hash_table_size (self->conns);
+  return g_atomic_int_get (self->open);
 }
 
 void
 yg_listener_get_stats (YgListener *self, YgListenerStats *stats)
 {
-  *stats = self->stats;
+  stats->accepted = __atomic_load_n (&self->stats->accepted, __ATOMIC_RELAXED);
+  stats->rejected_over_cap = __atomic_load_n (&self->stats->rejected_over_cap, __ATOMIC_RELAXED);
+  stats->header_timeouts = __atomic_load_n (&self->stats->header_timeouts, __ATOMIC_RELAXED);
+  stats->body_timeouts = __atomic_load_n (&self->stats->body_timeouts, __ATOMIC_RELAXED);
+  stats->refused_requests = __atomic_load_n (&self->stats->refused_requests, __ATOMIC_RELAXED);
+  stats->handed_off = __atomic_load_n (&self->stats->handed_off, __ATOMIC_RELAXED);
 }
 
 /**
@@ -658,7 +884,7 @@ yg_listener_stop (YgListener *self)
       g_clear_object (&self->listen_socket);
     }
   if (self->sweep_id != 0)
-    remove_timeout (self->sweep_id);
+    remove_timeout (self->context, self->sweep_id);
   self->sweep_id = 0;
   g_hash_table_iter_init (&iter, self->conns);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &c))

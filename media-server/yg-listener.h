@@ -19,6 +19,7 @@ typedef struct
   guint64 header_timeouts;
   guint64 body_timeouts;    /* a bounded body that did not arrive in time */
   guint64 refused_requests; /* answered early (413, 431) on a stolen connection */
+  guint64 handed_off;       /* connections a delivery thread gave back to the main one */
 } YgListenerStats;
 
 #define YG_TYPE_LISTENER (yg_listener_get_type ())
@@ -30,6 +31,9 @@ guint16 yg_listener_get_port (YgListener *self);
 guint yg_listener_get_active (YgListener *self);
 void yg_listener_get_stats (YgListener *self, YgListenerStats *stats);
 void yg_listener_stop (YgListener *self);
+void yg_listener_delegate (YgListener *self, YgListener *delegate);
+void yg_listener_undelegate (YgListener *self);
+gboolean yg_listener_hand_off (YgListener *self, SoupServerMessage *msg);
 void yg_listener_limit_body (YgListener *self, SoupServerMessage *msg, guint64 body_bytes);
 void yg_listener_refuse (YgListener        *self,
                          SoupServerMessage *msg,

@@ -4,7 +4,7 @@
  * bounded by the route table), method and status. Rendering follows the
  * Prometheus text exposition format 0.0.4; other parts of the server append
  * their own families (connections, jobs, workers) with
- * yg_metrics_write_family. Thread: main thread only.
+ * yg_metrics_write_family. Thread: any (a mutex guards the series).
  */
 #include "yg-metrics.h"
 
@@ -23,6 +23,7 @@ struct _YgMetrics
 {
   GHashTable *requests;  /* "route\x1fmethod\x1fstatus" → guint64* */
   GHashTable *latency;   /* route → Histogram* */
+  GMutex lock;
 };
 
 YgMetrics *
@@ -32,6 +33,7 @@ yg_metrics_new (void)
 
   m->requests = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   m->latency = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_mutex_init (&m->lock);
   return m;
 }
 
@@ -42,6 +44,7 @@ yg_metrics_free (YgMetrics *m)
     return;
   g_hash_table_destroy (m->requests);
   g_hash_table_destroy (m->latency);
+  g_mutex_clear (&m->lock);
   g_free (m);
 }
 
@@ -50,6 +53,7 @@ yg_metrics_observe_request (YgMetrics *m, const char *route, const char *method,
                             double seconds)
 {
   g_autofree char *key = g_strdup_printf ("%s\x1f%s\x1f%u", route, method, status);
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&m->lock);
   guint64 *count = g_hash_table_lookup (m->requests, key);
   Histogram *h = g_hash_table_lookup (m->latency, route);
   guint b = 0;
@@ -126,6 +130,7 @@ sorted_keys (GHashTable *table)
 void
 yg_metrics_render (YgMetrics *m, GString *out)
 {
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&m->lock);
   g_autoptr (GPtrArray) keys = sorted_keys (m->requests);
 
   yg_metrics_write_family (out, "yunguan_http_requests_total", "counter",

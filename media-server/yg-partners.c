@@ -14,7 +14,8 @@
  * HMAC over the name "embed/<partner>/<item>" (a name no /hls/t/ URL can
  * carry, since an item id never contains '/'); a token verifies only for
  * its item, before its expiry and while its partner is enabled.
- * Thread: main thread.
+ * Thread: any; a mutex guards the tables (delivery threads answer CORS for
+ * HLS too).
  */
 #define G_LOG_DOMAIN "yg-server"
 
@@ -31,6 +32,7 @@ struct _YgPartners
   GHashTable *by_token;  /* token id → partner id */
   GHashTable *enabled;   /* partner id set */
   char *ancestors;       /* "'self' origin …" */
+  GMutex lock;
 };
 
 static GHashTable *
@@ -54,6 +56,7 @@ yg_partners_new (void)
   self->by_token = int64_table ();
   self->enabled = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL); /* a set */
   self->ancestors = g_strdup ("'self'");
+  g_mutex_init (&self->lock);
   return self;
 }
 
@@ -66,6 +69,7 @@ yg_partners_free (YgPartners *self)
   g_hash_table_unref (self->by_token);
   g_hash_table_unref (self->enabled);
   g_free (self->ancestors);
+  g_mutex_clear (&self->lock);
   g_free (self);
 }
 
@@ -77,6 +81,7 @@ void
 yg_partners_set (YgPartners *self, GPtrArray *partners)
 {
   g_autoptr (GString) ancestors = g_string_new ("'self'");
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->lock);
 
   g_hash_table_remove_all (self->by_origin);
   g_hash_table_remove_all (self->by_token);
@@ -106,12 +111,16 @@ gint64
 yg_partners_for_origin (YgPartners *self, const char *origin)
 {
   g_autofree char *norm = NULL;
+  g_autoptr (GMutexLocker) locker = NULL;
   gint64 *id;
 
   if (origin == NULL || strlen (origin) > YG_PARTNERS_MAX_ORIGIN_LEN)
     return 0;
   norm = yg_partners_normalise_origin (origin, NULL);
-  id = norm != NULL ? g_hash_table_lookup (self->by_origin, norm) : NULL;
+  if (norm == NULL)
+    return 0;
+  locker = g_mutex_locker_new (&self->lock);
+  id = g_hash_table_lookup (self->by_origin, norm);
   return id != NULL ? *id : 0;
 }
 
@@ -119,6 +128,7 @@ yg_partners_for_origin (YgPartners *self, const char *origin)
 gint64
 yg_partners_for_token (YgPartners *self, gint64 token_id)
 {
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->lock);
   gint64 *id = g_hash_table_lookup (self->by_token, &token_id);
 
   return id != NULL ? *id : 0;
@@ -127,6 +137,8 @@ yg_partners_for_token (YgPartners *self, gint64 token_id)
 gboolean
 yg_partners_is_enabled (YgPartners *self, gint64 partner_id)
 {
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+
   return g_hash_table_contains (self->enabled, &partner_id);
 }
 
@@ -134,6 +146,8 @@ yg_partners_is_enabled (YgPartners *self, gint64 partner_id)
 char *
 yg_partners_frame_ancestors (YgPartners *self)
 {
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+
   return g_strdup (self->ancestors);
 }
 

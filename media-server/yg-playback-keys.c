@@ -12,7 +12,8 @@
  * new current key; older keys keep verifying until removed. The server
  * re-reads the file when it changed (checked at most once a second, and at
  * once for an unknown key id), so the CLI works while it runs.
- * Thread: main thread (the open keyring); the file functions: any.
+ * Thread: any; a mutex guards the open keyring (delivery threads verify
+ * tokens too).
  */
 #define G_LOG_DOMAIN "yg-server"
 
@@ -43,6 +44,7 @@ struct _YgPlaybackKeys
   char current[MAX_KEY_ID + 1];
   struct stat seen;
   gint64 checked_us;
+  GMutex lock; /* keys, current, seen, checked_us */
 };
 
 static gboolean
@@ -257,6 +259,7 @@ yg_playback_keys_open (const char *data_dir, GError **error)
 {
   g_autoptr (YgPlaybackKeys) self = g_new0 (YgPlaybackKeys, 1);
 
+  g_mutex_init (&self->lock);
   self->path = keyring_path (data_dir);
   if (!g_file_test (self->path, G_FILE_TEST_EXISTS))
     {
@@ -281,6 +284,7 @@ yg_playback_keys_free (YgPlaybackKeys *self)
       g_array_unref (self->keys);
     }
   g_free (self->path);
+  g_mutex_clear (&self->lock);
   g_free (self);
 }
 
@@ -317,6 +321,7 @@ yg_playback_keys_sign (YgPlaybackKeys *self, const char *item_id, gint64 expires
   g_autofree char *head = NULL;
   g_autofree char *b64 = NULL;
   guint8 out[YG_HMAC_LEN];
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->lock);
   const Key *k;
 
   maybe_reload (self, FALSE);
@@ -342,6 +347,7 @@ yg_playback_keys_verify (YgPlaybackKeys *self, const char *token, const char *it
 {
   const char *dot1, *dot2;
   guint8 want[YG_HMAC_LEN], got[YG_HMAC_LEN];
+  g_autoptr (GMutexLocker) locker = NULL;
   guint64 expiry;
   const Key *k;
 
@@ -361,6 +367,7 @@ yg_playback_keys_verify (YgPlaybackKeys *self, const char *token, const char *it
     return FALSE;
   if (!yg_secret_base64url_decode (dot2 + 1, got, sizeof got))
     return FALSE;
+  locker = g_mutex_locker_new (&self->lock);
   maybe_reload (self, FALSE);
   k = find_key (self, dot1 + 1, dot2 - dot1 - 1);
   if (k == NULL)

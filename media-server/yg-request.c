@@ -16,6 +16,8 @@
 
 #include <string.h>
 
+#include "yg-auth.h"
+#include "yg-doc-cache.h"
 #include "yg-http-error.h"
 #include "yg-db-error.h"
 #include "yg-field-error.h"
@@ -200,6 +202,16 @@ set_status (SoupServerMessage *msg, guint status)
   soup_server_message_set_status (msg, status, reason);
 }
 
+/* What a write changed shows to every reader from before its answer goes
+ * out (readers on delivery threads included), not only once it is sent. */
+static void
+answer_status (YgRequest *req, guint status)
+{
+  if (yg_auth_is_write (soup_server_message_get_method (req->msg)))
+    yg_doc_cache_clear (yg_server_get_doc_cache (req->server));
+  set_status (req->msg, status);
+}
+
 static void
 mark_bodiless (SoupServerMessage *msg, gpointer data)
 {
@@ -217,7 +229,7 @@ mark_bodiless (SoupServerMessage *msg, gpointer data)
 void
 yg_request_respond_bytes (YgRequest *req, guint status, const char *content_type, GBytes *body)
 {
-  set_status (req->msg, status);
+  answer_status (req, status);
   if (body != NULL)
     {
       gsize len;
@@ -268,7 +280,7 @@ yg_request_json_bytes (JsonNode *node)
 void
 yg_request_respond_json_bytes (YgRequest *req, guint status, GBytes *text)
 {
-  set_status (req->msg, status);
+  answer_status (req, status);
   soup_message_headers_replace (soup_server_message_get_response_headers (req->msg),
                                 "Cache-Control", "no-store");
   soup_message_headers_set_content_type (soup_server_message_get_response_headers (req->msg),

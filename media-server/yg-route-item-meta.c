@@ -89,7 +89,8 @@ link_inheritor (YgDbConn *conn, gpointer data, GError **error)
 static JsonNode *
 patched_json (YgRequest *req, gpointer item)
 {
-  g_hash_table_remove (yg_server_get_visibility_cache (req->server), yg_request_param (req, 0));
+  g_hash_table_remove (yg_server_lock_visibility_cache (req->server), yg_request_param (req, 0));
+  yg_server_unlock_visibility_cache (req->server);
   return yg_route_items_json (req, item);
 }
 

@@ -17,7 +17,9 @@
  * A public item's document is the same for every caller, so it is kept a
  * moment in the server's YgDocCache (yg-doc-cache.c): a crowd opening the
  * same page costs one database read a second.
- * Thread: main thread; rows are read on the DB thread.
+ * Thread: main thread; GET of one item also on delivery threads (the
+ * document cache, partners and playback keys are shared under their locks);
+ * rows are read on the DB thread.
  */
 #define G_LOG_DOMAIN "yg-server"
 

@@ -25,7 +25,9 @@
  * PREFIX<item>/…, and nginx sends it from its internal location; the
  * headers decided here (type, caching) go with it. Generated playlists
  * (captions) are still sent from here.
- * Thread: main thread; the visibility is read on the DB thread.
+ * Thread: main or a delivery thread (yg-server.c), whichever serves the
+ * request; the visibility is read on the DB thread, and its cache is shared
+ * under the server's lock.
  */
 #define G_LOG_DOMAIN "yg-server"
 
@@ -267,9 +269,10 @@ visibility_loaded (GObject *source, GAsyncResult *res, gpointer data)
 {
   g_autoptr (SoupServerMessage) msg = data;
   YgRequest *req = yg_request_get (msg);
-  GHashTable *cache = yg_server_get_visibility_cache (req->server);
   g_autoptr (GError) error = NULL;
   gpointer r = yg_db_run_finish (YG_DB (source), res, &error);
+  YgVisibility visibility;
+  GHashTable *cache;
   CacheEntry *e;
 
   if (r == NULL)
@@ -277,20 +280,36 @@ visibility_loaded (GObject *source, GAsyncResult *res, gpointer data)
       yg_request_respond_error (req, error);
       return;
     }
+  visibility = GPOINTER_TO_INT (r) - 1;
+  cache = yg_server_lock_visibility_cache (req->server);
   if (g_hash_table_size (cache) >= VISIBILITY_CACHE_MAX)
     g_hash_table_remove_all (cache); /* entries live seconds: refilling is cheap */
   e = g_new0 (CacheEntry, 1);
-  e->visibility = GPOINTER_TO_INT (r) - 1;
+  e->visibility = visibility;
   e->until_us = g_get_monotonic_time () + VISIBILITY_TTL * G_USEC_PER_SEC;
   g_hash_table_replace (cache, g_strdup (yg_request_param (req, 0)), e);
-  serve_if_public (req->server, req, e->visibility);
+  yg_server_unlock_visibility_cache (req->server);
+  serve_if_public (req->server, req, visibility);
+}
+
+/* The cached visibility of @item; FALSE when not cached or stale. */
+static gboolean
+cached_visibility (YgServer *server, const char *item, YgVisibility *visibility)
+{
+  CacheEntry *e = g_hash_table_lookup (yg_server_lock_visibility_cache (server), item);
+  gboolean fresh = e != NULL && e->until_us > g_get_monotonic_time ();
+
+  if (fresh)
+    *visibility = e->visibility;
+  yg_server_unlock_visibility_cache (server);
+  return fresh;
 }
 
 static void
 serve_public (YgServer *server, YgRequest *req)
 {
   const char *item = yg_request_param (req, 0);
-  CacheEntry *e;
+  YgVisibility visibility;
 
   if (g_str_equal (item, "t")) /* /hls/t/<item>/<name>: a signed URL without its token */
     {
@@ -302,10 +321,9 @@ serve_public (YgServer *server, YgRequest *req)
       yg_request_fail (req, YG_HTTP_ERROR_NOT_FOUND, "No such media");
       return;
     }
-  e = g_hash_table_lookup (yg_server_get_visibility_cache (server), item);
-  if (e != NULL && e->until_us > g_get_monotonic_time ())
+  if (cached_visibility (server, item, &visibility))
     {
-      serve_if_public (server, req, e->visibility);
+      serve_if_public (server, req, visibility);
       return;
     }
   yg_request_pause (req);

@@ -180,6 +180,11 @@ metrics_done (GObject *source, GAsyncResult *res, gpointer data)
                           "\nyunguan_http_closed_total{reason=\"refused_early\"} %" G_GUINT64_FORMAT
                           "\n",
                           stats.header_timeouts, stats.body_timeouts, stats.refused_requests);
+  yg_metrics_write_family (out, "yunguan_http_handed_off_total", "counter",
+                           "Connections a delivery thread gave to the main thread for a request "
+                           "only it serves");
+  g_string_append_printf (out, "yunguan_http_handed_off_total %" G_GUINT64_FORMAT "\n",
+                          stats.handed_off);
   yg_metrics_write_family (out, "yunguan_http_sendfile_bytes_total", "counter",
                            "Response body bytes sent from files with sendfile(2), without a copy");
   g_string_append_printf (out, "yunguan_http_sendfile_bytes_total %" G_GUINT64_FORMAT "\n",

@@ -32,7 +32,11 @@ typedef struct
   guint64 max_body;      /* 0: the configured max-body-bytes; G_MAXUINT64: streamed by @early */
   YgRouteHandler early;  /* optional: runs when the head arrives, after auth, before the body;
                             it may take the body as it streams in (tus uploads) */
+  gboolean any_thread;   /* YG_ROUTE_ANY_THREAD: served by delivery threads too (the handler
+                            touches only thread-safe server state); else main thread only */
 } YgRoute;
+
+#define YG_ROUTE_ANY_THREAD TRUE
 
 const char *yg_auth_class_to_string (YgAuthClass auth);
 

@@ -1,7 +1,8 @@
 /* yg-routes.c: every HTTP route of the server, in one table.
  *
  * Each row is method, path pattern ({name} = one path segment), auth class,
- * handler and an optional body limit. yg_router_new refuses the table at
+ * handler, an optional body limit, an optional early handler and whether the
+ * delivery threads may serve it (yg-server.c). yg_router_new refuses the table at
  * start-up if a row has no auth class. docs/openapi.yaml documents exactly
  * these rows (a test compares them).
  */
@@ -30,17 +31,21 @@ const YgRoute yg_routes[] = {
   { "GET", "/static/vendor/jweixin.js", YG_AUTH_PUBLIC, yg_route_web_jweixin, 0 },
   { "GET", "/report", YG_AUTH_PUBLIC, yg_route_web_report, 0 }, /* its data needs staff */
   /* before /hls/{id}/…: "t" is a literal segment there, never an item id */
-  { "GET", "/hls/t/{token}/{id}/{name}", YG_AUTH_PLAYBACK_TOKEN, yg_route_hls_token_item_file, 0 },
+  { "GET", "/hls/t/{token}/{id}/{name}", YG_AUTH_PLAYBACK_TOKEN, yg_route_hls_token_item_file, 0,
+    NULL, YG_ROUTE_ANY_THREAD },
   { "GET", "/hls/t/{token}/{id}/{rung}/{name}", YG_AUTH_PLAYBACK_TOKEN,
-    yg_route_hls_token_rung_file, 0 },
-  { "GET", "/hls/{id}/{name}", YG_AUTH_PUBLIC, yg_route_hls_item_file, 0 },
-  { "GET", "/hls/{id}/{rung}/{name}", YG_AUTH_PUBLIC, yg_route_hls_rung_file, 0 },
+    yg_route_hls_token_rung_file, 0, NULL, YG_ROUTE_ANY_THREAD },
+  { "GET", "/hls/{id}/{name}", YG_AUTH_PUBLIC, yg_route_hls_item_file, 0, NULL,
+    YG_ROUTE_ANY_THREAD },
+  { "GET", "/hls/{id}/{rung}/{name}", YG_AUTH_PUBLIC, yg_route_hls_rung_file, 0, NULL,
+    YG_ROUTE_ANY_THREAD },
   { "GET", "/api/v1/items", YG_AUTH_PUBLIC, yg_route_items_list, 0 },
   { "GET", "/healthz", YG_AUTH_PUBLIC, yg_route_healthz, 0 },
   { "GET", "/metrics", YG_AUTH_STAFF, yg_route_metrics, 0 },
   { "GET", "/api/v1/openapi.yaml", YG_AUTH_PUBLIC, yg_route_openapi, 0 },
   { "GET", "/api/v1/me", YG_AUTH_RESIDENT, yg_route_me, 0 },
-  { "GET", "/api/v1/items/{id}", YG_AUTH_PUBLIC, yg_route_item_get, 0 },
+  { "GET", "/api/v1/items/{id}", YG_AUTH_PUBLIC, yg_route_item_get, 0, NULL,
+    YG_ROUTE_ANY_THREAD },
   { "PATCH", "/api/v1/items/{id}", YG_AUTH_STAFF, yg_route_item_patch, 0 },
   { "POST", "/api/v1/accounts", YG_AUTH_PUBLIC, yg_route_accounts_create, 0 },
   { "POST", "/api/v1/session", YG_AUTH_PUBLIC, yg_route_session_create, 0 },

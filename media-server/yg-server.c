@@ -12,7 +12,17 @@
  * sign-in and player-event throttles, visibility cache, progress and
  * heartbeat buffers, the webhook deliverer and the report rules, and refuses
  * an invalid route table.
- * Thread: main thread.
+ * Delivery threads (--delivery-threads, yg-serve-thread.c) each run a
+ * SoupServer with these same handlers; the main listener hands them the
+ * connections it accepts, in turn. There, only routes marked
+ * YG_ROUTE_ANY_THREAD (playlists, segments, one item's JSON) are served: any other
+ * request goes back to the main thread with its connection
+ * (yg_listener_hand_off) before a YgRequest exists for it. What those
+ * routes reach is safe from any thread: config, router, playback keys,
+ * partners, metrics, the visibility and document caches (each under its
+ * lock), the database (results come back to the asking thread; sessions
+ * and tokens are looked up there), the access log (stdio locks).
+ * Thread: main thread, and the delivery threads as above.
  */
 #define G_LOG_DOMAIN "yg-server"
 
@@ -36,6 +46,7 @@
 #include "yg-playback-keys.h"
 #include "yg-secret.h"
 #include "yg-session-store.h"
+#include "yg-serve-thread.h"
 #include "yg-throttle.h"
 #include "yg-webhook.h"
 #include "yg-worker-pool.h"
@@ -63,6 +74,9 @@ struct _YgServer
   YgThrottle *login_by_address;
   YgThrottle *signup_by_address;
   GHashTable *visibility_cache; /* item id → visibility for a few seconds (yg-route-media.c) */
+  GMutex visibility_lock;
+  YgListenerLimits limits;
+  GPtrArray *delivery; /* YgServeThread */
   YgDocCache *doc_cache;        /* public documents for a second (yg-route-items.c) */
   YgProgressBuffer *progress;   /* players' positions, coalesced (yg-progress-buffer.c) */
   YgHeartbeatBuffer *heartbeats; /* player events, batched (yg-heartbeat-buffer.c) */
@@ -76,6 +90,17 @@ struct _YgServer
 };
 
 G_DEFINE_FINAL_TYPE (YgServer, yg_server, G_TYPE_OBJECT)
+
+static GPrivate thread_listener; /* a delivery thread's listener; NULL on the main thread */
+
+/* The listener of the thread serving the current request. */
+static YgListener *
+listener_here (YgServer *self)
+{
+  YgListener *listener = g_private_get (&thread_listener);
+
+  return listener != NULL ? listener : self->listener;
+}
 
 /* --- access log -------------------------------------------------------------- */
 
@@ -155,7 +180,7 @@ on_request_done (SoupServer *soup, SoupServerMessage *msg, gpointer data)
 
   if (method != NULL && g_strcmp0 (method, "GET") != 0 && g_strcmp0 (method, "HEAD") != 0
       && g_strcmp0 (method, "OPTIONS") != 0)
-    yg_doc_cache_clear (self->doc_cache); /* whatever it wrote shows at once */
+    yg_doc_cache_clear (self->doc_cache); /* also what a write answered without a YgRequest */
   if (bytes == 0)
     bytes = soup_server_message_get_response_body (msg)->length;
   log_request (self, msg, yg_request_get (msg), soup_server_message_get_status (msg), bytes);
@@ -183,7 +208,7 @@ refuse (YgServer *self, SoupServerMessage *msg, YgRequest *req, guint status, co
   if (status == 401)
     g_string_append (extra, "WWW-Authenticate: Bearer realm=\"yunguan\"\r\n");
   log_request (self, msg, req, status, strlen (body));
-  yg_listener_refuse (self->listener, msg, status, extra->str, body);
+  yg_listener_refuse (listener_here (self), msg, status, extra->str, body);
 }
 
 static gboolean
@@ -493,6 +518,10 @@ early_handler (SoupServer *soup, SoupServerMessage *msg, const char *path, GHash
                                       "dot segment)");
       break;
     }
+  /* On a delivery thread, the rest goes to the main thread. */
+  if ((req->route == NULL || !req->route->any_thread) && g_private_get (&thread_listener) != NULL
+      && yg_listener_hand_off (listener_here (self), msg))
+    return;
 
   switch (soup_message_headers_get_encoding (headers))
     {
@@ -505,14 +534,14 @@ early_handler (SoupServer *soup, SoupServerMessage *msg, const char *path, GHash
         }
       /* A bounded body has a deadline too (a byte a second is never idle). */
       if (body_limit (self, req) != G_MAXUINT64 && soup_message_headers_get_content_length (headers) > 0)
-        yg_listener_limit_body (self->listener, msg,
+        yg_listener_limit_body (listener_here (self), msg,
                                 soup_message_headers_get_content_length (headers));
       break;
     case SOUP_ENCODING_CHUNKED:
       if (body_limit (self, req) != G_MAXUINT64)
         {
           g_signal_connect_object (msg, "got-chunk", G_CALLBACK (on_got_chunk), self, 0);
-          yg_listener_limit_body (self->listener, msg, body_limit (self, req));
+          yg_listener_limit_body (listener_here (self), msg, body_limit (self, req));
         }
       break;
     default:
@@ -587,6 +616,8 @@ yg_server_finalize (GObject *object)
   g_clear_pointer (&self->heartbeats_by_address, yg_throttle_free);
   g_clear_pointer (&self->heartbeats_by_viewer, yg_throttle_free);
   g_clear_pointer (&self->visibility_cache, g_hash_table_unref);
+  g_mutex_clear (&self->visibility_lock);
+  g_clear_pointer (&self->delivery, g_ptr_array_unref);
   g_clear_pointer (&self->doc_cache, yg_doc_cache_free);
   g_clear_pointer (&self->metrics, yg_metrics_free);
   g_clear_pointer (&self->config, yg_config_free);
@@ -612,6 +643,8 @@ yg_server_init (YgServer *self)
    * every 30 s. */
   self->signup_by_address = yg_throttle_new (10, 30, 10000);
   self->visibility_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_mutex_init (&self->visibility_lock);
+  self->delivery = g_ptr_array_new_with_free_func ((GDestroyNotify) yg_serve_thread_stop);
   self->doc_cache = yg_doc_cache_new (4096, 1000);
 }
 
@@ -645,6 +678,51 @@ list_partners (YgDbConn *conn, gpointer data, GError **error)
   return yg_partner_store_list (conn, error);
 }
 
+/* A SoupServer with this server's handlers, for the calling thread. */
+static SoupServer *
+new_soup (YgServer *self)
+{
+  SoupServer *soup = g_object_new (SOUP_TYPE_SERVER, "raw-paths", TRUE, "server-header",
+                                   "yunguan/" YG_VERSION, NULL);
+
+  soup_server_add_early_handler (soup, NULL, early_handler, self, NULL);
+  soup_server_add_handler (soup, NULL, main_handler, self, NULL);
+  g_signal_connect (soup, "request-finished", G_CALLBACK (on_request_done), self);
+  g_signal_connect (soup, "request-aborted", G_CALLBACK (on_request_done), self);
+  return soup;
+}
+
+/* Runs on a new delivery thread (yg-serve-thread.c). */
+static YgListener *
+setup_delivery_thread (gpointer data, GError **error)
+{
+  YgServer *self = data;
+  g_autoptr (SoupServer) soup = new_soup (self);
+  YgListener *listener = yg_listener_new (soup, &self->limits, error);
+
+  g_private_set (&thread_listener, listener);
+  return listener;
+}
+
+/* Starts the delivery threads and gives them the connections to come. */
+static gboolean
+start_delivery (YgServer *self, GError **error)
+{
+  guint n = yg_config_get_delivery_threads (self->config);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("yg-deliver-%u", i);
+      YgServeThread *t = yg_serve_thread_start (name, setup_delivery_thread, self, error);
+
+      if (t == NULL)
+        return FALSE;
+      g_ptr_array_add (self->delivery, t);
+      yg_listener_delegate (self->listener, yg_serve_thread_get_listener (t));
+    }
+  return TRUE;
+}
+
 /**
  * yg_server_new:
  * @routes: (array length=n_routes): the route table; must outlive the server
@@ -660,7 +738,6 @@ yg_server_new (const YgConfig *config, const YgRoute *routes, gsize n_routes, GE
   g_autoptr (YgServer) self = g_object_new (YG_TYPE_SERVER, NULL);
   g_autofree char *db_path = NULL;
   g_autoptr (GPtrArray) partners = NULL;
-  YgListenerLimits limits;
 
   self->config = yg_config_copy (config);
   self->router = yg_router_new (routes, n_routes, error);
@@ -733,17 +810,11 @@ yg_server_new (const YgConfig *config, const YgRoute *routes, gsize n_routes, GE
       self->owns_access_log = TRUE;
     }
 
-  self->soup = g_object_new (SOUP_TYPE_SERVER, "raw-paths", TRUE, "server-header",
-                             "yunguan/" YG_VERSION, NULL);
-  soup_server_add_early_handler (self->soup, NULL, early_handler, self, NULL);
-  soup_server_add_handler (self->soup, NULL, main_handler, self, NULL);
-  g_signal_connect (self->soup, "request-finished", G_CALLBACK (on_request_done), self);
-  g_signal_connect (self->soup, "request-aborted", G_CALLBACK (on_request_done), self);
-
-  limits.max_connections = config->max_connections;
-  limits.header_timeout = config->header_timeout;
-  limits.idle_timeout = config->idle_timeout;
-  self->listener = yg_listener_new (self->soup, &limits, error);
+  self->soup = new_soup (self);
+  self->limits.max_connections = config->max_connections;
+  self->limits.header_timeout = config->header_timeout;
+  self->limits.idle_timeout = config->idle_timeout;
+  self->listener = yg_listener_new (self->soup, &self->limits, error);
   if (self->listener == NULL)
     return NULL;
   return g_steal_pointer (&self);
@@ -790,7 +861,8 @@ yg_server_start (YgServer *self, GError **error)
   g_autofree char *exe = NULL;
   g_autofree char *url = NULL;
 
-  if (!yg_listener_listen (self->listener, self->config->listen, error))
+  if (!yg_listener_listen (self->listener, self->config->listen, error)
+      || !start_delivery (self, error))
     return FALSE;
   yg_uploads_recover (self);
   self->gc_id = g_timeout_add_seconds (600, collect_uploads, self);
@@ -851,7 +923,11 @@ yg_server_stop (YgServer *self)
   self->gc_id = 0;
   g_clear_pointer (&self->workers, yg_worker_pool_free);
   if (self->listener != NULL)
-    yg_listener_stop (self->listener);
+    {
+      yg_listener_undelegate (self->listener);
+      yg_listener_stop (self->listener);
+    }
+  g_ptr_array_set_size (self->delivery, 0); /* each thread stops and is joined */
   if (self->progress != NULL)
     yg_progress_buffer_flush_all (self->progress);
   if (self->heartbeats != NULL)
@@ -966,10 +1042,23 @@ yg_server_get_report_rules (YgServer *self)
   return &self->report_rules;
 }
 
+/**
+ * yg_server_lock_visibility_cache:
+ *
+ * Returns: (transfer none): the visibility cache, locked until
+ *   yg_server_unlock_visibility_cache (delivery threads share it)
+ */
 GHashTable *
-yg_server_get_visibility_cache (YgServer *self)
+yg_server_lock_visibility_cache (YgServer *self)
 {
+  g_mutex_lock (&self->visibility_lock);
   return self->visibility_cache;
+}
+
+void
+yg_server_unlock_visibility_cache (YgServer *self)
+{
+  g_mutex_unlock (&self->visibility_lock);
 }
 
 YgDocCache *

@@ -40,7 +40,8 @@ void yg_server_get_login_throttles (YgServer   *self,
                                     YgThrottle **by_account,
                                     YgThrottle **by_address);
 YgThrottle *yg_server_get_signup_throttle (YgServer *self);
-GHashTable *yg_server_get_visibility_cache (YgServer *self);
+GHashTable *yg_server_lock_visibility_cache (YgServer *self);
+void yg_server_unlock_visibility_cache (YgServer *self);
 typedef struct _YgDocCache YgDocCache;
 YgDocCache *yg_server_get_doc_cache (YgServer *self);
 YgProgressBuffer *yg_server_get_progress (YgServer *self);

@@ -78,19 +78,14 @@ insert_item (gpointer conn, gpointer data, GError **error)
   return yg_item_store_insert (conn, ITEM, "lesson", "delivery", "", error);
 }
 
-/* @data: NULL, or an --accel-redirect prefix */
 static void
-fixture_setup (Fixture *f, gconstpointer data)
+fixture_setup_with (Fixture *f, YgConfig *config)
 {
   g_autoptr (GRand) rand = g_rand_new_with_seed (4242);
   guint8 *bytes = g_malloc (SEGMENT_SIZE);
   static const guint8 jpeg[] = { 0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 'J', 'F', 'I', 'F', 0x00,
                                  0x00, 0x00, 0x0a, 0xff, 0xd9 };
 
-  YgConfig *config = yg_config_new ();
-
-  if (data != NULL) /* the nginx internal location's prefix */
-    g_assert_true (yg_config_set (config, "accel-redirect", data, NULL));
   f->ts = yg_test_server_start (config, yg_routes, yg_n_routes);
   g_free (yg_test_server_db_sync (f->ts, insert_item, NULL));
   f->outside = yg_test_make_tmpdir ();
@@ -109,6 +104,27 @@ fixture_setup (Fixture *f, gconstpointer data)
   put_file (f, "poster.jpg", jpeg, sizeof jpeg);
   put_file (f, "storyboard.jpg", jpeg, sizeof jpeg);
   put_file (f, "thumbnails.vtt", "WEBVTT\n\n", 8);
+}
+
+/* @data: NULL, or an --accel-redirect prefix */
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+  YgConfig *config = yg_config_new ();
+
+  if (data != NULL) /* the nginx internal location's prefix */
+    g_assert_true (yg_config_set (config, "accel-redirect", data, NULL));
+  fixture_setup_with (f, config);
+}
+
+/* @data: the number of delivery threads, as text */
+static void
+fixture_setup_threads (Fixture *f, gconstpointer data)
+{
+  YgConfig *config = yg_config_new ();
+
+  g_assert_true (yg_config_set (config, "delivery-threads", data, NULL));
+  fixture_setup_with (f, config);
 }
 
 static void
@@ -145,6 +161,28 @@ header (Response *r, const char *name)
   return g_hash_table_lookup (r->headers, name);
 }
 
+/* The status and headers of the response head from @start to @end (its
+ * blank line); no body yet. */
+static Response *
+parse_head (const guint8 *start, const guint8 *end)
+{
+  g_autofree char *head = g_strndup ((const char *) start, end - start);
+  g_auto (GStrv) lines = g_strsplit (head, "\r\n", -1);
+  Response *r = g_new0 (Response, 1);
+
+  g_assert_true (g_str_has_prefix (lines[0], "HTTP/1.1 "));
+  r->status = atoi (lines[0] + 9);
+  r->headers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  for (guint i = 1; lines[i] != NULL; i++)
+    {
+      const char *colon = strchr (lines[i], ':');
+      g_assert_nonnull (colon);
+      g_hash_table_replace (r->headers, g_ascii_strdown (lines[i], colon - lines[i]),
+                            g_strstrip (g_strdup (colon + 1)));
+    }
+  return r;
+}
+
 /* Sends @method @path with extra header lines (each ending in \r\n) and
  * reads the response to EOF (the request says Connection: close). */
 static Response *
@@ -156,10 +194,8 @@ fetch (Fixture *f, const char *method, const char *path, const char *extra)
   g_autoptr (GByteArray) buf = g_byte_array_new ();
   g_autoptr (GError) error = NULL;
   GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (conn));
-  Response *r = g_new0 (Response, 1);
-  g_auto (GStrv) lines = NULL;
-  g_autofree char *head = NULL;
   const guint8 *end = NULL;
+  Response *r;
   guint8 chunk[65536];
   gssize n;
 
@@ -177,18 +213,7 @@ fetch (Fixture *f, const char *method, const char *path, const char *extra)
         break;
       }
   g_assert_nonnull (end);
-  head = g_strndup ((const char *) buf->data, end - buf->data);
-  lines = g_strsplit (head, "\r\n", -1);
-  g_assert_true (g_str_has_prefix (lines[0], "HTTP/1.1 "));
-  r->status = atoi (lines[0] + 9);
-  r->headers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  for (guint i = 1; lines[i] != NULL; i++)
-    {
-      const char *colon = strchr (lines[i], ':');
-      g_assert_nonnull (colon);
-      g_hash_table_replace (r->headers, g_ascii_strdown (lines[i], colon - lines[i]),
-                            g_strstrip (g_strdup (colon + 1)));
-    }
+  r = parse_head (buf->data, end);
   r->body = g_bytes_new (end + 4, buf->len - (end + 4 - buf->data));
   /* The body is exactly as long as announced (HEAD: no body at all). */
   if (header (r, "content-length") != NULL && !g_str_equal (method, "HEAD"))
@@ -710,18 +735,23 @@ test_replaced_by_rename (Fixture *f, gconstpointer data)
 /* --- /delivery/sendfile and the item document cache ---------------------------------------- */
 
 static guint64
-sendfile_counter (Fixture *f)
+metrics_counter (Fixture *f, const char *name)
 {
   g_autofree char *token = yg_test_server_token (f->ts, "staff");
   g_autofree char *auth = g_strdup_printf ("Authorization: Bearer %s\r\n", token);
   g_autoptr (Response) r = fetch (f, "GET", "/metrics", auth);
-  const char *name = "\nyunguan_http_sendfile_bytes_total ";
   g_autofree char *text = g_strndup (g_bytes_get_data (r->body, NULL), g_bytes_get_size (r->body));
   const char *line = strstr (text, name);
 
   g_assert_cmpuint (r->status, ==, 200);
   g_assert_nonnull (line);
   return g_ascii_strtoull (line + strlen (name), NULL, 10);
+}
+
+static guint64
+sendfile_counter (Fixture *f)
+{
+  return metrics_counter (f, "\nyunguan_http_sendfile_bytes_total ");
 }
 
 static void
@@ -865,6 +895,113 @@ test_cut_while_sent (Fixture *f, gconstpointer data)
   }
 }
 
+/* Splits @buf (everything a kept-alive connection answered) into responses,
+ * each head and its Content-Length body. */
+static GPtrArray *
+split_responses (GByteArray *buf)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) response_free);
+  gsize at = 0;
+
+  while (at < buf->len)
+    {
+      const guint8 *start = buf->data + at;
+      const guint8 *end = memmem (start, buf->len - at, "\r\n\r\n", 4);
+      Response *r;
+      gsize len;
+
+      g_assert_nonnull (end);
+      r = parse_head (start, end);
+      g_assert_nonnull (header (r, "content-length"));
+      len = g_ascii_strtoull (header (r, "content-length"), NULL, 10);
+      at = end + 4 - buf->data;
+      g_assert_cmpuint (at + len, <=, buf->len);
+      r->body = g_bytes_new (buf->data + at, len);
+      at += len;
+      g_ptr_array_add (out, r);
+    }
+  return out;
+}
+
+static guint
+error_status_and_code (Response *r, char **code)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+
+  json_parser_load_from_data (parser, g_bytes_get_data (r->body, NULL), g_bytes_get_size (r->body),
+                              &error);
+  g_assert_no_error (error);
+  *code = g_strdup (json_object_get_string_member (
+    json_object_get_object_member (json_node_get_object (json_parser_get_root (parser)), "error"),
+    "code"));
+  return r->status;
+}
+
+/* With delivery threads, a kept-alive connection starts on one of them; a
+ * request only the main thread serves moves the connection there, head,
+ * body and the requests pipelined behind it included. All requests are
+ * written at once, so the hand-off finds the next ones already read. */
+static void
+test_threads_hand_off (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GSocketConnection) conn = yg_test_connect (f->ts->port);
+  g_autoptr (GString) req = g_string_new (NULL);
+  g_autoptr (GByteArray) buf = g_byte_array_new ();
+  g_autoptr (GPtrArray) responses = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GString) body = g_string_new ("{\"username\":\"nobody\",\"password\":\"wrong\"}");
+  g_autofree char *code = NULL;
+  guint64 handed_off = metrics_counter (f, "\nyunguan_http_handed_off_total ");
+  GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (conn));
+  guint8 chunk[65536];
+  gssize n;
+
+  /* JSON allows trailing white space: a body larger than what is read ahead */
+  for (guint i = 0; i < 3 * 65536; i++)
+    g_string_append_c (body, ' ');
+  for (guint round = 0; round < 2; round++)
+    {
+      g_string_append_printf (req, "GET /hls/%s/720p/index.m3u8 HTTP/1.1\r\nHost: t\r\n\r\n", ITEM);
+      g_string_append_printf (req,
+                              "POST /api/v1/session HTTP/1.1\r\nHost: t\r\n"
+                              "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+                              body->len, body->str);
+      g_string_append_printf (req, "GET /hls/%s/720p/seg00000.ts HTTP/1.1\r\nHost: t\r\n\r\n", ITEM);
+    }
+  g_string_append (req, "GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  g_socket_set_timeout (g_socket_connection_get_socket (conn), 20);
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)), req->str, req->len,
+                             NULL, NULL, &error);
+  g_assert_no_error (error);
+  while ((n = g_input_stream_read (in, chunk, sizeof chunk, NULL, &error)) > 0)
+    g_byte_array_append (buf, chunk, n);
+  g_assert_no_error (error);
+
+  responses = split_responses (buf);
+  g_assert_cmpuint (responses->len, ==, 7);
+  for (guint round = 0; round < 2; round++)
+    {
+      Response *playlist = responses->pdata[round * 3];
+      Response *session = responses->pdata[round * 3 + 1];
+      Response *segment = responses->pdata[round * 3 + 2];
+
+      g_assert_cmpuint (playlist->status, ==, 200);
+      assert_body (playlist, vod_playlist, strlen (vod_playlist));
+      /* the body arrived whole: the credentials were read and refused */
+      g_assert_cmpuint (error_status_and_code (session, &code), ==, 401);
+      g_assert_cmpstr (code, ==, "unauthorized");
+      g_clear_pointer (&code, g_free);
+      g_assert_cmpuint (segment->status, ==, 200);
+      assert_body (segment, segment_bytes (f), SEGMENT_SIZE);
+    }
+  g_assert_cmpuint (((Response *) responses->pdata[6])->status, ==, 200);
+  /* once per connection, and only when there are delivery threads: this
+   * one, and the one asking /metrics now (counted before it is answered) */
+  g_assert_cmpuint (metrics_counter (f, "\nyunguan_http_handed_off_total ") - handed_off, ==,
+                    g_str_equal (data, "0") ? 0 : 2);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -889,6 +1026,10 @@ main (int argc, char **argv)
   ADD ("item-document-cache", test_item_doc_cache);
 #undef ADD
   g_test_add ("/delivery/accel-redirect", Fixture, "/yg-media/", fixture_setup, test_accel_redirect,
+              fixture_teardown);
+  g_test_add ("/delivery/threads/hand-off", Fixture, "2", fixture_setup_threads,
+              test_threads_hand_off, fixture_teardown);
+  g_test_add ("/delivery/threads/none", Fixture, "0", fixture_setup_threads, test_threads_hand_off,
               fixture_teardown);
   return g_test_run ();
 }
