@@ -459,6 +459,13 @@ yg_conn_stream_on_close (YgConnStream *self, GDestroyNotify func, gpointer data)
   self->on_close_data = data;
 }
 
+/* Counts bytes another path sent with sendfile(2) (yg-fast-path.c). */
+void
+yg_conn_stream_count_sent_without_copy (guint64 bytes)
+{
+  __atomic_add_fetch (&sent_without_copy, bytes, __ATOMIC_RELAXED);
+}
+
 /**
  * yg_conn_stream_sent_without_copy:
  *

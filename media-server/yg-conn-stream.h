@@ -12,5 +12,6 @@ GIOStream *yg_conn_stream_new (GSocketConnection *conn);
 void yg_conn_stream_unread (YgConnStream *self, GBytes *bytes);
 void yg_conn_stream_on_close (YgConnStream *self, GDestroyNotify func, gpointer data);
 guint64 yg_conn_stream_sent_without_copy (void);
+void yg_conn_stream_count_sent_without_copy (guint64 bytes);
 
 G_END_DECLS

@@ -21,6 +21,7 @@
 #include <glib/gstdio.h>
 #include <linux/openat2.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "yg-file-body.h"
@@ -88,8 +89,9 @@ yg_http_parse_range (const char *header, guint64 size, guint64 *start, guint64 *
   return YG_RANGE_OK;
 }
 
-static gboolean
-etag_matches (const char *if_none_match, const char *etag)
+/* TRUE when an If-None-Match value names @etag (or is "*"). */
+gboolean
+yg_http_etag_matches (const char *if_none_match, const char *etag)
 {
   g_auto (GStrv) tags = NULL;
   g_autofree char *all = NULL;
@@ -131,8 +133,8 @@ open_walk (int dir, char **parts)
  * file outside it: one openat2(2) with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS,
  * or a walk with O_NOFOLLOW where the kernel lacks it. Empty, "." and ".."
  * components are refused before either. Returns an fd or -1. */
-static int
-open_no_follow (const char *root, const char *rel)
+int
+yg_http_file_open (const char *root, const char *rel)
 {
   static gboolean no_openat2;
   g_auto (GStrv) parts = g_strsplit (rel, "/", -1);
@@ -162,6 +164,40 @@ open_no_follow (const char *root, const char *rel)
 }
 
 /**
+ * yg_http_date:
+ * @out: (out caller-allocates): YG_HTTP_DATE_MAX bytes
+ *
+ * Formats @unix_seconds as an HTTP date (IMF-fixdate), whatever the locale.
+ */
+void
+yg_http_date (gint64 unix_seconds, char *out)
+{
+  static const char days[7][4] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+  static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+  time_t t = (time_t) unix_seconds;
+  struct tm tm;
+
+  gmtime_r (&t, &tm);
+  g_snprintf (out, YG_HTTP_DATE_MAX, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday],
+              tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+/**
+ * yg_http_file_validators:
+ * @etag: (out caller-allocates): YG_HTTP_ETAG_MAX bytes: size, mtime and inode
+ * @last_modified: (out caller-allocates): YG_HTTP_DATE_MAX bytes
+ */
+void
+yg_http_file_validators (const GStatBuf *st, char *etag, char *last_modified)
+{
+  g_snprintf (etag, YG_HTTP_ETAG_MAX,
+              "\"%" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER "x\"",
+              (gint64) st->st_size, (gint64) st->st_mtime, (gint64) st->st_ino);
+  yg_http_date (st->st_mtime, last_modified);
+}
+
+/**
  * yg_http_serve_file:
  * @root: a directory the server trusts (e.g. DATA/media, the web directory)
  * @rel: a path below it built from validated parts (never a raw client string)
@@ -175,16 +211,15 @@ yg_http_serve_file (YgRequest *req, const char *root, const char *rel, const cha
   SoupMessageHeaders *rh = soup_server_message_get_response_headers (req->msg);
   g_autoptr (GBytes) bytes = NULL;
   g_autoptr (GError) error = NULL;
-  g_autofree char *etag = NULL;
-  g_autoptr (GDateTime) mtime = NULL;
-  g_autofree char *last_modified = NULL;
+  char etag[YG_HTTP_ETAG_MAX];
+  char last_modified[YG_HTTP_DATE_MAX];
   const char *range = yg_request_header (req, "Range");
   const char *if_range = yg_request_header (req, "If-Range");
   guint64 start = 0, end = 0;
   GStatBuf st;
   YgRangeResult rr;
 
-  fd = open_no_follow (root, rel);
+  fd = yg_http_file_open (root, rel);
   if (fd < 0 || fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
     {
       if (fd >= 0)
@@ -192,17 +227,14 @@ yg_http_serve_file (YgRequest *req, const char *root, const char *rel, const cha
       yg_request_fail (req, YG_HTTP_ERROR_NOT_FOUND, "No such file");
       return;
     }
-  etag = g_strdup_printf ("\"%" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER "x\"",
-                          (gint64) st.st_size, (gint64) st.st_mtime, (gint64) st.st_ino);
-  mtime = g_date_time_new_from_unix_utc (st.st_mtime);
-  last_modified = g_date_time_format (mtime, "%a, %d %b %Y %H:%M:%S GMT");
+  yg_http_file_validators (&st, etag, last_modified);
   soup_message_headers_replace (rh, "ETag", etag);
   soup_message_headers_replace (rh, "Last-Modified", last_modified);
   soup_message_headers_replace (rh, "Accept-Ranges", "bytes");
   if (cache_control != NULL)
     soup_message_headers_replace (rh, "Cache-Control", cache_control);
 
-  if (etag_matches (yg_request_header (req, "If-None-Match"), etag))
+  if (yg_http_etag_matches (yg_request_header (req, "If-None-Match"), etag))
     {
       yg_request_respond_bytes (req, 304, NULL, NULL);
       return;

@@ -62,11 +62,13 @@
 #define MIN_BODY_RATE 8192 /* bytes per second a bounded body must average */
 #define HAND_OFF_MAX_BYTES (1024 * 1024) /* read ahead of the parser, carried with a hand-off */
 
-typedef struct
+typedef struct _YgListenerConn
 {
   GSocketConnection *conn;
   GSocket *socket;
   GIOStream *stream;    /* what libsoup reads and writes (YgConnStream) */
+  gboolean taken;       /* served by the taker, not libsoup: it decides when it ends */
+  gint64 write_deadline; /* monotonic µs; the taker's response must progress by then; 0: none */
   GSocketAddress *peer; /* the key in YgListener.conns */
   gint *open;           /* the shared count of open connections */
   gint counted;         /* 1 while counted in *open */
@@ -95,6 +97,8 @@ struct _YgListener
   gint *open; /* &own_open, or the home's */
   YgListenerStats own_stats;
   YgListenerStats *stats; /* &own_stats, or the home's; updated atomically */
+  YgListenerTaker taker;  /* a delegate's: gets its new connections before libsoup; or NULL */
+  gpointer taker_data;
 };
 
 G_DEFINE_FINAL_TYPE (YgListener, yg_listener, G_TYPE_OBJECT)
@@ -413,8 +417,15 @@ sweep (gpointer data)
   g_hash_table_iter_init (&iter, self->conns);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &c))
     {
-      if (g_socket_is_closed (c->socket) || (ask_peers && conn_gone (c)))
+      /* a taken connection is closed by its taker; only its deadlines count here */
+      if (!c->taken && (g_socket_is_closed (c->socket) || (ask_peers && conn_gone (c))))
         g_hash_table_iter_remove (&iter);
+      else if (c->write_deadline != 0 && now >= c->write_deadline)
+        {
+          g_debug ("closing a connection whose client stopped reading");
+          c->write_deadline = 0;
+          g_socket_shutdown (c->socket, TRUE, TRUE, NULL); /* the taker sees it and closes */
+        }
       else if (c->head_deadline != 0 && now >= c->head_deadline)
         {
           /* libsoup sees EOF and drops the connection; we forget it then. */
@@ -443,31 +454,41 @@ purge_closed (YgListener *self)
 
   g_hash_table_iter_init (&iter, self->conns);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &c))
-    if (conn_gone (c))
+    if (!c->taken && conn_gone (c))
       g_hash_table_iter_remove (&iter);
 }
 
 /* --- accepting ---------------------------------------------------------------- */
 
-/* Gives @c's stream to this listener's server; on @self's thread. */
+/* Gives @c, already in self->conns, to the server. */
 static void
-adopt (YgListener *self, Conn *c)
+give_to_soup (YgListener *self, Conn *c)
 {
   g_autoptr (GSocketAddress) local = g_socket_connection_get_local_address (c->conn, NULL);
   g_autoptr (GError) error = NULL;
 
-  if (local == NULL)
+  if (local == NULL
+      || !soup_server_accept_iostream (self->server, c->stream, local, c->peer, &error))
     {
+      if (error != NULL)
+        g_warning ("could not hand a connection to the HTTP server: %s", error->message);
       g_io_stream_close (G_IO_STREAM (c->conn), NULL, NULL);
-      conn_free (c);
-      return;
+      g_hash_table_remove (self->conns, c->peer);
     }
+}
+
+/* Takes @c on; on @self's thread. */
+static void
+adopt (YgListener *self, Conn *c)
+{
   g_hash_table_replace (self->conns, c->peer, c);
-  if (!soup_server_accept_iostream (self->server, c->stream, local, c->peer, &error))
+  if (self->taker != NULL)
     {
-      g_warning ("could not hand a connection to the HTTP server: %s", error->message);
-      g_io_stream_close (G_IO_STREAM (c->conn), NULL, NULL);
+      c->taken = TRUE;
+      self->taker (self->taker_data, c);
     }
+  else
+    give_to_soup (self, c);
 }
 
 typedef struct
@@ -676,6 +697,77 @@ yg_listener_delegate (YgListener *self, YgListener *delegate)
   delegate->limits.max_connections = self->limits.max_connections;
   delegate->sweep_id = add_timeout (delegate->context, SWEEP_INTERVAL_MS, sweep, delegate);
   g_ptr_array_add (self->delegates, g_object_ref (delegate));
+}
+
+/**
+ * yg_listener_set_taker:
+ *
+ * New connections of this delegate go to @taker instead of libsoup. The
+ * taker serves them itself, ends them with yg_listener_conn_close, or gives
+ * them to libsoup with yg_listener_conn_to_soup. On @self's thread.
+ */
+void
+yg_listener_set_taker (YgListener *self, YgListenerTaker taker, gpointer data)
+{
+  self->taker = taker;
+  self->taker_data = data;
+}
+
+int
+yg_listener_conn_get_fd (YgListenerConn *c)
+{
+  return g_socket_get_fd (c->socket);
+}
+
+/* The peer's address object (also the key libsoup gets). */
+GSocketAddress *
+yg_listener_conn_get_peer (YgListenerConn *c)
+{
+  return c->peer;
+}
+
+/**
+ * yg_listener_conn_wait:
+ *
+ * Sets what a taken connection waits for: a request head (the head
+ * deadline, which is also the keep-alive idle time), the client to read
+ * (the idle timeout, from now), or nothing. Past the deadline the sweep
+ * shuts the socket down, and the taker sees the connection end.
+ */
+void
+yg_listener_conn_wait (YgListener *self, YgListenerConn *c, YgListenerWait wait)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  c->head_deadline = wait == YG_LISTENER_WAIT_HEAD
+                       ? now + (gint64) self->limits.header_timeout * G_USEC_PER_SEC
+                       : 0;
+  c->write_deadline = wait == YG_LISTENER_WAIT_WRITE
+                        ? now + (gint64) self->limits.idle_timeout * G_USEC_PER_SEC
+                        : 0;
+}
+
+/**
+ * yg_listener_conn_to_soup:
+ * @unread: what the taker read and did not answer: libsoup reads it first
+ *
+ * Gives a taken connection to libsoup for good.
+ */
+void
+yg_listener_conn_to_soup (YgListener *self, YgListenerConn *c, GBytes *unread)
+{
+  c->taken = FALSE;
+  c->head_deadline = c->write_deadline = 0;
+  yg_conn_stream_unread (YG_CONN_STREAM (c->stream), unread);
+  give_to_soup (self, c);
+}
+
+/* Closes a taken connection and forgets it (@c is freed). */
+void
+yg_listener_conn_close (YgListener *self, YgListenerConn *c)
+{
+  g_io_stream_close (G_IO_STREAM (c->conn), NULL, NULL);
+  g_hash_table_remove (self->conns, c->peer);
 }
 
 /**

@@ -22,6 +22,15 @@ typedef struct
   guint64 handed_off;       /* connections a delivery thread gave back to the main one */
 } YgListenerStats;
 
+typedef struct _YgListenerConn YgListenerConn;
+
+typedef enum
+{
+  YG_LISTENER_WAIT_NONE,
+  YG_LISTENER_WAIT_HEAD,  /* for a request head (or keep-alive idle) */
+  YG_LISTENER_WAIT_WRITE, /* for the client to read more of a response */
+} YgListenerWait;
+
 #define YG_TYPE_LISTENER (yg_listener_get_type ())
 G_DECLARE_FINAL_TYPE (YgListener, yg_listener, YG, LISTENER, GObject)
 
@@ -34,6 +43,14 @@ void yg_listener_stop (YgListener *self);
 void yg_listener_delegate (YgListener *self, YgListener *delegate);
 void yg_listener_undelegate (YgListener *self);
 gboolean yg_listener_hand_off (YgListener *self, SoupServerMessage *msg);
+
+typedef void (*YgListenerTaker) (gpointer data, YgListenerConn *conn);
+void yg_listener_set_taker (YgListener *self, YgListenerTaker taker, gpointer data);
+int yg_listener_conn_get_fd (YgListenerConn *c);
+GSocketAddress *yg_listener_conn_get_peer (YgListenerConn *c);
+void yg_listener_conn_wait (YgListener *self, YgListenerConn *c, YgListenerWait wait);
+void yg_listener_conn_to_soup (YgListener *self, YgListenerConn *c, GBytes *unread);
+void yg_listener_conn_close (YgListener *self, YgListenerConn *c);
 void yg_listener_limit_body (YgListener *self, SoupServerMessage *msg, guint64 body_bytes);
 void yg_listener_refuse (YgListener        *self,
                          SoupServerMessage *msg,

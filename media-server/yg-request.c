@@ -62,6 +62,20 @@ valid_incoming_id (const char *id)
 }
 
 /**
+ * yg_request_make_id:
+ * @incoming: (nullable): the client's X-Request-Id, kept when well formed
+ * @id: (out caller-allocates): YG_REQUEST_ID_SIZE bytes
+ */
+void
+yg_request_make_id (const char *incoming, char *id)
+{
+  if (valid_incoming_id (incoming))
+    g_strlcpy (id, incoming, YG_REQUEST_ID_SIZE);
+  else
+    g_snprintf (id, YG_REQUEST_ID_SIZE, "%08x%08x", g_random_int (), g_random_int ());
+}
+
+/**
  * yg_request_attach:
  *
  * Returns: (transfer none): the request, owned by @msg
@@ -77,10 +91,7 @@ yg_request_attach (SoupServerMessage *msg, YgServer *server)
   req->server = server;
   req->params = g_ptr_array_new_with_free_func (g_free);
   req->start_us = g_get_monotonic_time ();
-  if (valid_incoming_id (incoming))
-    g_strlcpy (req->id, incoming, sizeof req->id);
-  else
-    g_snprintf (req->id, sizeof req->id, "%08x%08x", g_random_int (), g_random_int ());
+  yg_request_make_id (incoming, req->id);
   soup_message_headers_replace (soup_server_message_get_response_headers (msg), "X-Request-Id",
                                 req->id);
   g_object_set_qdata_full (G_OBJECT (msg), request_quark (), req, request_free);

@@ -10,6 +10,8 @@
 
 G_BEGIN_DECLS
 
+#define YG_REQUEST_ID_SIZE 17 /* 16 characters and the NUL */
+
 struct _YgRequest
 {
   SoupServerMessage *msg; /* owns this request (object data) */
@@ -18,7 +20,7 @@ struct _YgRequest
   GPtrArray *params;      /* (element-type utf8) decoded {param} values */
   YgPrincipal *principal; /* NULL for anonymous */
   GError *early_error;    /* decided while reading headers, answered after the body */
-  char id[17];            /* request id, echoed as X-Request-Id */
+  char id[YG_REQUEST_ID_SIZE];            /* request id, echoed as X-Request-Id */
   gint64 start_us;
   guint64 body_seen;
   gboolean paused;
@@ -28,6 +30,7 @@ struct _YgRequest
 };
 
 YgRequest *yg_request_get (SoupServerMessage *msg);
+void yg_request_make_id (const char *incoming, char *id);
 YgRequest *yg_request_attach (SoupServerMessage *msg, YgServer *server);
 
 const char *yg_request_param (YgRequest *req, guint index);

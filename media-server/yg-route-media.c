@@ -10,8 +10,7 @@
  * master.m3u8 is served as the transcoder wrote it plus one subtitle
  * rendition per language, and captions/<lang>.m3u8 is made on request;
  * both go through the same access rules as every other file here.
- * Caching: segments are immutable; a VOD playlist (with ENDLIST) is cached
- * for minutes, a growing EVENT playlist must be revalidated every time.
+ * Types and caching of each kind of file: yg-media-names.c.
  * Access: /hls/<item>/… serves public items only; any other item, and an
  * item the catalogue does not know, is 404 there, so a guessed URL never
  * reaches a hidden item's files. The item's visibility comes from a small
@@ -36,6 +35,7 @@
 #include "yg-http-file.h"
 #include "yg-item-store.h"
 #include "yg-media-names.h"
+#include "yg-route-media.h"
 #include "yg-routes.h"
 #include "yg-server.h"
 
@@ -61,7 +61,6 @@ send_file (YgRequest *req, const char *root, const char *rel, const char *type, 
   yg_request_respond_bytes (req, 200, NULL, NULL);
 }
 
-/* A playlist still growing must not be cached; a finished one may. */
 static const char *
 playlist_cache_control (const char *path)
 {
@@ -70,7 +69,7 @@ playlist_cache_control (const char *path)
 
   if (!g_file_get_contents (path, &text, &len, NULL))
     return "no-cache";
-  return strstr (text, "#EXT-X-ENDLIST") != NULL ? "public, max-age=300" : "no-cache";
+  return yg_media_names_playlist_cache (text, len);
 }
 
 #define VISIBILITY_TTL 5 /* seconds */
@@ -82,17 +81,10 @@ typedef struct
   gint64 until_us;
 } CacheEntry;
 
-/* For a token URL: "private" caching bounded by the token's lifetime. */
 static char *
 token_cache_control (const char *cache, gint64 expires_at)
 {
-  gint64 left = expires_at - g_get_real_time () / G_USEC_PER_SEC;
-  const char *age = strstr (cache, "max-age=");
-  gint64 max_age = age != NULL ? g_ascii_strtoll (age + 8, NULL, 10) : 0;
-
-  if (age == NULL || left <= 0)
-    return g_strdup ("private, no-cache");
-  return g_strdup_printf ("private, max-age=%" G_GINT64_FORMAT, MIN (max_age, left));
+  return yg_media_names_token_cache (cache, expires_at, g_get_real_time () / G_USEC_PER_SEC);
 }
 
 /* Answers generated text (a playlist) with the caching a file would have. */
@@ -182,6 +174,7 @@ serve (YgServer *server, YgRequest *req, const char *item, const char *rung, con
   g_autofree char *rel = NULL;
   g_autofree char *path = NULL;
   const char *type, *cache;
+  YgMediaFile kind;
 
   if (!yg_media_names_item_id_is_valid (item)
       || (rung != NULL && !yg_media_names_rung_is_valid (rung)))
@@ -197,39 +190,17 @@ serve (YgServer *server, YgRequest *req, const char *item, const char *rung, con
   rel = rung != NULL ? g_strdup_printf ("%s/%s/%s", item, rung, name)
                      : g_strdup_printf ("%s/%s", item, name);
   path = g_build_filename (root, rel, NULL);
-  if (rung != NULL && g_str_equal (name, "index.m3u8"))
-    {
-      type = "application/vnd.apple.mpegurl";
-      cache = playlist_cache_control (path);
-    }
-  else if (rung != NULL && yg_media_names_is_segment (name))
-    {
-      type = "video/mp2t";
-      cache = "public, max-age=31536000, immutable";
-    }
-  else if (rung == NULL && g_str_equal (name, "master.m3u8"))
-    {
-      type = "application/vnd.apple.mpegurl";
-      cache = "no-cache"; /* its variants' BANDWIDTH is rewritten when the job ends */
-    }
-  else if (rung == NULL && (g_str_equal (name, "poster.jpg") || g_str_equal (name, "storyboard.jpg")))
-    {
-      type = "image/jpeg";
-      cache = "public, max-age=3600";
-    }
-  else if (rung == NULL && g_str_equal (name, "thumbnails.vtt"))
-    {
-      type = "text/vtt; charset=utf-8";
-      cache = "public, max-age=3600";
-    }
-  else
+  kind = yg_media_names_classify (rung, name, &type, &cache);
+  if (kind == YG_MEDIA_FILE_NONE)
     {
       yg_request_fail (req, YG_HTTP_ERROR_NOT_FOUND, "No such media");
       return;
     }
+  if (kind == YG_MEDIA_FILE_PLAYLIST)
+    cache = playlist_cache_control (path);
   if (token_expires_at > 0)
     cache = private_cache = token_cache_control (cache, token_expires_at);
-  if (rung == NULL && g_str_equal (name, "master.m3u8"))
+  if (kind == YG_MEDIA_FILE_MASTER)
     serve_master (req, root, rel, item, cache);
   else
     send_file (req, root, rel, type, cache);
@@ -264,37 +235,70 @@ load_visibility (YgDbConn *conn, gpointer data, GError **error)
   return GINT_TO_POINTER (v + 1); /* never NULL: NULL means an error */
 }
 
+/**
+ * yg_media_visibility_load:
+ *
+ * Reads @item's visibility on the DB thread; @callback runs in the
+ * caller's thread-default context and calls yg_media_visibility_finish.
+ */
+void
+yg_media_visibility_load (YgServer *server, const char *item, GAsyncReadyCallback callback,
+                          gpointer data)
+{
+  yg_db_run_async (yg_server_get_db (server), load_visibility, g_strdup (item), g_free, NULL, NULL,
+                   callback, data);
+}
+
+/**
+ * yg_media_visibility_finish:
+ * @visibility: (out): YG_VISIBILITY_INVALID when there is no such item
+ *
+ * Keeps the answer in the cache for a few seconds.
+ */
+gboolean
+yg_media_visibility_finish (YgServer *server, const char *item, GAsyncResult *res,
+                            YgVisibility *visibility, GError **error)
+{
+  gpointer r = yg_db_run_finish (yg_server_get_db (server), res, error);
+  GHashTable *cache;
+  CacheEntry *e;
+
+  if (r == NULL)
+    return FALSE;
+  *visibility = GPOINTER_TO_INT (r) - 1;
+  cache = yg_server_lock_visibility_cache (server);
+  if (g_hash_table_size (cache) >= VISIBILITY_CACHE_MAX)
+    g_hash_table_remove_all (cache); /* entries live seconds: refilling is cheap */
+  e = g_new0 (CacheEntry, 1);
+  e->visibility = *visibility;
+  e->until_us = g_get_monotonic_time () + VISIBILITY_TTL * G_USEC_PER_SEC;
+  g_hash_table_replace (cache, g_strdup (item), e);
+  yg_server_unlock_visibility_cache (server);
+  return TRUE;
+}
+
 static void
 visibility_loaded (GObject *source, GAsyncResult *res, gpointer data)
 {
   g_autoptr (SoupServerMessage) msg = data;
   YgRequest *req = yg_request_get (msg);
   g_autoptr (GError) error = NULL;
-  gpointer r = yg_db_run_finish (YG_DB (source), res, &error);
   YgVisibility visibility;
-  GHashTable *cache;
-  CacheEntry *e;
 
-  if (r == NULL)
-    {
-      yg_request_respond_error (req, error);
-      return;
-    }
-  visibility = GPOINTER_TO_INT (r) - 1;
-  cache = yg_server_lock_visibility_cache (req->server);
-  if (g_hash_table_size (cache) >= VISIBILITY_CACHE_MAX)
-    g_hash_table_remove_all (cache); /* entries live seconds: refilling is cheap */
-  e = g_new0 (CacheEntry, 1);
-  e->visibility = visibility;
-  e->until_us = g_get_monotonic_time () + VISIBILITY_TTL * G_USEC_PER_SEC;
-  g_hash_table_replace (cache, g_strdup (yg_request_param (req, 0)), e);
-  yg_server_unlock_visibility_cache (req->server);
-  serve_if_public (req->server, req, visibility);
+  if (!yg_media_visibility_finish (req->server, yg_request_param (req, 0), res, &visibility,
+                                   &error))
+    yg_request_respond_error (req, error);
+  else
+    serve_if_public (req->server, req, visibility);
 }
 
-/* The cached visibility of @item; FALSE when not cached or stale. */
-static gboolean
-cached_visibility (YgServer *server, const char *item, YgVisibility *visibility)
+/**
+ * yg_media_visibility_cached:
+ *
+ * Returns: FALSE when @item's visibility is not cached or stale
+ */
+gboolean
+yg_media_visibility_cached (YgServer *server, const char *item, YgVisibility *visibility)
 {
   CacheEntry *e = g_hash_table_lookup (yg_server_lock_visibility_cache (server), item);
   gboolean fresh = e != NULL && e->until_us > g_get_monotonic_time ();
@@ -321,14 +325,13 @@ serve_public (YgServer *server, YgRequest *req)
       yg_request_fail (req, YG_HTTP_ERROR_NOT_FOUND, "No such media");
       return;
     }
-  if (cached_visibility (server, item, &visibility))
+  if (yg_media_visibility_cached (server, item, &visibility))
     {
       serve_if_public (server, req, visibility);
       return;
     }
   yg_request_pause (req);
-  yg_db_run_async (yg_server_get_db (server), load_visibility, g_strdup (item), g_free, NULL, NULL,
-                   visibility_loaded, g_object_ref (req->msg));
+  yg_media_visibility_load (server, item, visibility_loaded, g_object_ref (req->msg));
 }
 
 void

@@ -15,6 +15,7 @@
 
 #include "yg-build-config.h"
 #include "yg-conn-stream.h"
+#include "yg-fast-path.h"
 #include "yg-http-error.h"
 #include "yg-request.h"
 #include "yg-routes.h"
@@ -185,6 +186,10 @@ metrics_done (GObject *source, GAsyncResult *res, gpointer data)
                            "only it serves");
   g_string_append_printf (out, "yunguan_http_handed_off_total %" G_GUINT64_FORMAT "\n",
                           stats.handed_off);
+  yg_metrics_write_family (out, "yunguan_http_fast_answers_total", "counter",
+                           "Requests the delivery threads answered without libsoup");
+  g_string_append_printf (out, "yunguan_http_fast_answers_total %" G_GUINT64_FORMAT "\n",
+                          yg_fast_path_answered ());
   yg_metrics_write_family (out, "yunguan_http_sendfile_bytes_total", "counter",
                            "Response body bytes sent from files with sendfile(2), without a copy");
   g_string_append_printf (out, "yunguan_http_sendfile_bytes_total %" G_GUINT64_FORMAT "\n",

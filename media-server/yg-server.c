@@ -13,7 +13,8 @@
  * heartbeat buffers, the webhook deliverer and the report rules, and refuses
  * an invalid route table.
  * Delivery threads (--delivery-threads, yg-serve-thread.c) each run a
- * SoupServer with these same handlers; the main listener hands them the
+ * SoupServer with these same handlers, behind their own answers to plain
+ * media GETs (yg-fast-path.c); the main listener hands them the
  * connections it accepts, in turn. There, only routes marked
  * YG_ROUTE_ANY_THREAD (playlists, segments, one item's JSON) are served: any other
  * request goes back to the main thread with its connection
@@ -35,6 +36,7 @@
 #include "yg-auth.h"
 #include "yg-build-config.h"
 #include "yg-doc-cache.h"
+#include "yg-fast-path.h"
 #include "yg-http-error.h"
 #include "yg-import.h"
 #include "yg-request.h"
@@ -136,37 +138,57 @@ redact_path (const char *path)
   return g_strdup_printf ("%.*s.-%s", (int) (mac - path), path, end);
 }
 
-static void
-log_request (YgServer *self, SoupServerMessage *msg, YgRequest *req, guint status, goffset bytes)
+/**
+ * yg_server_log_access:
+ *
+ * Counts a finished request in the metrics and writes its access log line.
+ */
+void
+yg_server_log_access (YgServer *self, const YgAccessEntry *e)
 {
-  const char *route = req != NULL && req->route != NULL ? req->route->pattern : "unmatched";
-  const char *method = soup_server_message_get_method (msg);
-  double seconds = req != NULL ? (g_get_monotonic_time () - req->start_us) / 1e6 : 0;
-
-  yg_metrics_observe_request (self->metrics, route, method ? method : "-", status, seconds);
+  yg_metrics_observe_request (self->metrics, e->route, e->method, e->status, e->seconds);
   if (self->access_log != NULL)
     {
       g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
       g_autofree char *ts = g_date_time_format_iso8601 (now);
       g_autofree char *peer = NULL;
       g_autofree char *path = NULL;
-      GSocketAddress *addr = soup_server_message_get_remote_address (msg);
-      GUri *uri = soup_server_message_get_uri (msg);
       GString *line = g_string_new (NULL);
 
-      if (G_IS_INET_SOCKET_ADDRESS (addr))
+      if (G_IS_INET_SOCKET_ADDRESS (e->peer))
         peer = g_inet_address_to_string (
-          g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (addr)));
-      g_string_append_printf (line, "%s %s %s \"", ts, req ? req->id : "-", peer ? peer : "-");
-      append_escaped (line, method, 16);
+          g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (e->peer)));
+      g_string_append_printf (line, "%s %s %s \"", ts, e->request_id ? e->request_id : "-",
+                              peer ? peer : "-");
+      append_escaped (line, e->method, 16);
       g_string_append_c (line, ' ');
-      path = redact_path (uri ? g_uri_get_path (uri) : "-");
+      path = redact_path (e->path ? e->path : "-");
       append_escaped (line, path, 512);
-      g_string_append_printf (line, "\" %u %" G_GOFFSET_FORMAT " %.4f\n", status, bytes, seconds);
+      g_string_append_printf (line, "\" %u %" G_GOFFSET_FORMAT " %.4f\n", e->status, e->bytes,
+                              e->seconds);
       fputs (line->str, self->access_log);
       fflush (self->access_log);
       g_string_free (line, TRUE);
     }
+}
+
+static void
+log_request (YgServer *self, SoupServerMessage *msg, YgRequest *req, guint status, goffset bytes)
+{
+  const char *method = soup_server_message_get_method (msg);
+  GUri *uri = soup_server_message_get_uri (msg);
+  YgAccessEntry e = {
+    .route = req != NULL && req->route != NULL ? req->route->pattern : "unmatched",
+    .method = method ? method : "-",
+    .path = uri ? g_uri_get_path (uri) : NULL,
+    .peer = soup_server_message_get_remote_address (msg),
+    .request_id = req != NULL ? req->id : NULL,
+    .status = status,
+    .bytes = bytes,
+    .seconds = req != NULL ? (g_get_monotonic_time () - req->start_us) / 1e6 : 0,
+  };
+
+  yg_server_log_access (self, &e);
 }
 
 static void
@@ -699,7 +721,19 @@ setup_delivery_thread (gpointer data, GError **error)
   YgServer *self = data;
   g_autoptr (SoupServer) soup = new_soup (self);
   YgListener *listener = yg_listener_new (soup, &self->limits, error);
+  YgFastPath *fast;
 
+  if (listener == NULL)
+    return NULL;
+  fast = yg_fast_path_new (self, listener, error);
+  if (fast == NULL)
+    {
+      g_object_unref (listener);
+      return NULL;
+    }
+  /* released with the listener, before its connections */
+  g_object_set_data_full (G_OBJECT (listener), "yg-fast-path", fast,
+                          (GDestroyNotify) yg_fast_path_free);
   g_private_set (&thread_listener, listener);
   return listener;
 }
@@ -1065,6 +1099,13 @@ YgDocCache *
 yg_server_get_doc_cache (YgServer *self)
 {
   return self->doc_cache;
+}
+
+/* The route table's matcher (immutable: any thread). */
+YgRouter *
+yg_server_get_router (YgServer *self)
+{
+  return self->router;
 }
 
 const YgRoute *

@@ -33,6 +33,8 @@ YgListener *yg_server_get_listener (YgServer *self);
 typedef struct _YgTusStore YgTusStore;
 YgTusStore *yg_server_get_uploads (YgServer *self);
 const YgRoute *yg_server_get_routes (YgServer *self, gsize *n_routes);
+typedef struct _YgRouter YgRouter;
+YgRouter *yg_server_get_router (YgServer *self);
 typedef struct _YgPlaybackKeys YgPlaybackKeys;
 YgPlaybackKeys *yg_server_get_playback_keys (YgServer *self);
 typedef struct _YgThrottle YgThrottle;
@@ -59,6 +61,20 @@ typedef struct _YgWebhook YgWebhook;
 YgWebhook *yg_server_get_webhook (YgServer *self);
 const YgReportRules *yg_server_get_report_rules (YgServer *self);
 
+/* One finished request, for the metrics and the access log. */
+typedef struct
+{
+  const char *route;      /* the route's pattern, or "unmatched" */
+  const char *method;
+  const char *path;       /* as received (signed playback paths are redacted) */
+  GSocketAddress *peer;
+  const char *request_id; /* nullable */
+  guint status;
+  goffset bytes;
+  double seconds;
+} YgAccessEntry;
+
+void yg_server_log_access (YgServer *self, const YgAccessEntry *entry);
 void yg_server_answer_early (YgServer *self, YgRequest *req, const GError *error);
 gboolean yg_server_start_workers (YgServer *self, const char *exe, guint n, GError **error);
 guint yg_server_get_running_workers (YgServer *self);

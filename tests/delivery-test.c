@@ -106,25 +106,35 @@ fixture_setup_with (Fixture *f, YgConfig *config)
   put_file (f, "thumbnails.vtt", "WEBVTT\n\n", 8);
 }
 
-/* @data: NULL, or an --accel-redirect prefix */
+/* How the server under test delivers: every test runs with libsoup alone
+ * (no delivery threads) and with delivery threads, whose fast path answers
+ * plain GETs itself (yg-fast-path.c). */
+typedef struct
+{
+  const char *threads; /* --delivery-threads */
+  const char *accel;   /* NULL, or an --accel-redirect prefix */
+} Mode;
+
+static const Mode libsoup_mode = { "0", NULL };
+static const Mode fast_mode = { "2", NULL };
+static const Mode accel_mode = { "2", "/yg-media/" };
+
 static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
+  const Mode *mode = data;
   YgConfig *config = yg_config_new ();
 
-  if (data != NULL) /* the nginx internal location's prefix */
-    g_assert_true (yg_config_set (config, "accel-redirect", data, NULL));
+  g_assert_true (yg_config_set (config, "delivery-threads", mode->threads, NULL));
+  if (mode->accel != NULL) /* the nginx internal location's prefix */
+    g_assert_true (yg_config_set (config, "accel-redirect", mode->accel, NULL));
   fixture_setup_with (f, config);
 }
 
-/* @data: the number of delivery threads, as text */
-static void
-fixture_setup_threads (Fixture *f, gconstpointer data)
+static gboolean
+fast (gconstpointer data)
 {
-  YgConfig *config = yg_config_new ();
-
-  g_assert_true (yg_config_set (config, "delivery-threads", data, NULL));
-  fixture_setup_with (f, config);
+  return !g_str_equal (((const Mode *) data)->threads, "0");
 }
 
 static void
@@ -815,6 +825,108 @@ test_item_doc_cache (Fixture *f, gconstpointer data)
   g_assert_cmpstr (hidden, ==, "HTTP 404");
 }
 
+/* --- both paths answer alike ---------------------------------------------------------------- */
+
+static int
+compare_lines (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+/* Every header but those that differ by nature (the date, the request id,
+ * and the validators, which name the file's inode) as sorted "name: value"
+ * lines. Connection is left out too: the fast path says "close" when it
+ * closes after a response (RFC 9112, 9.6), libsoup 3.2 closes without it. */
+static char *
+comparable_headers (Response *r)
+{
+  g_autoptr (GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
+  GHashTableIter iter;
+  const char *name, *value;
+
+  g_hash_table_iter_init (&iter, r->headers);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &name, (gpointer *) &value))
+    if (!g_str_equal (name, "date") && !g_str_equal (name, "x-request-id")
+        && !g_str_equal (name, "etag") && !g_str_equal (name, "last-modified")
+        && !g_str_equal (name, "connection"))
+      g_ptr_array_add (lines, g_strdup_printf ("%s: %s", name, value));
+  g_ptr_array_sort (lines, compare_lines);
+  g_ptr_array_add (lines, NULL);
+  return g_strjoinv ("\n", (char **) lines->pdata);
+}
+
+/* The same requests to a server without delivery threads (libsoup answers)
+ * and to one with them (the fast path answers, as /metrics counts): the same
+ * status, headers and body. */
+static void
+test_paths_agree (Fixture *f, gconstpointer data)
+{
+  static const struct
+  {
+    const char *method, *rel, *extra;
+  } cases[] = {
+    { "GET", "master.m3u8", NULL },
+    { "GET", "720p/index.m3u8", NULL },
+    { "GET", "360p/index.m3u8", "Origin: https://elsewhere.example\r\n" },
+    { "GET", "720p/seg00000.ts", NULL },
+    { "GET", "720p/seg00000.ts", "Range: bytes=100-1099\r\n" },
+    { "GET", "720p/seg00000.ts", "Range: bytes=-10\r\n" },
+    { "GET", "720p/seg00000.ts", "Range: bytes=0-1,5-9\r\n" },
+    { "HEAD", "720p/seg00000.ts", NULL },
+    { "GET", "poster.jpg", NULL },
+    { "HEAD", "thumbnails.vtt", NULL },
+    { "GET", "storyboard.jpg", "If-None-Match: \"nope\"\r\n" },
+  };
+  Fixture other = { 0 };
+  guint64 before = metrics_counter (f, "\nyunguan_http_fast_answers_total ");
+
+  fixture_setup (&other, &libsoup_mode);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/hls/%s/%s", ITEM, cases[i].rel);
+      g_autoptr (Response) fast_r = fetch (f, cases[i].method, path, cases[i].extra);
+      g_autoptr (Response) soup_r = fetch (&other, cases[i].method, path, cases[i].extra);
+      g_autofree char *fast_h = comparable_headers (fast_r);
+      g_autofree char *soup_h = comparable_headers (soup_r);
+      g_autofree char *inm = g_strdup_printf ("If-None-Match: %s\r\n", header (fast_r, "etag"));
+      g_autofree char *soup_inm = g_strdup_printf ("If-None-Match: %s\r\n", header (soup_r, "etag"));
+      g_autoptr (Response) fast_304 = fetch (f, "GET", path, inm);
+      g_autoptr (Response) soup_304 = fetch (&other, "GET", path, soup_inm);
+      g_autofree char *fast_304_h = comparable_headers (fast_304);
+      g_autofree char *soup_304_h = comparable_headers (soup_304);
+
+      g_assert_cmpuint (fast_r->status, ==, soup_r->status);
+      g_assert_cmpstr (fast_h, ==, soup_h);
+      g_assert_true (g_bytes_equal (fast_r->body, soup_r->body));
+      g_assert_cmpuint (fast_304->status, ==, 304);
+      g_assert_cmpuint (soup_304->status, ==, 304);
+      /* libsoup adds "Content-Length: 0" to a 304, which RFC 9110 (8.6) does
+       * not allow for a file that is not empty; the fast path sends none */
+      g_assert_null (header (fast_304, "content-length"));
+      g_hash_table_remove (soup_304->headers, "content-length");
+      g_clear_pointer (&soup_304_h, g_free);
+      soup_304_h = comparable_headers (soup_304);
+      g_assert_cmpstr (fast_304_h, ==, soup_304_h);
+      g_assert_cmpuint (g_bytes_get_size (fast_304->body), ==, 0);
+    }
+  /* a public item's cached JSON (the first request fills the cache) */
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/api/v1/items/%s", ITEM);
+      g_autoptr (Response) fast_r = fetch (f, "GET", path, NULL);
+      g_autoptr (Response) soup_r = fetch (&other, "GET", path, NULL);
+      g_autofree char *fast_h = comparable_headers (fast_r);
+      g_autofree char *soup_h = comparable_headers (soup_r);
+
+      g_assert_cmpuint (fast_r->status, ==, 200);
+      g_assert_cmpstr (fast_h, ==, soup_h);
+    }
+  /* 2 answers per case, and the second item request */
+  g_assert_cmpuint (metrics_counter (f, "\nyunguan_http_fast_answers_total ") - before, ==,
+                    2 * G_N_ELEMENTS (cases) + 1);
+  fixture_teardown (&other, NULL);
+}
+
 /* --- /delivery/accel-redirect ------------------------------------------------------------- */
 
 static void
@@ -999,7 +1111,7 @@ test_threads_hand_off (Fixture *f, gconstpointer data)
   /* once per connection, and only when there are delivery threads: this
    * one, and the one asking /metrics now (counted before it is answered) */
   g_assert_cmpuint (metrics_counter (f, "\nyunguan_http_handed_off_total ") - handed_off, ==,
-                    g_str_equal (data, "0") ? 0 : 2);
+                    fast (data) ? 2 : 0);
 }
 
 int
@@ -1010,7 +1122,10 @@ main (int argc, char **argv)
                   "name grammar and symlinks, replacement by rename");
   yg_secret_init ();
 
-#define ADD(path, fn) g_test_add ("/delivery/" path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+#define ADD(path, fn)                                                                            \
+  g_test_add ("/delivery/libsoup/" path, Fixture, &libsoup_mode, fixture_setup, fn,           \
+              fixture_teardown);                                                               \
+  g_test_add ("/delivery/fast/" path, Fixture, &fast_mode, fixture_setup, fn, fixture_teardown)
   ADD ("types-and-caching", test_types_and_caching);
   ADD ("last-modified", test_last_modified);
   ADD ("conditional-304", test_conditional);
@@ -1024,12 +1139,11 @@ main (int argc, char **argv)
   ADD ("sendfile", test_sendfile);
   ADD ("sendfile/cut-while-sent", test_cut_while_sent);
   ADD ("item-document-cache", test_item_doc_cache);
+  ADD ("keep-alive-mix", test_threads_hand_off);
 #undef ADD
-  g_test_add ("/delivery/accel-redirect", Fixture, "/yg-media/", fixture_setup, test_accel_redirect,
+  g_test_add ("/delivery/accel-redirect", Fixture, &accel_mode, fixture_setup, test_accel_redirect,
               fixture_teardown);
-  g_test_add ("/delivery/threads/hand-off", Fixture, "2", fixture_setup_threads,
-              test_threads_hand_off, fixture_teardown);
-  g_test_add ("/delivery/threads/none", Fixture, "0", fixture_setup_threads, test_threads_hand_off,
-              fixture_teardown);
+  g_test_add ("/delivery/fast/agrees-with-libsoup", Fixture, &fast_mode, fixture_setup,
+              test_paths_agree, fixture_teardown);
   return g_test_run ();
 }
