@@ -12,11 +12,8 @@
  *     --accel-redirect);
  *   GET or HEAD /api/v1/items/<id> without a query, while the document cache
  *     holds it (a public item's JSON, the same for everyone).
- * "Plainly" means an HTTP/1.1 request head of at most --max-header-bytes in
- * strict syntax (CRLF line ends, token header names, no folding, no control
- * characters), without a body (no Transfer-Encoding, Content-Length absent
- * or 0), Expect, Upgrade or Authorization, and with none of the headers read
- * here repeated. Anything else, including every error answer, goes to
+ * "Plainly" means a request head yg-fast-head.c reads as plain (strict
+ * HTTP/1.1, no body, nothing libsoup must decide). Anything else, including every error answer, goes to
  * libsoup with the bytes read so far put back (yg_listener_conn_to_soup),
  * and the connection stays with libsoup from then on: the answers (404,
  * 403, 416, 431, 400 …) and the rules for everything else are libsoup's
@@ -53,6 +50,7 @@
 #include "yg-build-config.h"
 #include "yg-conn-stream.h"
 #include "yg-doc-cache.h"
+#include "yg-fast-head.h"
 #include "yg-http-file.h"
 #include "yg-media-names.h"
 #include "yg-partners.h"
@@ -62,7 +60,6 @@
 #include "yg-routes.h"
 
 #define SMALL_BODY (64 * 1024)
-#define MAX_HEADER_LINES 64
 #define EVENTS_PER_WAKE 256
 
 struct _YgFastPath
@@ -87,8 +84,10 @@ typedef struct
   YgListenerConn *lc;
   int fd;
   guint32 interest;    /* epoll events registered; 0: not in the set */
-  gboolean waiting;    /* for the catalogue (visibility) */
-  char item[24];       /* whose visibility */
+  gboolean waiting;    /* for the catalogue (visibility, an item's document) */
+  gboolean looked_up;  /* the catalogue answered for this request already */
+  char item[24];       /* the item asked about */
+  guint64 generation;  /* the document cache's, when the read started */
   gboolean dead;       /* closed while waiting: freed when the answer comes */
   gboolean peer_done;  /* the client sent EOF */
   gboolean head_clock; /* the head deadline runs (from the end of the last response) */
@@ -111,23 +110,6 @@ typedef struct
   gint64 start_us;
 } FastConn;
 
-/* The parsed request head; strings are copies. */
-typedef struct
-{
-  gboolean is_head;
-  char *target;
-  gboolean close;
-  char *range, *if_range, *if_none_match, *origin, *request_id;
-  gsize head_len; /* bytes, the blank line included */
-} Head;
-
-typedef enum
-{
-  PARSE_INCOMPLETE,
-  PARSE_PLAIN,
-  PARSE_OTHER, /* for libsoup */
-} ParseResult;
-
 typedef enum
 {
   ANSWERED,
@@ -138,130 +120,6 @@ typedef enum
 static guint64 answered; /* for /metrics; atomic (delivery threads share it) */
 
 static void process_input (FastConn *fc);
-
-static void
-head_clear (Head *h)
-{
-  g_free (h->target);
-  g_free (h->range);
-  g_free (h->if_range);
-  g_free (h->if_none_match);
-  g_free (h->origin);
-  g_free (h->request_id);
-  memset (h, 0, sizeof *h);
-}
-
-/* --- parsing ---------------------------------------------------------------- */
-
-static gboolean
-is_tchar (char c)
-{
-  return g_ascii_isalnum (c) || (c != '\0' && strchr ("!#$%&'*+-.^_`|~", c) != NULL);
-}
-
-static gboolean
-name_is (const char *name, gsize len, const char *want)
-{
-  return len == strlen (want) && g_ascii_strncasecmp (name, want, len) == 0;
-}
-
-/* Keeps a header's value; FALSE when it was already there. */
-static gboolean
-keep (char **slot, const char *value, gsize len)
-{
-  if (*slot != NULL)
-    return FALSE;
-  *slot = g_strndup (value, len);
-  return TRUE;
-}
-
-static ParseResult
-parse_head (const guint8 *buf, gsize len, gsize max_head, Head *h)
-{
-  const char *p = (const char *) buf;
-  const char *blank = memmem (buf, MIN (len, max_head), "\r\n\r\n", 4);
-  const char *end, *target;
-  gboolean host = FALSE;
-  guint lines = 0;
-
-  if (blank == NULL)
-    return len >= max_head ? PARSE_OTHER : PARSE_INCOMPLETE;
-  h->head_len = blank + 4 - p;
-  end = blank + 2; /* just after the last line's CRLF */
-
-  if (end - p > 4 && memcmp (p, "GET ", 4) == 0)
-    p += 4;
-  else if (end - p > 5 && memcmp (p, "HEAD ", 5) == 0)
-    {
-      h->is_head = TRUE;
-      p += 5;
-    }
-  else
-    return PARSE_OTHER;
-  target = p;
-  while (p < end && *p > 0x20 && *p < 0x7f)
-    p++;
-  if (p == target || *target != '/' || end - p < 11 || memcmp (p, " HTTP/1.1\r\n", 11) != 0)
-    return PARSE_OTHER;
-  h->target = g_strndup (target, p - target);
-  p += 11;
-
-  while (p < end)
-    {
-      const char *eol = memchr (p, '\r', end - p);
-      const char *colon = p, *value, *value_end;
-
-      if (eol == NULL || eol[1] != '\n' || ++lines > MAX_HEADER_LINES)
-        return PARSE_OTHER;
-      while (colon < eol && is_tchar (*colon))
-        colon++;
-      if (colon == p || colon == eol || *colon != ':')
-        return PARSE_OTHER; /* folded, malformed or an empty name */
-      value = colon + 1;
-      while (value < eol && (*value == ' ' || *value == '\t'))
-        value++;
-      value_end = eol;
-      while (value_end > value && (value_end[-1] == ' ' || value_end[-1] == '\t'))
-        value_end--;
-      for (const char *v = value; v < value_end; v++)
-        if ((*v < 0x20 && *v != '\t') || *v == 0x7f)
-          return PARSE_OTHER;
-
-#define IS(n) name_is (p, colon - p, n)
-#define VALUE_IS(v) ((gsize) (value_end - value) == strlen (v) \
-                     && g_ascii_strncasecmp (value, v, value_end - value) == 0)
-      if (IS ("content-length"))
-        {
-          if (!VALUE_IS ("0"))
-            return PARSE_OTHER;
-        }
-      else if (IS ("transfer-encoding") || IS ("expect") || IS ("upgrade") || IS ("authorization"))
-        return PARSE_OTHER;
-      else if (IS ("host"))
-        {
-          if (host)
-            return PARSE_OTHER;
-          host = TRUE;
-        }
-      else if (IS ("connection"))
-        {
-          if (VALUE_IS ("close"))
-            h->close = TRUE;
-          else if (!VALUE_IS ("keep-alive"))
-            return PARSE_OTHER;
-        }
-      else if ((IS ("range") && !keep (&h->range, value, value_end - value))
-               || (IS ("if-range") && !keep (&h->if_range, value, value_end - value))
-               || (IS ("if-none-match") && !keep (&h->if_none_match, value, value_end - value))
-               || (IS ("origin") && !keep (&h->origin, value, value_end - value))
-               || (IS ("x-request-id") && !keep (&h->request_id, value, value_end - value)))
-        return PARSE_OTHER;
-#undef IS
-#undef VALUE_IS
-      p = eol + 2;
-    }
-  return PARSE_PLAIN;
-}
 
 /* --- answering ---------------------------------------------------------------- */
 
@@ -280,7 +138,7 @@ date_now (YgFastPath *fp)
 
 /* Starts the response head: status line and the headers every answer has. */
 static void
-begin_head (FastConn *fc, const Head *h, guint status, const char *reason)
+begin_head (FastConn *fc, const YgFastHead *h, guint status, const char *reason)
 {
   YgFastPath *fp = fc->fp;
 
@@ -297,7 +155,7 @@ begin_head (FastConn *fc, const Head *h, guint status, const char *reason)
 }
 
 static void
-end_head (FastConn *fc, const Head *h)
+end_head (FastConn *fc, const YgFastHead *h)
 {
   if (h->close)
     g_string_append (fc->out, "Connection: close\r\n");
@@ -324,7 +182,7 @@ read_all (int fd, GString *out, gsize size)
 }
 
 static Answer
-answer_media (FastConn *fc, const Head *h, const char *item, const char *rung, const char *name,
+answer_media (FastConn *fc, const YgFastHead *h, const char *item, const char *rung, const char *name,
               gint64 token_expires_at)
 {
   YgFastPath *fp = fc->fp;
@@ -449,18 +307,29 @@ answer_media (FastConn *fc, const Head *h, const char *item, const char *rung, c
   return ANSWERED;
 }
 
+static void document_ready (GObject *source, GAsyncResult *res, gpointer data);
+
 static Answer
-answer_item (FastConn *fc, const Head *h, const char *id, gboolean has_query)
+answer_item (FastConn *fc, const YgFastHead *h, const char *id, gboolean has_query)
 {
+  YgDocCache *cache = yg_server_get_doc_cache (fc->fp->server);
   g_autoptr (GBytes) doc = NULL;
   gsize len;
   const char *text;
 
-  if (has_query)
+  if (has_query || strlen (id) >= sizeof fc->item)
     return TO_SOUP;
-  doc = yg_doc_cache_get (yg_server_get_doc_cache (fc->fp->server), id);
+  doc = yg_doc_cache_get (cache, id);
+  if (doc == NULL && fc->looked_up) /* not public, or changed again meanwhile */
+    return TO_SOUP;
   if (doc == NULL)
-    return TO_SOUP;
+    {
+      fc->waiting = TRUE;
+      fc->generation = yg_doc_cache_generation (cache);
+      g_strlcpy (fc->item, id, sizeof fc->item);
+      yg_route_items_load_async (fc->fp->server, id, document_ready, fc);
+      return WAITING;
+    }
   text = g_bytes_get_data (doc, &len);
   begin_head (fc, h, 200, "OK");
   g_string_append_printf (fc->out,
@@ -478,7 +347,7 @@ answer_item (FastConn *fc, const Head *h, const char *id, gboolean has_query)
 static void visibility_ready (GObject *source, GAsyncResult *res, gpointer data);
 
 static Answer
-answer (FastConn *fc, const Head *h)
+answer (FastConn *fc, const YgFastHead *h)
 {
   YgFastPath *fp = fc->fp;
   char *query = strchr (h->target, '?');
@@ -520,6 +389,8 @@ answer (FastConn *fc, const Head *h)
         return TO_SOUP;
       if (!yg_media_visibility_cached (fp->server, item, &visibility))
         {
+          if (fc->looked_up) /* expired again already: let libsoup decide */
+            return TO_SOUP;
           fc->waiting = TRUE;
           g_strlcpy (fc->item, item, sizeof fc->item);
           yg_media_visibility_load (fp->server, item, visibility_ready, fc);
@@ -711,8 +582,8 @@ process_input (FastConn *fc)
 {
   for (;;)
     {
-      Head h = { 0 };
-      ParseResult parsed;
+      YgFastHead h = { 0 };
+      YgFastParse parsed;
       Answer a;
       WriteResult w;
 
@@ -724,31 +595,32 @@ process_input (FastConn *fc)
             wait_for_request (fc);
           return;
         }
-      parsed = parse_head (fc->in, fc->in_len, fc->fp->max_head, &h);
-      if (parsed == PARSE_INCOMPLETE)
+      parsed = yg_fast_head_parse (fc->in, fc->in_len, fc->fp->max_head, &h);
+      if (parsed == YG_FAST_INCOMPLETE)
         {
-          head_clear (&h);
+          yg_fast_head_clear (&h);
           if (fc->peer_done)
             end_conn (fc);
           else
             wait_for_request (fc);
           return;
         }
-      if (parsed == PARSE_OTHER)
+      if (parsed == YG_FAST_OTHER)
         {
-          head_clear (&h);
+          yg_fast_head_clear (&h);
           to_soup (fc);
           return;
         }
       fc->head_clock = FALSE;
-      fc->start_us = g_get_monotonic_time ();
+      if (!fc->looked_up) /* else it started before the catalogue was asked */
+        fc->start_us = g_get_monotonic_time ();
       fc->method = h.is_head ? "HEAD" : "GET";
       fc->route = "unmatched";
       yg_request_make_id (h.request_id, fc->id);
       a = answer (fc, &h);
       if (a != ANSWERED)
         {
-          head_clear (&h);
+          yg_fast_head_clear (&h);
           if (a == TO_SOUP)
             to_soup (fc);
           else /* WAITING: the catalogue's answer resumes it */
@@ -758,10 +630,11 @@ process_input (FastConn *fc)
             }
           return;
         }
+      fc->looked_up = FALSE;
       fc->path = g_steal_pointer (&h.target);
       memmove (fc->in, fc->in + h.head_len, fc->in_len - h.head_len);
       fc->in_len -= h.head_len;
-      head_clear (&h);
+      yg_fast_head_clear (&h);
       fc->writing = TRUE;
       w = flush_out (fc);
       if (w == WRITE_FAILED)
@@ -780,6 +653,34 @@ process_input (FastConn *fc)
     }
 }
 
+/* The catalogue answered: TRUE when @fc is still here. */
+static gboolean
+resume (FastConn *fc)
+{
+  fc->waiting = FALSE;
+  fc->looked_up = TRUE;
+  if (fc->dead)
+    {
+      fast_conn_free (fc);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The document is cached now, unless the item is not public: the request
+ * is read again and answered from the cache, or goes to libsoup. */
+static void
+document_ready (GObject *source, GAsyncResult *res, gpointer data)
+{
+  FastConn *fc = data;
+  g_autoptr (GBytes) doc = NULL;
+
+  if (!resume (fc))
+    return; /* the unread result is freed with the task */
+  doc = yg_route_items_public_doc (fc->fp->server, res, fc->generation);
+  process_input (fc);
+}
+
 static void
 visibility_ready (GObject *source, GAsyncResult *res, gpointer data)
 {
@@ -787,12 +688,8 @@ visibility_ready (GObject *source, GAsyncResult *res, gpointer data)
   YgVisibility visibility;
   g_autoptr (GError) error = NULL;
 
-  fc->waiting = FALSE;
-  if (fc->dead)
-    {
-      fast_conn_free (fc);
-      return;
-    }
+  if (!resume (fc))
+    return;
   /* cached now (or an error, which libsoup's path answers) */
   if (!yg_media_visibility_finish (fc->fp->server, fc->item, res, &visibility, &error))
     {

@@ -225,6 +225,43 @@ item_loaded (GObject *source, GAsyncResult *res, gpointer data)
   yg_request_respond_json_bytes (req, 200, text);
 }
 
+/**
+ * yg_route_items_load_async:
+ *
+ * Reads item @id on the DB thread, for yg_route_items_public_doc (the fast
+ * path's way to fill the document cache).
+ */
+void
+yg_route_items_load_async (YgServer *server, const char *id, GAsyncReadyCallback callback,
+                           gpointer data)
+{
+  yg_db_run_async (yg_server_get_db (server), load_item, g_strdup (id), g_free,
+                   (GDestroyNotify) yg_item_free, NULL, callback, data);
+}
+
+/**
+ * yg_route_items_public_doc:
+ * @generation: the document cache's generation from before the read
+ *
+ * Returns: (transfer full) (nullable): the item's document when the item is
+ *   public (kept in the document cache), else NULL: not public, no such
+ *   item, or an error (the route handler gives those their answers)
+ */
+GBytes *
+yg_route_items_public_doc (YgServer *server, GAsyncResult *res, guint64 generation)
+{
+  g_autoptr (YgItem) item = yg_db_run_finish (yg_server_get_db (server), res, NULL);
+  g_autoptr (JsonNode) doc = NULL;
+  GBytes *text;
+
+  if (item == NULL || item->visibility != YG_VISIBILITY_PUBLIC)
+    return NULL;
+  doc = item_to_json (server, item);
+  text = yg_request_json_bytes (doc);
+  yg_doc_cache_put (yg_server_get_doc_cache (server), item->id, text, generation);
+  return text;
+}
+
 void
 yg_route_item_get (YgServer *server, YgRequest *req)
 {

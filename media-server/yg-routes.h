@@ -23,6 +23,11 @@ void yg_route_items_list (YgServer *server, YgRequest *req);
 JsonNode *yg_route_items_json (YgRequest *req, gpointer item);
 YgItem *yg_route_items_load (YgDbConn *conn, const char *id, GError **error);
 char *yg_route_items_media_base (YgServer *server, const char *id, YgVisibility visibility);
+void yg_route_items_load_async (YgServer           *server,
+                                const char         *id,
+                                GAsyncReadyCallback callback,
+                                gpointer            data);
+GBytes *yg_route_items_public_doc (YgServer *server, GAsyncResult *res, guint64 generation);
 
 /* yg-route-captions.c */
 void yg_route_item_captions_put (YgServer *server, YgRequest *req);
