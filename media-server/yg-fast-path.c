@@ -528,6 +528,11 @@ finish_response (FastConn *fc)
   __atomic_add_fetch (&answered, 1, __ATOMIC_RELAXED);
   yg_server_log_access (fc->fp->server, &e);
   g_clear_pointer (&fc->path, g_free);
+  if (fc->out->allocated_len > 4 * 1024) /* a poster's bytes are not kept per viewer */
+    {
+      g_string_free (fc->out, TRUE);
+      fc->out = g_string_sized_new (512);
+    }
   if (fc->close_after)
     {
       end_conn (fc);

@@ -3,7 +3,9 @@
  * yg_test_server_start creates a temporary data directory, builds a
  * YgServer with the given configuration and route table, and runs it on a
  * thread of its own (with its own main context, so every server callback
- * runs there), leaving the test's thread free to use blocking clients.
+ * runs there), leaving the test's thread free to use blocking clients;
+ * unless the test says otherwise it has two delivery threads, so requests
+ * take the paths they take in production on any machine.
  * Raw-socket helpers let tests send exactly the bytes they want (malformed
  * requests, slow headers, idle connections). yg_test_serve_spawn runs the
  * real `yunguan serve` binary instead, optionally behind a wrapper command
@@ -86,6 +88,8 @@ yg_test_server_start (YgConfig *config, const YgRoute *routes, gsize n_routes)
   ts->config = config != NULL ? config : yg_config_new ();
   if (ts->config->workers == YG_CONFIG_AUTO)
     ts->config->workers = 0; /* /proc/self/exe is the test program here */
+  if (ts->config->delivery_threads == YG_CONFIG_AUTO)
+    ts->config->delivery_threads = 2; /* whatever the machine: tests go through them */
   ts->data_dir = yg_test_make_tmpdir ();
   g_free (ts->config->data_dir);
   ts->config->data_dir = g_strdup (ts->data_dir);
