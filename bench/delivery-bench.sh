@@ -16,7 +16,8 @@
 #  (3) simulated viewers (bench/yg-viewers.c): each fetches the master and a
 #      media playlist, then one 4 s segment every 4 s; the viewer count
 #      doubles until a run has an error or a p99 segment latency >= 500 ms,
-#      then steps back between the last good and the first bad count; the
+#      then halves the interval between the last good and the first bad
+#      count twice (so the figure is within 1/8 of the last doubling); the
 #      largest good count per server and the ratio (goal >= 0.8);
 #  (4) yunguan's RSS and open file descriptors before, during (the largest
 #      viewer run) and 10 s after the load.
@@ -202,11 +203,13 @@ largest_viewers() {
     line=$(run_viewers "$1" "$n"); echo "  $2: $line" >&2
     if good "$line"; then last_good=$n; n=$((n * 2)); else first_bad=$n; break; fi
   done
-  if [ "$first_bad" -gt 0 ] && [ "$last_good" -gt 0 ]; then
+  # two halvings of the bracket: the figure is within an eighth of the first good count
+  for _ in 1 2; do
+    [ "$first_bad" -gt 0 ] && [ "$last_good" -gt 0 ] || break
     n=$(( (last_good + first_bad) / 2 ))
     line=$(run_viewers "$1" "$n"); echo "  $2: $line" >&2
-    good "$line" && last_good=$n
-  fi
+    if good "$line"; then last_good=$n; else first_bad=$n; fi
+  done
   echo "$last_good"
 }
 vy=$(largest_viewers "$yg_port" yunguan)
