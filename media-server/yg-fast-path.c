@@ -10,10 +10,15 @@
  *     with a valid token: a file that exists, as yg-media-names.c classifies
  *     it (not captions, not a master playlist with captions, not with
  *     --accel-redirect);
- *   GET or HEAD /api/v1/items/<id> without a query, while the document cache
- *     holds it (a public item's JSON, the same for everyone).
+ *   GET or HEAD /api/v1/items/<id> without a query, of a public item: from
+ *     the document cache, or read into it here on a miss (the same JSON for
+ *     everyone).
+ * The catalogue is asked at most once per request (the connection waits,
+ * out of the epoll set); if the answer is not what the fast path serves,
+ * the request goes on as below.
  * "Plainly" means a request head yg-fast-head.c reads as plain (strict
- * HTTP/1.1, no body, nothing libsoup must decide). Anything else, including every error answer, goes to
+ * HTTP/1.1, no body, nothing libsoup must decide). Anything else,
+ * including every error answer, goes to
  * libsoup with the bytes read so far put back (yg_listener_conn_to_soup),
  * and the connection stays with libsoup from then on: the answers (404,
  * 403, 416, 431, 400 …) and the rules for everything else are libsoup's

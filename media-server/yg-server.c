@@ -16,9 +16,9 @@
  * SoupServer with these same handlers, behind their own answers to plain
  * media GETs (yg-fast-path.c); the main listener hands them the
  * connections it accepts, in turn. There, only routes marked
- * YG_ROUTE_ANY_THREAD (playlists, segments, one item's JSON) are served: any other
- * request goes back to the main thread with its connection
- * (yg_listener_hand_off) before a YgRequest exists for it. What those
+ * YG_ROUTE_ANY_THREAD (playlists, segments, one item's JSON) are served:
+ * any other request goes back to the main thread with its connection
+ * (yg_listener_hand_off) as soon as its route is known. What those
  * routes reach is safe from any thread: config, router, playback keys,
  * partners, metrics, the visibility and document caches (each under its
  * lock), the database (results come back to the asking thread; sessions
