@@ -799,6 +799,10 @@ yg_fast_path_new (YgServer *server, YgListener *listener, GError **error)
   self->params = g_ptr_array_new_with_free_func (g_free);
   self->allow = g_string_new (NULL);
   self->source = g_unix_fd_source_new (epoll, G_IO_IN);
+  /* dispatch never runs the context again; without this GLib takes the
+   * descriptor out of the poll set for each dispatch and wakes the context
+   * to put it back: a write, a poll and a read per wake-up */
+  g_source_set_can_recurse (self->source, TRUE);
   g_source_set_callback (self->source, G_SOURCE_FUNC (dispatch), self, NULL);
   g_source_attach (self->source, g_main_context_get_thread_default ());
   yg_listener_set_taker (listener, take, self);
