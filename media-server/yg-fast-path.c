@@ -29,7 +29,7 @@
  * Content-Range, Content-Length; Connection: close when asked), honour
  * If-None-Match (304), If-Range and one Range (206) like yg-http-file.c,
  * and are counted and logged like every request (yg_server_log_access).
- * Bodies up to SMALL_BODY are read and sent with the head in one write;
+ * Bodies up to YG_FILE_BODY_SMALL are read and sent with the head in one write;
  * larger files go out with sendfile(2) from the open descriptor. Pipelined
  * requests are answered in order. The listener's sweep enforces the head
  * deadline (also the keep-alive idle time) and the idle timeout of a
@@ -56,6 +56,7 @@
 #include "yg-conn-stream.h"
 #include "yg-doc-cache.h"
 #include "yg-fast-head.h"
+#include "yg-file-body.h"
 #include "yg-http-file.h"
 #include "yg-media-names.h"
 #include "yg-partners.h"
@@ -64,7 +65,6 @@
 #include "yg-router.h"
 #include "yg-routes.h"
 
-#define SMALL_BODY (64 * 1024)
 #define EVENTS_PER_WAKE 256
 
 struct _YgFastPath
@@ -168,24 +168,6 @@ end_head (FastConn *fc, const YgFastHead *h)
   fc->close_after = h->close;
 }
 
-static gboolean
-read_all (int fd, GString *out, gsize size)
-{
-  gsize got = 0, at = out->len;
-
-  g_string_set_size (out, at + size);
-  while (got < size)
-    {
-      ssize_t n = pread (fd, out->str + at + got, size - got, got);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        return FALSE;
-      got += n;
-    }
-  return TRUE;
-}
-
 static Answer
 answer_media (FastConn *fc, const YgFastHead *h, const char *item, const char *rung, const char *name,
               gint64 token_expires_at)
@@ -193,7 +175,7 @@ answer_media (FastConn *fc, const YgFastHead *h, const char *item, const char *r
   YgFastPath *fp = fc->fp;
   const char *type, *cache;
   g_autofree char *private_cache = NULL;
-  g_autofree char *body = NULL;
+  g_autoptr (GBytes) body = NULL;
   char rel[96], etag[YG_HTTP_ETAG_MAX], last_modified[YG_HTTP_DATE_MAX];
   const char *range = h->range;
   guint64 start = 0, end = 0, length;
@@ -221,7 +203,7 @@ answer_media (FastConn *fc, const YgFastHead *h, const char *item, const char *r
   if (fd < 0)
     return TO_SOUP;
   if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode)
-      || (kind == YG_MEDIA_FILE_PLAYLIST && st.st_size > SMALL_BODY))
+      || (kind == YG_MEDIA_FILE_PLAYLIST && st.st_size > YG_FILE_BODY_SMALL))
     {
       close (fd);
       return TO_SOUP;
@@ -229,21 +211,15 @@ answer_media (FastConn *fc, const YgFastHead *h, const char *item, const char *r
   yg_http_file_validators (&st, etag, last_modified);
 
   /* a small file is read now: it goes out with the head */
-  if (st.st_size <= SMALL_BODY)
+  if (st.st_size <= YG_FILE_BODY_SMALL)
     {
-      GString *text = g_string_sized_new (st.st_size + 1);
-      gboolean ok = read_all (fd, text, st.st_size);
-
-      close (fd);
+      body = yg_file_body_read (fd, st.st_size, NULL); /* closes fd */
       fd = -1;
-      if (!ok)
-        {
-          g_string_free (text, TRUE);
-          return TO_SOUP;
-        }
+      if (body == NULL)
+        return TO_SOUP;
       if (kind == YG_MEDIA_FILE_PLAYLIST)
-        cache = yg_media_names_playlist_cache (text->str, text->len);
-      body = g_string_free (text, FALSE);
+        cache = yg_media_names_playlist_cache (g_bytes_get_data (body, NULL),
+                                               g_bytes_get_size (body));
     }
   if (token_expires_at > 0)
     cache = private_cache
@@ -262,9 +238,7 @@ answer_media (FastConn *fc, const YgFastHead *h, const char *item, const char *r
       fc->bytes = 0;
       return ANSWERED;
     }
-  /* If-Range with another validator means "send it all". */
-  if (h->if_range != NULL && !g_str_equal (h->if_range, etag)
-      && !g_str_equal (h->if_range, last_modified))
+  if (!yg_http_if_range_holds (h->if_range, etag, last_modified))
     range = NULL;
   rr = yg_http_parse_range (range, st.st_size, &start, &end);
   if (rr == YG_RANGE_UNSATISFIABLE)
@@ -302,7 +276,7 @@ answer_media (FastConn *fc, const YgFastHead *h, const char *item, const char *r
         close (fd);
     }
   else if (body != NULL)
-    g_string_append_len (fc->out, body + start, length);
+    g_string_append_len (fc->out, (const char *) g_bytes_get_data (body, NULL) + start, length);
   else
     {
       fc->file = fd;
@@ -390,8 +364,13 @@ answer (FastConn *fc, const YgFastHead *h)
     {
       item = params->pdata[0];
       rung = n == 3 ? params->pdata[1] : NULL;
-      if (g_str_equal (item, "t") || !yg_media_names_item_id_is_valid (item))
-        return TO_SOUP;
+    }
+  name = params->pdata[n - 1];
+  if (!yg_media_names_item_id_is_valid (item) /* "t" too: a signed URL without its token */
+      || (rung != NULL && !yg_media_names_rung_is_valid (rung)))
+    return TO_SOUP;
+  if (route->auth != YG_AUTH_PLAYBACK_TOKEN)
+    {
       if (!yg_media_visibility_cached (fp->server, item, &visibility))
         {
           if (fc->looked_up) /* expired again already: let libsoup decide */
@@ -404,10 +383,6 @@ answer (FastConn *fc, const YgFastHead *h)
       if (visibility != YG_VISIBILITY_PUBLIC)
         return TO_SOUP;
     }
-  name = params->pdata[n - 1];
-  if (!yg_media_names_item_id_is_valid (item)
-      || (rung != NULL && !yg_media_names_rung_is_valid (rung)))
-    return TO_SOUP;
   return answer_media (fc, h, item, rung, name, expires);
 }
 
@@ -546,6 +521,26 @@ finish_response (FastConn *fc)
   return TRUE;
 }
 
+/* Writes what the socket takes of the response. Returns TRUE when the
+ * response is out and the connection is still here for the next request. */
+static gboolean
+write_response (FastConn *fc)
+{
+  switch (flush_out (fc))
+    {
+    case WRITE_FAILED:
+      end_conn (fc);
+      return FALSE;
+    case WRITE_AGAIN:
+      set_interest (fc, EPOLLOUT);
+      yg_listener_conn_wait (fc->fp->listener, fc->lc, YG_LISTENER_WAIT_WRITE);
+      return FALSE;
+    case WRITE_DONE:
+    default:
+      return finish_response (fc);
+    }
+}
+
 /* Reads what the socket has. Returns FALSE on an error. */
 static gboolean
 read_in (FastConn *fc)
@@ -595,7 +590,6 @@ process_input (FastConn *fc)
       YgFastHead h = { 0 };
       YgFastParse parsed;
       Answer a;
-      WriteResult w;
 
       if (fc->in_len == 0)
         {
@@ -646,19 +640,7 @@ process_input (FastConn *fc)
       fc->in_len -= h.head_len;
       yg_fast_head_clear (&h);
       fc->writing = TRUE;
-      w = flush_out (fc);
-      if (w == WRITE_FAILED)
-        {
-          end_conn (fc);
-          return;
-        }
-      if (w == WRITE_AGAIN)
-        {
-          set_interest (fc, EPOLLOUT);
-          yg_listener_conn_wait (fc->fp->listener, fc->lc, YG_LISTENER_WAIT_WRITE);
-          return;
-        }
-      if (!finish_response (fc))
+      if (!write_response (fc))
         return;
     }
 }
@@ -714,19 +696,7 @@ on_event (FastConn *fc, guint32 events)
 {
   if (fc->writing)
     {
-      WriteResult w = flush_out (fc);
-
-      if (w == WRITE_FAILED)
-        {
-          end_conn (fc);
-          return;
-        }
-      if (w == WRITE_AGAIN)
-        {
-          yg_listener_conn_wait (fc->fp->listener, fc->lc, YG_LISTENER_WAIT_WRITE);
-          return;
-        }
-      if (!finish_response (fc))
+      if (!write_response (fc))
         return;
     }
   else if (!read_in (fc) || (events & EPOLLERR) != 0)

@@ -21,7 +21,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#define SMALL_FILE (64 * 1024)
 
 typedef struct
 {
@@ -61,8 +60,17 @@ set_io_error (GError **error, int code, const char *what)
                g_strerror (code));
 }
 
-static GBytes *
-read_small (int fd, gsize size, GError **error)
+/**
+ * yg_file_body_read:
+ * @fd: (transfer full): a regular file opened for reading; closed here
+ * @size: its size
+ *
+ * Reads a small file whole (no mapping, no registration).
+ *
+ * Returns: (transfer full) (nullable): the contents, or NULL with @error set
+ */
+GBytes *
+yg_file_body_read (int fd, gsize size, GError **error)
 {
   g_autofree guint8 *buf = g_malloc (size);
   gsize got = 0;
@@ -102,8 +110,8 @@ yg_file_body_new (int fd, gsize size, GError **error)
 
   g_return_val_if_fail (fd >= 0 && size > 0, NULL);
 
-  if (size <= SMALL_FILE)
-    return read_small (fd, size, error);
+  if (size <= YG_FILE_BODY_SMALL)
+    return yg_file_body_read (fd, size, error);
   p = mmap (NULL, size, PROT_READ, MAP_SHARED, fd, 0);
   if (p == MAP_FAILED)
     {

@@ -163,6 +163,13 @@ yg_http_file_open (const char *root, const char *rel)
   return open_walk (dir, parts);
 }
 
+/* FALSE when If-Range names another validator: the whole file is sent. */
+gboolean
+yg_http_if_range_holds (const char *if_range, const char *etag, const char *last_modified)
+{
+  return if_range == NULL || g_str_equal (if_range, etag) || g_str_equal (if_range, last_modified);
+}
+
 /**
  * yg_http_date:
  * @out: (out caller-allocates): YG_HTTP_DATE_MAX bytes
@@ -240,8 +247,7 @@ yg_http_serve_file (YgRequest *req, const char *root, const char *rel, const cha
       return;
     }
 
-  /* If-Range with another validator means "send it all". */
-  if (if_range != NULL && !g_str_equal (if_range, etag) && !g_str_equal (if_range, last_modified))
+  if (!yg_http_if_range_holds (if_range, etag, last_modified))
     range = NULL;
   rr = yg_http_parse_range (range, st.st_size, &start, &end);
   /* Keep libsoup's own partial-GET code out of it. */

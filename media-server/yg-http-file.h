@@ -20,6 +20,7 @@ typedef enum
 
 YgRangeResult yg_http_parse_range (const char *header, guint64 size, guint64 *start, guint64 *end);
 gboolean yg_http_etag_matches (const char *if_none_match, const char *etag);
+gboolean yg_http_if_range_holds (const char *if_range, const char *etag, const char *last_modified);
 int yg_http_file_open (const char *root, const char *rel);
 void yg_http_date (gint64 unix_seconds, char *out);
 void yg_http_file_validators (const GStatBuf *st, char *etag, char *last_modified);
